@@ -1,0 +1,26 @@
+# The README's two commands: `make serve` and `make test`. Both set up .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install serve test clean
+
+install: $(STAMP)
+
+# torch goes in first from the local CPU wheel: anything that pulls it in later would
+# otherwise download several GB of CUDA packages.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+serve: install
+	$(BIN)/qa serve --ingest-if-empty data/articles
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .qa-data .pytest_cache

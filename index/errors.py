@@ -1,0 +1,39 @@
+"""The project's one exception hierarchy.
+
+It lives in `index` (the bottom layer) so that `qa` and `ui` can catch it without `index`
+importing anything above it. Messages say what happened, to what, and what to do.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class ConfigError(QAError):
+    """The configuration file or an environment override is invalid."""
+
+
+class LoadError(QAError):
+    """A file could not be turned into articles."""
+
+
+class UnsupportedFileError(LoadError):
+    """The file's type is not one the loaders read."""
+
+
+class ModelLoadError(QAError):
+    """The embedding model could not be loaded from local files."""
+
+
+class EmbeddingMismatchError(QAError):
+    """The index was built with another embedding model than the one configured."""
+
+
+class ArticleNotFoundError(QAError):
+    """No indexed article has the given id."""
+
+
+class EmptyQuestionError(QAError):
+    """The question is empty or whitespace only."""

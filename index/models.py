@@ -1,0 +1,119 @@
+"""Typed records that cross the boundaries of the `index` package."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, normalized and ready to chunk.
+
+    `source` is what a reader can follow (the URL when there is one, else the file path);
+    `path` is the file it was loaded from, used to prune articles whose file is gone.
+    """
+
+    id: str
+    title: str
+    text: str
+    source: str
+    date: str | None = None  # ISO 8601 date, YYYY-MM-DD
+    url: str | None = None
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A contiguous span `article.text[start:end]` made of whole sentences."""
+
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the index knows about one stored article."""
+
+    id: str
+    title: str
+    source: str
+    date: str | None
+    url: str | None
+    path: str | None
+    chunks: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its article's metadata and a relevance score in [-1, 1]."""
+
+    article_id: str
+    title: str
+    source: str
+    date: str | None
+    url: str | None
+    text: str
+    start: int
+    end: int
+    ordinal: int
+    score: float
+
+
+@dataclass
+class FileReport:
+    """The outcome of ingesting one file."""
+
+    path: str
+    status: str  # indexed | updated | unchanged | skipped | failed
+    reason: str = ""
+    articles: int = 0
+    chunks_added: int = 0
+    chunks_deleted: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingestion run, per file, plus what pruning removed."""
+
+    files: list[FileReport] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)  # article ids removed by --prune
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.status == "failed" for f in self.files)
+
+    @property
+    def chunks_added(self) -> int:
+        return sum(f.chunks_added for f in self.files)
+
+    @property
+    def chunks_deleted(self) -> int:
+        return sum(f.chunks_deleted for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "pruned": list(self.pruned),
+            "summary": {
+                s: self.count(s) for s in ("indexed", "updated", "unchanged", "skipped", "failed")
+            },
+            "chunks_added": self.chunks_added,
+            "chunks_deleted": self.chunks_deleted,
+        }

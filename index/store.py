@@ -1,0 +1,175 @@
+"""The Chroma collection and the LangChain record manager that keeps it idempotent.
+
+Chunks are written through LangChain's indexing API (`index()` with a `SQLRecordManager`), one
+article per call, grouped by `article_id`: unchanged chunks are skipped, a changed article has
+its old chunks removed, and an interrupted run is completed by the next one without
+duplicates (ids are content hashes, so a repeated write is an upsert).
+
+The collection's metadata records the embedding model and its dimension; opening it with
+another model raises `EmbeddingMismatchError` instead of mixing vector spaces.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_classic.indexes import SQLRecordManager, index
+from langchain_core.documents import Document
+
+from index.embed import Embedder
+from index.errors import ArticleNotFoundError, EmbeddingMismatchError
+from index.models import Article, ArticleInfo, Chunk, Hit
+
+logger = logging.getLogger(__name__)
+
+MODEL_KEY = "embedding_model"
+DIM_KEY = "embedding_dim"
+
+
+def embedded_client(path: Path) -> chromadb.ClientAPI:
+    """A local, persistent Chroma client with telemetry off (no network at run time)."""
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def date_ordinal(date: str | None) -> int | None:
+    """`2024-02-27` -> 20240227: Chroma compares numbers, not strings, in range filters."""
+    return int(date.replace("-", "")) if date else None
+
+
+class ArticleStore:
+    """Stored, searchable chunks of articles.
+
+    Args:
+        client: A Chroma client (embedded `PersistentClient` or `HttpClient`).
+        embedder: The process's one embedding model.
+        records_db: SQLAlchemy URL of the record manager's database.
+        collection: Chroma collection name (at least 3 characters).
+        check_model: Raise `EmbeddingMismatchError` when the collection was built with another
+            model. Only a rebuild (`reset()` right after) should turn this off.
+
+    Example:
+        >>> store = ArticleStore(embedded_client(Path("data/chroma")), embedder,
+        ...                      records_db="sqlite:///data/records.sqlite")
+        >>> store.upsert(article, chunks)
+        >>> store.search(embedder.embed_query("missiles"), k=5)
+    """
+
+    def __init__(self, client: chromadb.ClientAPI, embedder: Embedder, *, records_db: str,
+                 collection: str = "articles", check_model: bool = True) -> None:
+        self.client = client
+        self.embedder = embedder
+        self.collection_name = collection
+        if check_model:
+            self._check_model()
+        self._open_vectorstore()
+        self.records = SQLRecordManager(namespace=f"chroma/{collection}", db_url=records_db)
+        self.records.create_schema()
+
+    # -- opening -----------------------------------------------------------------------
+    def existing_model(self) -> tuple[str | None, int | None]:
+        """The model and dimension recorded in the collection, or (None, None) when new."""
+        try:
+            collection = self.client.get_collection(self.collection_name, embedding_function=None)
+        except Exception:  # chromadb raises NotFoundError / ValueError depending on version
+            return None, None
+        meta = collection.metadata or {}
+        return meta.get(MODEL_KEY), meta.get(DIM_KEY)
+
+    def _check_model(self) -> None:
+        model, dim = self.existing_model()
+        if model is None:
+            return
+        if model != self.embedder.model_name or (dim is not None and dim != self.embedder.dimension):
+            raise EmbeddingMismatchError(
+                f"the index in collection '{self.collection_name}' was built with embedding model "
+                f"'{model}' ({dim} dimensions) but the configuration uses '{self.embedder.model_name}' "
+                f"({self.embedder.dimension} dimensions); run `qa reindex` to rebuild it with the "
+                f"configured model, or set embedding.model back to '{model}'"
+            )
+
+    def _open_vectorstore(self) -> None:
+        self.vectorstore = Chroma(
+            client=self.client,
+            collection_name=self.collection_name,
+            embedding_function=self.embedder,
+            collection_metadata={MODEL_KEY: self.embedder.model_name, DIM_KEY: self.embedder.dimension},
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        self.collection = self.vectorstore._collection
+
+    # -- writing -----------------------------------------------------------------------
+    def upsert(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
+        """Make the stored chunks of `article` exactly `chunks`; return (added, deleted)."""
+        docs = [Document(page_content=c.text, metadata=self._metadata(article, c, len(chunks)))
+                for c in chunks]
+        result = index(docs, self.records, self.vectorstore, cleanup="incremental",
+                       source_id_key="article_id", key_encoder="sha256", batch_size=64)
+        return result["num_added"] + result["num_updated"], result["num_deleted"]
+
+    @staticmethod
+    def _metadata(article: Article, chunk: Chunk, total: int) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "article_id": article.id, "title": article.title, "source": article.source,
+            "ordinal": chunk.ordinal, "start": chunk.start, "end": chunk.end,
+            "date": article.date, "date_ord": date_ordinal(article.date),
+            "url": article.url, "path": article.path,
+        }
+        if chunk.ordinal == 0:
+            meta["chunks"] = total  # only on the first chunk, so listing articles is one query
+        return {k: v for k, v in meta.items() if v is not None}
+
+    def delete_article(self, article_id: str) -> int:
+        """Remove every chunk of one article; return how many were removed."""
+        keys = self.records.list_keys(group_ids=[article_id])
+        if not keys:
+            raise ArticleNotFoundError(f"no indexed article has id {article_id!r}")
+        self.vectorstore.delete(ids=keys)
+        self.records.delete_keys(keys)
+        return len(keys)
+
+    def reset(self) -> None:
+        """Drop every chunk and record, and recreate the collection for the current model."""
+        try:
+            self.client.delete_collection(self.collection_name)
+        except Exception:  # already absent
+            pass
+        keys = self.records.list_keys()
+        for start in range(0, len(keys), 1000):
+            self.records.delete_keys(keys[start:start + 1000])
+        self._open_vectorstore()
+
+    # -- reading -----------------------------------------------------------------------
+    def count(self) -> int:
+        return self.collection.count()
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every stored article, newest first."""
+        got = self.collection.get(where={"ordinal": 0}, include=["metadatas"])
+        infos = [
+            ArticleInfo(id=m["article_id"], title=m.get("title", ""), source=m.get("source", ""),
+                        date=m.get("date"), url=m.get("url"), path=m.get("path"),
+                        chunks=int(m.get("chunks", 0)))
+            for m in got["metadatas"] or []
+        ]
+        return sorted(infos, key=lambda a: (a.date or "", a.title), reverse=True)
+
+    def search(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """The `k` chunks nearest to `vector`, best first; `where` is a Chroma metadata filter."""
+        if k <= 0 or self.count() == 0:
+            return []
+        found = self.collection.query(query_embeddings=[vector], n_results=k, where=where,
+                                      include=["documents", "metadatas", "distances"])
+        hits = []
+        for text, meta, distance in zip(found["documents"][0], found["metadatas"][0],
+                                        found["distances"][0], strict=True):
+            hits.append(Hit(article_id=meta["article_id"], title=meta.get("title", ""),
+                            source=meta.get("source", ""), date=meta.get("date"), url=meta.get("url"),
+                            text=text, start=int(meta["start"]), end=int(meta["end"]),
+                            ordinal=int(meta["ordinal"]), score=1.0 - float(distance)))
+        return hits

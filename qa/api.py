@@ -1,0 +1,166 @@
+"""The Python API: one object that ingests articles and answers questions about them.
+
+    >>> from qa import Assistant
+    >>> assistant = Assistant.from_config()          # reads config.yaml
+    >>> assistant.ingest(["data/articles"])
+    >>> answer = assistant.ask("What did Macron announce about missiles?")
+    >>> print(answer.text, answer.citations[0].title)
+
+The CLI, the HTTP API and the chat UI are thin layers over this class.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.chunk import SentenceChunker
+from index.dates import parse_date
+from index.embed import Embedder
+from index.errors import EmptyQuestionError, QAError
+from index.ingest import Ingestor
+from index.models import ArticleInfo, FileReport, IngestReport
+from index.store import ArticleStore, embedded_client
+from qa.answer import ExtractiveAnswerer
+from qa.config import Settings, load_settings
+from qa.history import contextualize
+from qa.models import Answer
+from qa.retrieve import Retriever
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    chunks: int
+    model: str
+    dimension: int
+    store: str
+    collection: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """Load the configured embedding model (do this once per process)."""
+    return Embedder(settings.embedding.model, batch_size=settings.embedding.batch_size,
+                    device=settings.embedding.device)
+
+
+class Assistant:
+    """Grounded question answering over a collection of news articles.
+
+    Args:
+        settings: Validated settings (see `qa.config.load_settings`).
+        embedder: The embedding model; pass one to share it between assistants or tests.
+        store: The article store; built from `settings` when None.
+        check_model: Refuse an index built with another model (False only to rebuild it).
+    """
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
+                 store: ArticleStore | None = None, check_model: bool = True) -> None:
+        self.settings = settings
+        self.embedder = embedder or build_embedder(settings)
+        self.store = store or self._open_store(check_model)
+        self.chunker = SentenceChunker(settings.chunking.size, settings.chunking.overlap)
+        self.retriever = Retriever(self.store, self.embedder, settings.retrieval.top_k)
+        self.answerer = ExtractiveAnswerer(
+            self.embedder, threshold=settings.answer.abstain_threshold,
+            max_sentences=settings.answer.max_sentences,
+            sources_on_abstain=settings.answer.sources_on_abstain,
+        )
+        self._write_lock = threading.Lock()  # one ingestion at a time per process
+
+    @classmethod
+    def from_config(cls, path: str | Path | None = None, *, embedder: Embedder | None = None) -> Assistant:
+        """Build an assistant from a YAML config file (default: `config.yaml`, then defaults)."""
+        return cls(load_settings(path), embedder=embedder)
+
+    def _open_store(self, check_model: bool) -> ArticleStore:
+        data_dir = self.settings.data.dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return ArticleStore(embedded_client(data_dir / "chroma"), self.embedder,
+                            records_db=f"sqlite:///{data_dir / 'records.sqlite'}",
+                            collection=self.settings.store.collection, check_model=check_model)
+
+    # -- articles ----------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
+               on_file: Callable[[FileReport], None] | None = None,
+               on_start: Callable[[int], None] | None = None) -> IngestReport:
+        """Index the articles in `paths` (files or folders); see `Ingestor.ingest`."""
+        with self._write_lock:
+            return Ingestor(self.store, self.chunker).ingest(paths, prune=prune, on_file=on_file,
+                                                             on_start=on_start)
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.store.articles()
+
+    def delete_article(self, article_id: str) -> int:
+        """Remove one article from the index; return the number of chunks removed."""
+        with self._write_lock:
+            return self.store.delete_article(article_id)
+
+    def reindex(self, on_file: Callable[[FileReport], None] | None = None,
+                on_start: Callable[[int], None] | None = None) -> IngestReport:
+        """Rebuild the whole index with the configured model from the articles' files."""
+        with self._write_lock:
+            files = sorted({a.path for a in self.store.articles() if a.path})
+            self.store.reset()
+            report = Ingestor(self.store, self.chunker).ingest(files, on_file=on_file, on_start=on_start)
+        return report
+
+    def stats(self) -> Stats:
+        return Stats(articles=len(self.store.articles()), chunks=self.store.count(),
+                     model=self.embedder.model_name, dimension=self.embedder.dimension,
+                     store=str(self.settings.data.dir), collection=self.settings.store.collection)
+
+    # -- questions ---------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
+            until: str | None = None) -> Answer:
+        """Answer `question` from the articles, using `history` to resolve follow-ups.
+
+        Args:
+            question: The question in plain language.
+            history: Earlier turns, as `{"role", "content"}` dicts or `(user, assistant)` pairs.
+            since: Only articles published on or after this ISO date.
+            until: Only articles published on or before this ISO date.
+
+        Raises:
+            EmptyQuestionError: The question is empty or whitespace.
+            QAError: A date filter is not a date, or the question is too long.
+        """
+        if not isinstance(question, str) or not question.strip():
+            raise EmptyQuestionError("the question is empty: type a question about the articles")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        since_iso, until_iso = _iso_or_error("since", since), _iso_or_error("until", until)
+        started = time.perf_counter()
+        query = contextualize(question, history)
+        vector, hits = self.retriever.retrieve(query, since=since_iso, until=until_iso)
+        retrieved = time.perf_counter()
+        answer = self.answerer.answer(question.strip(), query, vector, hits)
+        done = time.perf_counter()
+        answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
+                             "total": (done - started) * 1000}
+        return answer
+
+    def has_articles(self) -> bool:
+        return self.store.count() > 0
+
+
+def _iso_or_error(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    iso = parse_date(value)
+    if iso is None:
+        raise QAError(f"--{name} {value!r} is not a date; use YYYY-MM-DD")
+    return iso

@@ -1,0 +1,248 @@
+"""The `qa` command line: a thin layer over `Assistant`.
+
+Exit status: 0 success, 1 some files failed to ingest (the rest was indexed), 2 usage or
+configuration error. Errors are one line on stderr; `--verbose` adds the traceback.
+(`qa serve` is added by `ui.cli`, so that this package never imports the UI.)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from index.errors import QAError
+from index.models import FileReport, IngestReport
+from qa.api import Assistant
+from qa.config import Settings, load_settings
+from qa.models import Answer
+
+app = typer.Typer(help="Ask questions about your news articles and get grounded, cited answers, offline.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_FAILED_FILES = 1
+EXIT_USAGE = 2
+
+
+class State:
+    """Per-invocation context: settings loaded once, assistant built on first use."""
+
+    def __init__(self, config: Path | None, verbose: bool) -> None:
+        self.config = config
+        self.verbose = verbose
+        self._settings: Settings | None = None
+        self._assistant: Assistant | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    def assistant(self, check_model: bool = True) -> Assistant:
+        if self._assistant is None:
+            self._assistant = Assistant(self.settings, check_model=check_model)
+        return self._assistant
+
+
+def emit_json(value: Any) -> None:
+    """Plain JSON on stdout, no colors, for machines."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    err.print(f"[red]Error:[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def run(ctx: typer.Context, body: Any) -> Any:
+    """Run a command body, turning the project's errors into one line and exit status 2."""
+    try:
+        return body()
+    except QAError as exc:
+        if ctx.obj.verbose:
+            logging.exception("error")
+        fail(str(exc))
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: ./config.yaml).",
+                                                 envvar="QA_CONFIG", show_default=False)] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details and tracebacks.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = State(config, verbose)
+
+
+# -- ingest ----------------------------------------------------------------------------
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl).")],
+    prune: Annotated[bool, typer.Option("--prune", help="Remove indexed articles whose file is gone.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Index articles; unchanged ones are skipped, changed ones replaced."""
+    report = run(ctx, lambda: _ingest_with_progress(ctx.obj.assistant(), paths, prune, quiet=as_json))
+    _print_report(report, as_json)
+    if report.failed:
+        raise typer.Exit(EXIT_FAILED_FILES)
+
+
+def _ingest_with_progress(assistant: Assistant, paths: list[Path], prune: bool, quiet: bool,
+                          rebuild: bool = False) -> IngestReport:
+    progress = Progress(TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), TextColumn("{task.description}"),
+                        console=err, transient=True, disable=quiet or not err.is_terminal)
+    with progress:
+        task = progress.add_task("", total=None)
+
+        def on_start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def on_file(report: FileReport) -> None:
+            progress.update(task, advance=1, description=escape(Path(report.path).name))
+
+        if rebuild:
+            return assistant.reindex(on_file=on_file, on_start=on_start)
+        return assistant.ingest(paths, prune=prune, on_file=on_file, on_start=on_start)
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    colors = {"indexed": "green", "updated": "cyan", "unchanged": "dim", "skipped": "yellow", "failed": "red"}
+    for f in report.files:
+        detail = f.reason
+        if f.status in ("indexed", "updated"):
+            detail = f"{f.articles} article(s), {f.chunks_added} chunk(s) added, {f.chunks_deleted} removed"
+        line = f"[{colors[f.status]}]{f.status:<9}[/] {escape(f.path)}" + (f"  {escape(detail)}" if detail else "")
+        out.print(line)
+        for warning in f.warnings:
+            out.print(f"          [yellow]warning:[/] {escape(warning)}")
+    for article_id in report.pruned:
+        out.print(f"[magenta]{'pruned':<9}[/] {escape(article_id)}")
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("indexed", "updated", "unchanged", "skipped", "failed"))
+    if report.files and report.count("unchanged") == len(report.files) and not report.pruned:
+        out.print(f"Nothing to do: all {len(report.files)} file(s) are already indexed and unchanged.")
+    out.print(f"Summary: {counts}; {report.chunks_added} chunk(s) added, {report.chunks_deleted} removed"
+              + (f", {len(report.pruned)} article(s) pruned." if report.pruned else "."))
+
+
+# -- ask and chat ----------------------------------------------------------------------
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question, in plain language.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+) -> None:
+    """Answer one question from the indexed articles, with numbered sources."""
+    answer = run(ctx, lambda: ctx.obj.assistant().ask(question, since=since, until=until))
+    if as_json:
+        emit_json(answer.to_dict())
+    else:
+        print_answer(answer)
+
+
+def print_answer(answer: Answer) -> None:
+    out.print(("[yellow]" if answer.abstained else "") + escape(answer.text) + ("[/]" if answer.abstained else ""))
+    if answer.citations:
+        out.print("\nClosest sources:" if answer.abstained else "\nSources:")
+    for c in answer.citations:
+        date = f" ({c.date})" if c.date else ""
+        out.print(f"[bold][{c.n}][/] {escape(c.title)}{escape(date)} - {escape(c.source)}")
+        out.print(f'    "{escape(c.quote)}"')
+
+
+@app.command()
+def chat(ctx: typer.Context) -> None:
+    """Interactive chat in the terminal; follow-up questions use the conversation so far.
+
+    Type /reset to forget the conversation, /quit (or Ctrl-D) to leave.
+    """
+    assistant = run(ctx, ctx.obj.assistant)
+    history: list[dict[str, str]] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        out.print("Ask about your articles. /reset forgets the conversation, /quit leaves.")
+    while True:
+        try:
+            question = input("you> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            break
+        command = question.strip().lower()
+        if command in ("/quit", "/exit", "quit", "exit"):
+            break
+        if command == "/reset":
+            history.clear()
+            out.print("(conversation forgotten)")
+            continue
+        if not command:
+            continue
+        try:
+            answer = assistant.ask(question, history)
+        except QAError as exc:
+            err.print(f"[red]Error:[/red] {escape(str(exc))}")
+            continue
+        print_answer(answer)
+        out.print()
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+# -- the index -------------------------------------------------------------------------
+@app.command()
+def stats(ctx: typer.Context,
+          as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
+    """Show the number of articles and chunks, the model and where the index lives."""
+    result = run(ctx, lambda: ctx.obj.assistant().stats())
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    for key, value in result.to_dict().items():
+        out.print(f"{key:<11} {escape(str(value))}")
+
+
+@app.command()
+def articles(ctx: typer.Context,
+             as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
+    """List the indexed articles, newest first."""
+    found = run(ctx, lambda: ctx.obj.assistant().articles())
+    if as_json:
+        emit_json([a.to_dict() for a in found])
+        return
+    for a in found:
+        out.print(f"{a.date or '----------'}  {escape(a.title)}  [dim]{a.chunks} chunks  {escape(a.id)}[/]")
+    out.print(f"{len(found)} article(s)")
+
+
+@app.command()
+def delete(ctx: typer.Context, article_id: Annotated[str, typer.Argument(help="The article's id (see `qa articles`).")]) -> None:
+    """Remove one article from the index."""
+    removed = run(ctx, lambda: ctx.obj.assistant().delete_article(article_id))
+    out.print(f"Removed {escape(article_id)} ({removed} chunks).")
+
+
+@app.command()
+def reindex(ctx: typer.Context,
+            as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
+    """Rebuild the whole index with the configured embedding model, from the articles' files."""
+    report = run(ctx, lambda: _ingest_with_progress(ctx.obj.assistant(check_model=False), [], False,
+                                                    quiet=as_json, rebuild=True))
+    _print_report(report, as_json)
+    if report.failed:
+        raise typer.Exit(EXIT_FAILED_FILES)

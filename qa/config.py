@@ -1,0 +1,151 @@
+"""Configuration: `config.yaml` + `QA_<SECTION>__<KEY>` environment overrides, validated once.
+
+This module is the only reader of the file. The CLI and the server call `load_settings()` at
+the edge and pass the resulting `Settings` down. Unknown keys and bad values are errors that
+name the key. Relative paths are resolved against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from index.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config.yaml")
+ENV_PREFIX = "QA_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataSettings(_Section):
+    dir: Path = Field(Path(".qa-data"), description="Folder for the index (Chroma + record manager).")
+
+
+class StoreSettings(_Section):
+    collection: str = Field("articles", min_length=3, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$",
+                            description="Chroma collection name.")
+
+
+class EmbeddingSettings(_Section):
+    model: str = Field("all-MiniLM-L6-v2", min_length=1,
+                       description="Sentence-transformers model name or local path.")
+    batch_size: int = Field(32, ge=1, le=1024)
+    device: str = Field("cpu", min_length=1)
+
+
+class ChunkingSettings(_Section):
+    size: int = Field(1000, ge=50, le=20000, description="Maximum chunk length in characters.")
+    overlap: int = Field(200, ge=0, description="Characters shared by consecutive chunks.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> ChunkingSettings:
+        if self.overlap >= self.size:
+            raise ValueError(f"overlap ({self.overlap}) must be smaller than size ({self.size})")
+        return self
+
+
+class RetrievalSettings(_Section):
+    top_k: int = Field(5, ge=1, le=100, description="Chunks retrieved per question.")
+
+
+class AnswerSettings(_Section):
+    mode: Literal["extractive"] = "extractive"
+    abstain_threshold: float = Field(0.5, ge=-1.0, le=2.0,
+                                     description="Below this evidence score the answer abstains.")
+    max_sentences: int = Field(2, ge=1, le=10)
+    sources_on_abstain: int = Field(3, ge=0, le=20)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+
+
+class Settings(_Section):
+    data: DataSettings = Field(default_factory=DataSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    def resolve_paths(self, base: Path) -> Settings:
+        if not self.data.dir.expanduser().is_absolute():
+            self.data.dir = (base / self.data.dir.expanduser()).resolve()
+        else:
+            self.data.dir = self.data.dir.expanduser()
+        return self
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, override and validate the configuration.
+
+    Args:
+        path: The YAML file; None means `config.yaml` in the working directory, or the
+            built-in defaults where there is none. A path that was named must exist.
+        env: Environment to read overrides from (default: `os.environ`).
+    """
+    env = os.environ if env is None else env
+    named = path is not None or bool(env.get("QA_CONFIG"))
+    config_path = Path(path or env.get("QA_CONFIG") or DEFAULT_CONFIG).expanduser()
+    raw: dict[str, Any] = {}
+    if config_path.is_file():
+        try:
+            raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{config_path}: expected a mapping of sections, got {type(raw).__name__}")
+    elif named:
+        raise ConfigError(f"config file not found: {config_path}")
+    _apply_env(raw, env)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{config_path}: {_describe(exc)}") from None
+    return settings.resolve_paths(config_path.resolve().parent)
+
+
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Fold `QA_SECTION__KEY=value` into `raw`; values are parsed as YAML scalars."""
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name == "QA_CONFIG" or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        if section not in Settings.model_fields:
+            raise ConfigError(f"environment variable {name}: unknown section '{section}' "
+                              f"(known: {', '.join(Settings.model_fields)})")
+        fields = Settings.model_fields[section].annotation.model_fields
+        if key not in fields:
+            raise ConfigError(f"environment variable {name}: unknown key '{section}.{key}' "
+                              f"(known: {', '.join(fields)})")
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else value
+        except yaml.YAMLError:
+            parsed = value
+        if isinstance(parsed, (dict, list)):
+            parsed = value
+        section_values = raw.setdefault(section, {})
+        if not isinstance(section_values, dict):
+            raise ConfigError(f"config section '{section}' must be a mapping")
+        section_values[key] = parsed
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            parts.append(f"unknown key '{key}'")
+        else:
+            parts.append(f"'{key}': {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(parts)

@@ -1,0 +1,85 @@
+"""The JSON HTTP API: ask, health, articles. Errors are JSON bodies, never stack traces."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa.api import MAX_QUESTION_CHARS, Assistant
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=20_000)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
+                          examples=["What did Macron announce about missiles?"])
+    history: list[Message] | None = Field(None, max_length=100)
+    since: str | None = Field(None, description="Only articles published on or after YYYY-MM-DD.")
+    until: str | None = Field(None, description="Only articles published on or before YYYY-MM-DD.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    article_id: str
+    title: str
+    date: str | None
+    source: str
+    quote: str
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+    timings_ms: dict[str, float]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    articles: int
+    chunks: int
+    model: str
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    source: str
+    url: str | None
+    chunks: int
+
+
+def build_router(assistant: Assistant) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["api"])
+
+    @router.post("/ask", response_model=AskResponse)
+    async def ask(body: AskRequest) -> dict[str, Any]:
+        """Answer a question from the articles: the same JSON as `qa ask --json`."""
+        history = [m.model_dump() for m in body.history or []]
+        answer = await run_in_threadpool(assistant.ask, body.question, history,
+                                         since=body.since, until=body.until)
+        return answer.to_dict()
+
+    @router.get("/health", response_model=Health)
+    async def health(request: Request) -> dict[str, Any]:
+        """Liveness plus what is indexed."""
+        stats = await run_in_threadpool(assistant.stats)
+        return {"status": "ok", "articles": stats.articles, "chunks": stats.chunks, "model": stats.model}
+
+    @router.get("/articles", response_model=list[ArticleOut])
+    async def articles() -> list[dict[str, Any]]:
+        """The indexed articles, newest first."""
+        found = await run_in_threadpool(assistant.articles)
+        return [a.to_dict() for a in found]
+
+    return router
