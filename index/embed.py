@@ -7,6 +7,7 @@ per process and pass it everywhere.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -43,6 +44,27 @@ def resolve_model_path(name: str) -> str:
     return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
 
 
+@functools.lru_cache(maxsize=4)
+def load_model(model_name: str, device: str = "cpu") -> SentenceTransformer:
+    """Load a sentence-transformers model from local files, once per process."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+    path = resolve_model_path(model_name)
+    try:
+        model = SentenceTransformer(path, device=device, local_files_only=True)
+    except Exception as exc:  # the library raises many kinds; all mean "not loadable here"
+        raise ModelLoadError(
+            f"cannot load embedding model {model_name!r} from local files ({exc.__class__.__name__}: "
+            f"{exc}); set embedding.model to '{BUNDLED_MODEL}' or to a local model folder"
+        ) from exc
+    logger.info("loaded embedding model %s from %s", model_name, path)
+    return model
+
+
 class Embedder(Embeddings):
     """Sentence-transformers model behind LangChain's `Embeddings` interface.
 
@@ -57,27 +79,9 @@ class Embedder(Embeddings):
                  batch_size: int = 32, device: str = "cpu") -> None:
         self.model_name = model_name
         self.batch_size = batch_size
-        self._model = model if model is not None else self._load(model_name, device)
+        self._model = model if model is not None else load_model(model_name, device)
         self.dimension = int(self._model.get_embedding_dimension())
 
-    @staticmethod
-    def _load(model_name: str, device: str) -> SentenceTransformer:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
-        path = resolve_model_path(model_name)
-        try:
-            model = SentenceTransformer(path, device=device, local_files_only=True)
-        except Exception as exc:  # the library raises many kinds; all mean "not loadable here"
-            raise ModelLoadError(
-                f"cannot load embedding model {model_name!r} from local files ({exc.__class__.__name__}: "
-                f"{exc}); set embedding.model to '{BUNDLED_MODEL}' or to a local model folder"
-            ) from exc
-        logger.info("loaded embedding model %s from %s", model_name, path)
-        return model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""

@@ -61,8 +61,15 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain
 
-    def candidates(self, query: str, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
-        """Every distinct sentence of `hits`, scored, best first."""
+    def candidates(self, question: str, vectors: np.ndarray, hits: list[Hit],
+                   context: str | None = None) -> list[Candidate]:
+        """Every distinct sentence of `hits`, scored, best first.
+
+        For a follow-up, `context` is the query that carried the conversation and `vectors`
+        has two rows (question, context): a sentence's cosine is the better of the two, and
+        the question's own words weigh double in the lexical bonus.
+        """
+        context = context or question
         spans: list[tuple[Hit, int, int]] = []
         seen: set[tuple[str, int]] = set()
         for hit in hits:
@@ -74,20 +81,23 @@ class ExtractiveAnswerer:
         if not spans:
             return []
         texts = [hit.text[s:e] for hit, s, e in spans]
-        cosines = self.embedder.encode(texts) @ query_vector
+        cosines = (self.embedder.encode(texts) @ np.atleast_2d(vectors).T).max(axis=1)
         sentence_terms = [set(terms(t)) for t in texts]
-        weights = idf_weights(set(terms(query)), sentence_terms)
+        weights = idf_weights(set(terms(context)), sentence_terms)
+        for term in set(terms(question)) & weights.keys():
+            weights[term] *= 2  # what is asked now counts more than the topic
         scored = [
             Candidate(hit, s, e, float(cos) + LEXICAL_WEIGHT * overlap(weights, words))
             for (hit, s, e), cos, words in zip(spans, cosines, sentence_terms, strict=True)
         ]
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
-    def answer(self, question: str, query: str, query_vector: np.ndarray, hits: list[Hit]) -> Answer:
-        """Answer `question`; `query` is what was retrieved with (history included)."""
+    def answer(self, question: str, vectors: np.ndarray, hits: list[Hit],
+               context: str | None = None) -> Answer:
+        """Answer `question` from `hits`; see `candidates` for `vectors` and `context`."""
         if not hits:
             return Answer(question, EMPTY_INDEX, [], abstained=True)
-        ranked = self.candidates(query, query_vector, hits)
+        ranked = self.candidates(question, vectors, hits, context)
         if not ranked or ranked[0].score < self.threshold:
             closest = _distinct_chunks(ranked)[: self.sources_on_abstain]
             citations = [_cite(n, c) for n, c in enumerate(closest, start=1)]

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.chunk import SentenceChunker
 from index.dates import parse_date
 from index.embed import Embedder
@@ -144,10 +146,13 @@ class Assistant:
             raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
         since_iso, until_iso = _iso_or_error("since", since), _iso_or_error("until", until)
         started = time.perf_counter()
+        question = question.strip()
         query = contextualize(question, history)
         vector, hits = self.retriever.retrieve(query, since=since_iso, until=until_iso)
         retrieved = time.perf_counter()
-        answer = self.answerer.answer(question.strip(), query, vector, hits)
+        # A follow-up is retrieved with its context but answered for what it asks now.
+        vectors = vector if query == question else np.stack([self.embedder.encode([question])[0], vector])
+        answer = self.answerer.answer(question, vectors, hits, context=query)
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}

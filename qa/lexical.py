@@ -21,14 +21,29 @@ STOPWORDS = frozenset(
 )
 
 
+def stem(word: str) -> str:
+    """A crude English stemmer: common inflections off, then the first 6 characters."""
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith("ed"):
+        word = word[:-2]
+    return word[:6]
+
+
 def terms(text: str) -> list[str]:
-    """Lower-cased content words, cut to 6 characters (a cheap, language-agnostic stemmer)."""
+    """Stemmed, lower-cased content words."""
     words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
     out = []
     for word in words:
         word = word.removesuffix("'s")
         if word not in STOPWORDS and len(word) > 1:
-            out.append(word[:6])
+            out.append(stem(word))
     return out
 
 

@@ -7,12 +7,16 @@ import re
 
 from qa.models import Answer, Citation
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Characters that are Markdown anywhere in a line; list and heading markers only matter at
+# the start of a line, so a hyphen inside "long-range" stays as it is.
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+>#]|\d+[.)])(?=\s)", re.M)
 
 
 def escape_md(text: str) -> str:
     """Escape HTML and Markdown so that article text renders as plain text."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    escaped = _MD_INLINE.sub(r"\\\1", html.escape(text, quote=False))
+    return _MD_LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", escaped)
 
 
 def _marker_safe(text: str) -> str:

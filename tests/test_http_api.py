@@ -1,0 +1,83 @@
+"""The JSON API in process (httpx over ASGI): answers, health, and 4xx JSON for bad input."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from qa.api import Assistant
+from ui.app import create_app
+
+
+@pytest.fixture
+def client(sample_assistant: Assistant) -> httpx.Client:
+    transport = httpx.ASGITransport(app=create_app(sample_assistant))
+    return _SyncASGI(transport)
+
+
+class _SyncASGI:
+    """A tiny sync facade over httpx's async ASGI transport."""
+
+    def __init__(self, transport: httpx.ASGITransport) -> None:
+        self.transport = transport
+
+    def request(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+        import anyio
+
+        async def go() -> httpx.Response:
+            async with httpx.AsyncClient(transport=self.transport, base_url="http://testserver") as c:
+                return await c.request(method, url, **kwargs)
+
+        return anyio.run(go)
+
+
+def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
+    r = client.request("POST", "/api/ask", json={"question": "What did Macron announce about missiles?"})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert "medium- and long-range missiles" in body["answer"]
+    assert body["citations"][0]["date"] == "2024-02-27"
+
+
+def test_ask_uses_history(client: _SyncASGI) -> None:
+    history = [{"role": "user", "content": "Who dismissed sending ground troops?"},
+               {"role": "assistant", "content": "Mark Rutte [1]"}]
+    r = client.request("POST", "/api/ask", json={"question": "Which country does he lead?", "history": history})
+    assert r.status_code == 200 and "Dutch" in r.json()["answer"]
+
+
+def test_health_and_articles(client: _SyncASGI) -> None:
+    health = client.request("GET", "/api/health").json()
+    assert health["status"] == "ok" and health["articles"] == 1 and health["model"] == "all-MiniLM-L6-v2"
+    articles = client.request("GET", "/api/articles").json()
+    assert articles[0]["title"] == "Macron Ukraine Ground Troops"
+
+
+@pytest.mark.parametrize("payload, status, fragment", [
+    ({}, 422, "question"),
+    ({"question": ""}, 422, "question"),
+    ({"question": 42}, 422, "question"),
+    ({"question": "ok?", "history": "nope"}, 422, "history"),
+    ({"question": "   "}, 400, "question is empty"),
+    ({"question": "ok?", "since": "last tuesday"}, 400, "not a date"),
+])
+def test_bad_requests_get_json_errors(client: _SyncASGI, payload: dict, status: int, fragment: str) -> None:
+    r = client.request("POST", "/api/ask", json=payload)
+    assert r.status_code == status
+    body = r.json()
+    assert body["ok"] is False and fragment in body["error"]
+    assert "Traceback" not in r.text
+
+
+def test_malformed_and_oversized_bodies(client: _SyncASGI) -> None:
+    r = client.request("POST", "/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["ok"] is False
+    big = b'{"question": "' + b"a" * 300_000 + b'"}'
+    r = client.request("POST", "/api/ask", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "limit" in r.json()["error"]
+
+
+def test_openapi_docs_are_served(client: _SyncASGI) -> None:
+    assert "/api/ask" in client.request("GET", "/openapi.json").json()["paths"]
+    assert client.request("GET", "/docs").status_code == 200
