@@ -1,0 +1,50 @@
+"""The README stays true: its Python example runs, its commands exist, its Quickstart is two commands."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import ROOT, SAMPLE_DIR
+from ui.cli import app
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+
+
+def test_quickstart_is_exactly_two_commands() -> None:
+    quickstart = README.split("## Quickstart", 1)[1].split("##", 1)[0]
+    commands = [line.split("#")[0].strip() for line in _blocks("sh")[0].splitlines() if line.strip()]
+    assert commands == ["make serve", "make test"]
+    assert "make serve" in quickstart
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "data").mkdir()
+    shutil.copytree(SAMPLE_DIR, tmp_path / "data" / "articles")
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    monkeypatch.chdir(tmp_path)
+    script = tmp_path / "example.py"
+    script.write_text(_blocks("python")[0], encoding="utf-8")
+    runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "1 indexed" in out
+    assert "medium- and long-range missiles" in out
+    assert "Dutch Prime Minister Mark Rutte" in out
+
+
+def test_every_command_in_the_readme_exists() -> None:
+    used = set(re.findall(r"\bqa (ingest|ask|chat|stats|articles|delete|reindex|serve|eval)\b", README))
+    for command in used:
+        result = CliRunner().invoke(app, [command, "--help"])
+        assert result.exit_code == 0, f"`qa {command}` is in the README but not in the CLI"
