@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test clean
+.PHONY: install browser serve test clean
 
 install: $(STAMP)
 
@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml
 serve: install
 	$(BIN)/qa serve --ingest-if-empty data/articles
 
-test: install
+# The browser tests drive Debian's chromium with the playwright package (no browser download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: install browser
 	$(BIN)/python -m pytest
 
 clean:

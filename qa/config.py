@@ -8,12 +8,13 @@ name the key. Relative paths are resolved against the config file's folder.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.errors import ConfigError
 
@@ -67,6 +68,23 @@ class AnswerSettings(_Section):
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="Server processes; each loads the model once.")
+    concurrency: int = Field(4, ge=1, le=256, description="Chat requests answered at once per process.")
+    admin_password_env: str = Field("QA_ADMIN_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                                    description="Environment variable holding the admin password.")
+    embed_origins: list[str] = Field(default_factory=lambda: ["*"],
+                                     description="Origins allowed to frame /embed (frame-ancestors).")
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"],
+                                    description="Origins allowed to call /api from a browser (CORS).")
+    max_upload_mb: int = Field(20, ge=1, le=1024)
+
+    @field_validator("embed_origins", "cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(f"{origin!r} is not an origin like https://example.com or *")
+        return origins
 
 
 class Settings(_Section):
@@ -105,9 +123,14 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
             raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
         if not isinstance(raw, dict):
             raise ConfigError(f"{config_path}: expected a mapping of sections, got {type(raw).__name__}")
+        # A section whose keys are all commented out reads as null: it means "the defaults".
+        raw = {name: ({} if value is None else value) for name, value in raw.items()}
     elif named:
         raise ConfigError(f"config file not found: {config_path}")
-    _apply_env(raw, env)
+    try:
+        _apply_env(raw, env)
+    except ConfigError as exc:
+        raise ConfigError(f"{config_path}: {exc}") from None
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -128,15 +151,19 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         if key not in fields:
             raise ConfigError(f"environment variable {name}: unknown key '{section}.{key}' "
                               f"(known: {', '.join(fields)})")
-        try:
-            parsed = yaml.safe_load(value) if value.strip() else value
-        except yaml.YAMLError:
-            parsed = value
-        if isinstance(parsed, (dict, list)):
-            parsed = value
+        if fields[key].annotation is str:
+            parsed: Any = value  # "2024" is a valid collection name, not a number
+        else:
+            try:
+                parsed = yaml.safe_load(value) if value.strip() else value
+            except yaml.YAMLError:
+                parsed = value
+            if isinstance(parsed, dict):
+                parsed = value  # a mapping is never a single key's value here
         section_values = raw.setdefault(section, {})
         if not isinstance(section_values, dict):
-            raise ConfigError(f"config section '{section}' must be a mapping")
+            raise ConfigError(f"config section '{section}' must be a mapping of keys, "
+                              f"got {type(section_values).__name__}")
         section_values[key] = parsed
 
 

@@ -63,3 +63,55 @@ def sample_assistant(assistant: Assistant) -> Assistant:
     report = assistant.ingest([SAMPLE_DIR])
     assert report.count("indexed") == 1
     return assistant
+
+
+# -- a real `qa serve` in a child process -----------------------------------------------
+import contextlib  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+QA_SCRIPT = str(Path(sys.executable).with_name("qa"))
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, *ingest: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start `qa serve` on a free loopback port with its own data dir; yield its URL."""
+    import httpx
+
+    port = free_port()
+    child_env = {**os.environ, "QA_DATA__DIR": str(data_dir), **(env or {})}
+    args = [QA_SCRIPT, "serve", "--port", str(port)]
+    for path in ingest:
+        args += ["--ingest-if-empty", str(path)]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"serve-{port}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=child_env, cwd=ROOT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"qa serve did not start:\n{log_path.read_text()}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_DIR
+from tests.conftest import QA_SCRIPT as QA
+from tests.conftest import ROOT, SAMPLE_DIR, running_server
 
-QA = str(Path(sys.executable).with_name("qa"))
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_console_script_ingest_and_ask() -> None:
@@ -43,27 +34,8 @@ def test_console_script_ingest_and_ask() -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen([QA, "serve", "--port", str(port), "--ingest-if-empty", str(SAMPLE_DIR)],
-                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ), cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start:\n{(tmp_path / 'serve.log').read_text()}")
-            time.sleep(0.5)
+    with running_server(tmp_path / "data", SAMPLE_DIR) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 def test_serve_answers_through_gradio_client_and_http(server: str) -> None:

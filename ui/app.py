@@ -1,38 +1,81 @@
-"""One server: the JSON API under /api and the Gradio chat at /."""
+"""One server: the JSON API under /api, the widget at /embed and the chat at /."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import ArticleNotFoundError, QAError
 from qa.api import Assistant
+from qa.config import ServerSettings, load_settings
+from ui.admin import article_rows, build_articles_tab
 from ui.api import build_router
-from ui.chat import build_chat
+from ui.chat import build_chat, status_line
 
 MAX_BODY_BYTES = 256 * 1024
+EMBED_PATH = "/embed"
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"ok": False, "status": status, "error": message, **extra}, status_code=status)
 
 
+def frame_ancestors(origins: list[str]) -> str:
+    return "frame-ancestors " + ("*" if "*" in origins else " ".join(["'self'", *origins]))
+
+
+def build_main_page(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
+    """The full page: the chat, and the Articles tab (with administration when enabled)."""
+    with gr.Blocks(title="News QA", analytics_enabled=False, fill_height=True) as page:
+        status = gr.Markdown(status_line(assistant), elem_id="qa-status")
+        with gr.Tab("Chat", elem_id="qa-chat-tab"):
+            build_chat(assistant, concurrency=server.concurrency)
+        with gr.Tab("Articles", elem_id="qa-articles-tab"):
+            table = build_articles_tab(
+                assistant, password=os.environ.get(server.admin_password_env) or None,
+                password_env=server.admin_password_env,
+                uploads=assistant.settings.data.dir / "uploads", max_upload_mb=server.max_upload_mb)
+        page.load(lambda: (status_line(assistant), article_rows(assistant)), None, [status, table],
+                  api_visibility="private")
+    return page
+
+
+def build_widget(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
+    """The embeddable widget: the same chat, compact, with no administration and no secrets."""
+    with gr.Blocks(title="Ask the articles", analytics_enabled=False, fill_height=True) as widget:
+        build_chat(assistant, compact=True, concurrency=server.concurrency)
+    return widget
+
+
 def create_app(assistant: Assistant) -> FastAPI:
     """Build the ASGI app; the assistant (and its one model) is shared by every request."""
+    server = assistant.settings.server
     app = FastAPI(title="News QA", version="0.1.0",
                   description="Grounded, cited answers from your news articles.")
+    app.add_middleware(CORSMiddleware, allow_origins=server.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"])
+    embed_policy = frame_ancestors(server.embed_origins)
 
     @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
+    async def guard(request: Request, call_next: Any) -> Any:
         length = request.headers.get("content-length")
         if request.url.path.startswith("/api/") and length and length.isdigit() and int(length) > MAX_BODY_BYTES:
             return _error(413, f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}")
-        return await call_next(request)
+        response = await call_next(request)
+        # Only the widget may be framed by other sites; everything else only by this one.
+        is_widget = request.url.path == EMBED_PATH or request.url.path.startswith(EMBED_PATH + "/")
+        response.headers["Content-Security-Policy"] = embed_policy if is_widget else "frame-ancestors 'self'"
+        if not is_widget:
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -54,4 +97,15 @@ def create_app(assistant: Assistant) -> FastAPI:
         return _error(exc.status_code, str(exc.detail))
 
     app.include_router(build_router(assistant))
-    return gr.mount_gradio_app(app, build_chat(assistant), path="/", footer_links=["api"])
+    max_file = f"{server.max_upload_mb}mb"
+    # The widget is mounted first: the page at "/" would otherwise catch /embed too.
+    app = gr.mount_gradio_app(app, build_widget(assistant, server), path=EMBED_PATH, footer_links=[],
+                              max_file_size=max_file)
+    return gr.mount_gradio_app(app, build_main_page(assistant, server), path="/", footer_links=["api"],
+                               max_file_size=max_file)
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for several worker processes (`qa serve` with server.workers > 1): each worker
+    reads the same config (QA_CONFIG and QA_ overrides) and loads the model once."""
+    return create_app(Assistant(load_settings()))

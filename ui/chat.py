@@ -1,4 +1,4 @@
-"""The browser chat: Gradio's ChatInterface over `Assistant.ask`."""
+"""The browser chat: Gradio's ChatInterface over `Assistant.ask`, as a full page or a widget."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from qa.api import Assistant
 from ui.render import escape_md, render_answer
 
 EMPTY_INDEX_HELP = (
-    "No articles are indexed yet. Add some with `qa ingest PATH` (files or folders of .txt, .md, "
-    ".html, .json or .jsonl), then reload this page."
+    "**No articles are indexed yet.** Add some with `qa ingest PATH` (files or folders of .txt, .md, "
+    ".html, .json or .jsonl), or upload them in the *Articles* tab, then ask away."
 )
 
 
@@ -22,33 +22,52 @@ def example_questions(assistant: Assistant, limit: int = 3) -> list[str]:
     return [f"What is “{a.title}” about?" for a in assistant.articles()[:limit]]
 
 
-def build_chat(assistant: Assistant, *, title: str = "Ask the articles") -> gr.Blocks:
+def status_line(assistant: Assistant) -> str:
+    """What the start screen says above the chat: how much is indexed, or how to add articles."""
+    count = len(assistant.articles())
+    if count == 0:
+        return EMPTY_INDEX_HELP
+    return (f"Answers are sentences quoted from the {count} indexed article{'s' if count != 1 else ''}, "
+            "each with its source. When the articles don't say, the answer says so.")
+
+
+def make_responder(assistant: Assistant) -> Any:
     def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
-        yield "Searching the articles…"
+        yield "_Searching the articles…_"
         try:
-            answer = assistant.ask(message, _plain_history(history))
+            answer = assistant.ask(message, plain_history(history))
         except QAError as exc:
             yield f"⚠️ {escape_md(str(exc))}"
             return
+        # The answer is ready at once (extractive); stream its sentences, then the source cards.
+        sentences = answer.text.split("] ")
+        for i in range(1, len(sentences)):
+            yield render_answer(answer, text="] ".join(sentences[:i]) + "]", with_sources=False)
         yield render_answer(answer)
 
-    has_articles = assistant.has_articles()
-    description = ("Answers are sentences quoted from the indexed articles, with their sources."
-                   if has_articles else EMPTY_INDEX_HELP)
+    return respond
+
+
+def build_chat(assistant: Assistant, *, compact: bool = False, concurrency: int = 4) -> gr.ChatInterface:
+    """The chat; `compact` is the widget: no title, no examples, a smaller box."""
     return gr.ChatInterface(
-        respond,
+        make_responder(assistant),
         api_name="chat",
-        title=title,
-        description=description,
-        examples=example_questions(assistant) or None,
+        title=None if compact else "Ask the articles",
+        examples=None if compact else (example_questions(assistant) or None),
         run_examples_on_click=True,
+        chatbot=gr.Chatbot(label="Answers", height=None if not compact else 360,
+                           elem_id="qa-chatbot", buttons=["copy"]),
+        textbox=gr.Textbox(placeholder="Ask a question about the articles…", elem_id="qa-question",
+                           show_label=False, submit_btn=True, lines=1, max_lines=6),
         flagging_mode="never",
         analytics_enabled=False,
+        concurrency_limit=concurrency,
         fill_height=True,
     )
 
 
-def _plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Keep user turns' text; the assistant's rendered Markdown is not evidence."""
+def plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Gradio's messages as `{"role", "content"}` text dicts (other content types dropped)."""
     return [{"role": m["role"], "content": m["content"]} for m in history or []
             if isinstance(m, dict) and isinstance(m.get("content"), str)]

@@ -28,17 +28,24 @@ def serve(
     from ui.app import create_app
 
     settings = run(ctx, lambda: ctx.obj.settings)
+    host = host or settings.server.host
+    port = port or settings.server.port
+    if not 0 < port < 65536:
+        fail(f"--port {port} is not a TCP port")
     assistant = run(ctx, ctx.obj.assistant)
     if ingest_if_empty and not assistant.has_articles():
         report = assistant.ingest(ingest_if_empty)
         typer.echo(f"Indexed {report.count('indexed')} file(s), {report.chunks_added} chunk(s) "
                    f"from {', '.join(map(str, ingest_if_empty))}.")
-    host = host or settings.server.host
-    port = port or settings.server.port
-    if not 0 < port < 65536:
-        fail(f"--port {port} is not a TCP port")
-    typer.echo(f"Chat on http://{host}:{port}/  API docs on http://{host}:{port}/docs")
-    uvicorn.run(create_app(assistant), host=host, port=port, log_level="warning")
+    typer.echo(f"Chat on http://{host}:{port}/  widget on /embed  API docs on /docs")
+    if settings.server.workers > 1:
+        # Each worker process builds its own app from the same configuration.
+        if ctx.obj.config:
+            os.environ["QA_CONFIG"] = str(ctx.obj.config.resolve())
+        uvicorn.run("ui.app:app_from_environment", factory=True, host=host, port=port,
+                    workers=settings.server.workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(assistant), host=host, port=port, log_level="warning")
 
 
 def main() -> None:

@@ -33,22 +33,25 @@ def source_link(c: Citation) -> str:
 def render_citation(c: Citation) -> str:
     """One source card: title, date, source, and the quote highlighted inside its passage."""
     head = f"**[{c.n}] {escape_md(c.title)}**" + (f" · {escape_md(c.date)}" if c.date else "")
-    before = c.passage[: c.quote_start] if c.passage else ""
-    after = c.passage[c.quote_end:] if c.passage else ""
-    context = (f"…{escape_md(before[-200:])}" if before.strip() else "") + f"<mark>{escape_md(c.quote)}</mark>" \
-        + (f"{escape_md(after[:200])}…" if after.strip() else "")
+    # One line of context: a paragraph break would end the blockquote mid-passage.
+    before = " ".join(c.passage[: c.quote_start].split()) if c.passage else ""
+    after = " ".join(c.passage[c.quote_end:].split()) if c.passage else ""
+    context = (f"…{escape_md(before[-200:])} " if before else "") + f"<mark>{escape_md(c.quote)}</mark>" \
+        + (f" {escape_md(after[:200])}…" if after else "")
     return f"{head}  \nSource: {source_link(c)}  \n> {context}"
 
 
-def render_answer(answer: Answer) -> str:
-    """The chat message for one answer: the text, then its source cards."""
+def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool = True) -> str:
+    """The chat message for one answer: the text (or a prefix of it, while streaming), then its
+    source cards. An abstention is marked as such and its cards are the closest passages."""
+    body = _marker_safe(answer.text if text is None else text)
     if answer.abstained:
-        lines = [f"⚠️ *{_marker_safe(answer.text)}*"]
-        title = "Closest sources"
+        lines = [f"⚠️ *{body}*"]
+        title = "Closest sources (they do not answer the question)"
     else:
-        lines = [_marker_safe(answer.text)]
+        lines = [body]
         title = "Sources"
-    if answer.citations:
-        lines.append(f"\n**{title}**")
+    if with_sources and answer.citations:
+        lines.append(f"**{title}**")
         lines.extend(render_citation(c) for c in answer.citations)
     return "\n\n".join(lines)

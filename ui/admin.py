@@ -1,0 +1,121 @@
+"""The Articles tab: what is indexed, and, with the admin password, upload and delete.
+
+Administration exists only when the password's environment variable is set; every admin
+action checks the password again (constant-time), so hiding a button is never the only guard.
+Uploads are copied into `<data dir>/uploads/` first, so that their source path is stable and
+uploading a corrected file replaces the old version.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from index.errors import QAError
+from index.load import SUPPORTED_SUFFIXES
+from qa.api import Assistant
+from ui.render import escape_md
+
+COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
+
+
+def article_rows(assistant: Assistant) -> list[list[Any]]:
+    return [[a.title, a.date or "", a.url or a.source, a.chunks, a.id] for a in assistant.articles()]
+
+
+def safe_name(name: str) -> str:
+    """A file name without folders or odd characters, keeping its suffix."""
+    base = Path(name).name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-") or "article"
+    return cleaned[:120]
+
+
+class Admin:
+    """Upload and delete, behind a password."""
+
+    def __init__(self, assistant: Assistant, password: str, uploads: Path, max_upload_mb: int) -> None:
+        self.assistant = assistant
+        self._password = password
+        self.uploads = uploads
+        self.max_bytes = max_upload_mb * 1024 * 1024
+
+    def check(self, given: str | None) -> None:
+        if not given or not hmac.compare_digest(given.encode(), self._password.encode()):
+            raise gr.Error("Wrong or missing admin password.", print_exception=False)
+
+    def upload(self, password: str, files: list[str] | None) -> tuple[str, Any, Any]:
+        self.check(password)
+        if not files:
+            raise gr.Error("Choose one or more files to upload.", print_exception=False)
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        stored, refused = [], []
+        for file in files:
+            source = Path(file)
+            name = safe_name(source.name)
+            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                refused.append(f"{name}: unsupported file type (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+            elif source.stat().st_size > self.max_bytes:
+                refused.append(f"{name}: larger than {self.max_bytes // 1024 // 1024} MB")
+            else:
+                target = self.uploads / name
+                shutil.copyfile(source, target)
+                stored.append(target)
+        report = self.assistant.ingest(stored) if stored else None
+        lines = [f"- **failed** {escape_md(line)}" for line in refused]
+        for f in report.files if report else []:
+            detail = f.reason or f"{f.articles} article(s), {f.chunks_added} chunk(s) added"
+            lines.append(f"- **{f.status}** {escape_md(Path(f.path).name)}: {escape_md(detail)}")
+        return "\n".join(lines), self._table(), self._choices()
+
+    def delete(self, password: str, article_id: str | None) -> tuple[str, Any, Any]:
+        self.check(password)
+        if not article_id:
+            raise gr.Error("Choose the article to delete.", print_exception=False)
+        info = next((a for a in self.assistant.articles() if a.id == article_id), None)
+        try:
+            removed = self.assistant.delete_article(article_id)
+        except QAError as exc:
+            raise gr.Error(str(exc), print_exception=False) from exc
+        if info and info.path and Path(info.path).parent == self.uploads.resolve():
+            Path(info.path).unlink(missing_ok=True)  # or a reindex would bring it back
+        return f"Deleted **{escape_md(info.title if info else article_id)}** ({removed} chunks).", \
+            self._table(), self._choices()
+
+    def _table(self) -> Any:
+        return gr.update(value=article_rows(self.assistant))
+
+    def _choices(self) -> Any:
+        return gr.update(choices=[(f"{a.title} ({a.id})", a.id) for a in self.assistant.articles()], value=None)
+
+
+def build_articles_tab(assistant: Assistant, *, password: str | None, password_env: str,
+                       uploads: Path, max_upload_mb: int) -> gr.Dataframe:
+    """Render the tab's content inside the current Blocks; returns the table (refreshed on load)."""
+    table = gr.Dataframe(value=article_rows(assistant), headers=COLUMNS, interactive=False,
+                         wrap=True, elem_id="qa-articles", label="Indexed articles")
+    gr.Button("Refresh", size="sm").click(lambda: article_rows(assistant), None, table, api_name="articles")
+    if not password:
+        gr.Markdown(f"Administration is disabled. To upload and delete articles here, start the server "
+                    f"with the environment variable `{password_env}` set to an admin password.")
+        return table
+    admin = Admin(assistant, password, uploads, max_upload_mb)
+    gr.Markdown("### Administration")
+    secret = gr.Textbox(label="Admin password", type="password", elem_id="qa-admin-password")
+    with gr.Row():
+        with gr.Column():
+            files = gr.File(label="Upload articles", file_count="multiple",
+                            file_types=list(SUPPORTED_SUFFIXES), type="filepath")
+            upload = gr.Button("Upload and index", variant="primary")
+        with gr.Column():
+            choice = gr.Dropdown(label="Article to delete", choices=admin._choices()["choices"],
+                                 value=None, interactive=True)
+            delete = gr.Button("Delete article", variant="stop")
+    status = gr.Markdown()
+    upload.click(admin.upload, [secret, files], [status, table, choice], api_name="upload")
+    delete.click(admin.delete, [secret, choice], [status, table, choice], api_name="delete")
+    return table
