@@ -35,9 +35,11 @@ class SentenceChunker:
             chunks.append(Chunk(article.id, len(chunks), text[start:end], start, end))
             if j + 1 >= len(spans):
                 break
-            # Step back over trailing sentences that fit in the overlap, but always advance.
+            # Step back over trailing sentences that fit in the overlap, but only as far as the
+            # next chunk can still take the first new sentence: every chunk adds new text.
             k = j + 1
-            while k - 1 > i and end - spans[k - 1][0] <= self.overlap:
+            while (k - 1 > i and end - spans[k - 1][0] <= self.overlap
+                   and spans[j + 1][1] - spans[k - 1][0] <= self.size):
                 k -= 1
             i = k
         return chunks

@@ -27,11 +27,14 @@ from index.text import normalize_text
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
-_HEADER_DATE = re.compile(r"^\s*date\s*[:=]?\s*(\d{4}-\d{2}-\d{2}(?:[T ][0-9:.+\-Z]+)?)\b[ \t]*", re.I)
+# `date 2024-02-27`, optionally with a clock time; the body may follow on the same line.
+_HEADER_DATE = re.compile(
+    r"^\s*date\s*[:=]?\s*(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)"
+    r"(?![\d:])[ \t]*", re.I)
 _HEADER_FIELD = re.compile(r"^\s*(title|date|url|source|id)\s*:\s*(.+?)\s*$", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 _STEM_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})[-_ ]*")
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"(\*\*|__|`+)")
 
@@ -212,7 +215,10 @@ def _parse_html(text: str) -> dict[str, Any]:
     root = soup.find("article") or soup.find("main") or soup.body or soup
     blocks = [b for b in root.find_all(_BLOCKS) if not b.find(_BLOCKS)]
     if blocks:
-        paragraphs = [b.get_text(" ", strip=True) for b in blocks]
+        for br in root.find_all("br"):
+            br.replace_with(" ")
+        # Strings joined as they stand: inline tags (<a>, <em>) must not add spaces.
+        paragraphs = [" ".join(b.get_text().split()) for b in blocks]
         if title and paragraphs and paragraphs[0] == title:
             paragraphs = paragraphs[1:]
         body = "\n\n".join(p for p in paragraphs if p)

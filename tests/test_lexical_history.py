@@ -1,0 +1,151 @@
+"""Unit tests for qa/lexical.py (terms, stems, IDF overlap) and qa/history.py (follow-ups)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.history import contextualize, is_follow_up, user_turns
+from qa.lexical import STOPWORDS, idf_weights, overlap, stem, terms
+
+# --- stem and terms ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("family", [
+    ("announce", "announced", "announces", "announcing"),
+    ("missile", "missiles"),
+    ("aim", "aims", "aimed"),
+    ("country", "countries"),
+    ("troop", "troops"),
+])
+def test_stem_unifies_inflections(family: tuple[str, ...]) -> None:
+    assert len({stem(word) for word in family}) == 1, {word: stem(word) for word in family}
+
+
+def test_stem_keeps_words_ending_in_ss_us_is() -> None:
+    assert stem("press") == "press"
+    assert stem("bus") == "bus"
+    assert stem("crisis") == "crisis"
+    assert stem("passes") == stem("pass")
+
+
+def test_stem_cuts_to_six_characters() -> None:
+    assert stem("international") == "intern"
+    assert len(stem("parliamentarians")) <= 6
+
+
+def test_terms_drop_stopwords_and_single_letters() -> None:
+    assert terms("What did the President say about it?") == ["presid"]
+    assert terms("The U.S. and a UK") == ["uk"]
+    assert terms("") == []
+    for word in ("the", "said", "according", "whose"):
+        assert word in STOPWORDS and terms(word) == []
+
+
+def test_terms_lower_case_possessives_and_curly_apostrophes() -> None:
+    assert terms("Macron's plan") == terms("Macron’s PLAN") == ["macron", "plan"]
+
+
+def test_question_and_sentence_terms_meet_through_stems() -> None:
+    question = set(terms("Which missiles were announced?"))
+    sentence = set(terms("The minister announces a new missile programme."))
+    assert {"missil", "announ"} <= question & sentence
+
+
+# --- idf_weights and overlap ------------------------------------------------------------------
+
+DOCS = [{"macron", "troop", "ukrain"}, {"macron", "europe"}, {"macron", "paris"}, {"macron", "troop"}]
+
+
+def test_idf_ranks_common_terms_below_rare_and_missing_ones() -> None:
+    weights = idf_weights({"macron", "troop", "ukrain", "absent"}, DOCS)
+    assert set(weights) == {"macron", "troop", "ukrain", "absent"}
+    assert weights["macron"] < weights["troop"] < weights["ukrain"] < weights["absent"]
+    assert all(w > 0 for w in weights.values()), "a term in every document still weighs a little"
+
+
+def test_idf_without_documents() -> None:
+    assert idf_weights({"x"}, [])["x"] > 0
+    assert idf_weights(set(), DOCS) == {}
+
+
+def test_overlap_is_a_weighted_share_in_unit_interval() -> None:
+    weights = idf_weights({"macron", "troop", "ukrain"}, DOCS)
+    assert overlap(weights, set()) == 0.0
+    assert overlap(weights, {"macron", "troop", "ukrain", "other"}) == pytest.approx(1.0)
+    common_only = overlap(weights, {"macron"})
+    rare_only = overlap(weights, {"ukrain"})
+    assert 0.0 < common_only < rare_only < 1.0
+    for sentence in ({"macron"}, {"troop", "paris"}, {"ukrain", "macron"}, {"zzz"}):
+        assert 0.0 <= overlap(weights, sentence) <= 1.0
+
+
+def test_overlap_with_no_weights_is_zero() -> None:
+    assert overlap({}, {"anything"}) == 0.0
+
+
+# --- user_turns -------------------------------------------------------------------------------
+
+
+def test_user_turns_from_role_content_dicts() -> None:
+    history = [
+        {"role": "user", "content": "What did Macron say?"},
+        {"role": "assistant", "content": "He said troops could be sent."},
+        {"role": "user", "content": [{"type": "file", "path": "x.png"}]},  # not a string
+        {"role": "user", "content": "   "},  # blank
+        {"role": "system", "content": "ignored"},
+        {"content": "no role"},
+        {"role": "user", "content": "Who disagreed?"},
+    ]
+    assert user_turns(history) == ["What did Macron say?", "Who disagreed?"]
+
+
+def test_user_turns_from_pairs() -> None:
+    history = [("First question?", "First answer."), ["Second question?", None], (None, "orphan answer"), ()]
+    assert user_turns(history) == ["First question?", "Second question?"]
+
+
+def test_user_turns_of_nothing() -> None:
+    assert user_turns(None) == []
+    assert user_turns([]) == []
+
+
+# --- is_follow_up and contextualize -----------------------------------------------------------
+
+HISTORY = [
+    {"role": "user", "content": "What did Macron say about ground troops?"},
+    {"role": "assistant", "content": "He said nothing should be ruled out [1]."},
+]
+
+
+@pytest.mark.parametrize("question", [
+    "Which country does he lead?",  # a pronoun
+    "And why?",  # an opener, and too few content words
+    "What about Germany?",
+    "Who opposed it?",
+])
+def test_follow_ups_are_joined_with_the_last_user_question(question: str) -> None:
+    assert is_follow_up(question)
+    assert contextualize(question, HISTORY) == f"What did Macron say about ground troops? {question}"
+
+
+@pytest.mark.parametrize("question", [
+    "Who is the president of France?",
+    "How many troops did Germany send to Poland?",
+])
+def test_standalone_questions_are_left_alone(question: str) -> None:
+    assert not is_follow_up(question)
+    assert contextualize(question, HISTORY) == question
+
+
+def test_follow_up_uses_the_latest_user_question() -> None:
+    history = HISTORY + [{"role": "user", "content": "Did Scholz agree with Macron?"},
+                         {"role": "assistant", "content": "No [1]."}]
+    assert contextualize("Why not?", history) == "Did Scholz agree with Macron? Why not?"
+    assert contextualize("Why not?", [("Did Scholz agree?", "No.")]) == "Did Scholz agree? Why not?"
+
+
+def test_without_history_the_question_stands_alone() -> None:
+    assert contextualize("  And why?  ", None) == "And why?"
+    assert contextualize("Which country does he lead?", []) == "Which country does he lead?"
+    # Assistant turns alone are no user history.
+    assert contextualize("And why?", [{"role": "assistant", "content": "Hello."}]) == "And why?"

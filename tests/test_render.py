@@ -1,0 +1,146 @@
+"""Unit tests for ui/render.py: answers -> Markdown where article text is shown, never run."""
+
+from __future__ import annotations
+
+import re
+
+from qa.models import Answer, Citation
+from ui.render import escape_md, render_answer, render_citation
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def citation(n: int = 1, *, quote: str = "Nothing should be ruled out.", before: str = "Macron spoke. ",
+             after: str = " Allies disagreed.", title: str = "Macron on troops", url: str | None = None,
+             source: str = "/data/articles/macron.txt", date: str | None = "2024-02-27") -> Citation:
+    passage = before + quote + after
+    return Citation(n=n, article_id=f"article-{n}", title=title, date=date, source=source, quote=quote,
+                    url=url, passage=passage, quote_start=len(before), quote_end=len(before) + len(quote))
+
+
+def answer(text: str, citations: list[Citation], abstained: bool = False) -> Answer:
+    return Answer(question="What did Macron say?", text=text, citations=citations, abstained=abstained)
+
+
+def assert_no_raw_html(markdown: str) -> None:
+    without_marks = re.sub(r"</?mark>", "", markdown)
+    assert "<script" not in markdown.lower()
+    assert "<" not in without_marks, "only the <mark> highlight is raw HTML"
+
+
+# --- escape_md --------------------------------------------------------------------------------
+
+def test_escape_md_neutralizes_html() -> None:
+    escaped = escape_md(SCRIPT)
+    assert "<" not in escaped and ">" not in escaped
+    assert "&lt;script&gt;" in escaped
+
+
+def test_escape_md_neutralizes_emphasis_links_and_code() -> None:
+    escaped = escape_md("*bold* _it_ `code` [link](https://evil.example) ![img](x.png)")
+    for raw in ("*bold*", "_it_", "`code`", "[link]", "![img]"):
+        assert raw not in escaped
+    assert escaped.replace("\\", "") == "*bold* _it_ `code` [link](https://evil.example) ![img](x.png)"
+
+
+def test_escape_md_keeps_plain_text() -> None:
+    assert escape_md("Macron said on Monday that 3 options remain.") == \
+        "Macron said on Monday that 3 options remain."
+
+
+def test_escape_md_of_entities_shows_them_literally() -> None:
+    assert escape_md("&lt;b&gt; & co") == "&amp;lt;b&amp;gt; &amp; co"
+
+
+# --- render_citation --------------------------------------------------------------------------
+
+def test_quote_is_highlighted_inside_its_passage() -> None:
+    out = render_citation(citation())
+    assert "<mark>Nothing should be ruled out.</mark>" in out
+    assert out.index("Macron spoke.") < out.index("<mark>") < out.index("Allies disagreed.")
+    assert out.startswith("**[1] Macron on troops** · 2024-02-27")
+    assert "Source: /data/articles/macron.txt" in out
+
+
+def test_quote_without_passage_is_still_highlighted() -> None:
+    c = Citation(n=2, article_id="a", title="T", date=None, source="s.txt", quote="Just the quote.")
+    out = render_citation(c)
+    assert "<mark>Just the quote.</mark>" in out
+    assert "·" not in out  # no date, no separator
+
+
+def test_long_passage_context_is_trimmed() -> None:
+    out = render_citation(citation(before="B" * 500 + " ", after=" " + "A" * 500))
+    assert "B" * 200 in out and "B" * 201 not in out
+    assert "A" * 199 in out and "A" * 201 not in out
+    assert "…" in out
+
+
+def test_context_across_paragraphs_stays_in_the_card() -> None:
+    # A blank line inside the blockquote would end it and spill the passage into the chat.
+    out = render_citation(citation(before="First paragraph ends.\n\nMacron spoke. ",
+                                   after="\n\nNext paragraph here."))
+    quote_lines = out.split("\n")[2:]
+    assert len(quote_lines) == 1 and quote_lines[0].startswith("> ")
+    assert "First paragraph ends." in quote_lines[0] and "Next paragraph here." in quote_lines[0]
+
+
+def test_script_in_quote_passage_and_title_is_escaped() -> None:
+    c = citation(quote=f"He typed {SCRIPT} live.", before=f"Before {SCRIPT}. ", after=f" After {SCRIPT}.",
+                 title=f"Title {SCRIPT}", source=f"/tmp/{SCRIPT}.txt")
+    out = render_citation(c)
+    assert_no_raw_html(out)
+    assert out.count("&lt;script&gt;") == 5  # title, source, before, quote, after: shown, not run
+    assert re.search(r"<mark>He typed &lt;script&gt;.*live\.</mark>", out)
+
+
+def test_http_urls_become_links() -> None:
+    out = render_citation(citation(url="https://example.com/news?id=1&x=2", source="https://example.com/news"))
+    assert "](https://example.com/news?id=1&amp;x=2)" in out
+    out = render_citation(citation(url="http://example.com/a"))
+    assert "](http://example.com/a)" in out
+
+
+def test_other_url_schemes_are_not_links() -> None:
+    for url in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://example.com/a"):
+        out = render_citation(citation(url=url, source=url))
+        assert "](" not in out, url
+        assert_no_raw_html(out)
+
+
+def test_url_with_markup_is_escaped_in_the_link() -> None:
+    out = render_citation(citation(url=f'https://example.com/"><script>x</script>'))
+    assert_no_raw_html(out)
+
+
+# --- render_answer ----------------------------------------------------------------------------
+
+def test_citation_markers_survive_and_text_is_escaped() -> None:
+    out = render_answer(answer(f"Macron said it [1]. Scholz said {SCRIPT} no [2].",
+                               [citation(1), citation(2, title="Scholz")]))
+    first_line = out.split("\n")[0]
+    assert "[1]" in first_line and "[2]" in first_line
+    assert "\\[1\\]" not in out
+    assert_no_raw_html(out)
+    assert "**Sources**" in out and "Closest sources" not in out
+    assert out.index("**[1] Macron on troops**") < out.index("**[2] Scholz**")
+
+
+def test_abstained_answer_lists_closest_sources() -> None:
+    out = render_answer(answer("The articles do not say who won.", [citation(1), citation(2)], abstained=True))
+    assert "Closest sources" in out
+    assert out.startswith("⚠️ *The articles do not say who won.*")
+    assert out.count("<mark>") == 2
+
+
+def test_answer_without_citations_has_no_sources_header() -> None:
+    out = render_answer(answer("The articles do not say.", [], abstained=True))
+    assert "sources" not in out.lower()
+    out = render_answer(answer("Plain answer.", []))
+    assert out == "Plain answer."
+
+
+def test_streaming_prefix_without_sources() -> None:
+    full = answer("Macron said it [1]. More follows [1].", [citation(1)])
+    partial = render_answer(full, text="Macron said it [1].", with_sources=False)
+    assert partial == "Macron said it [1]."
