@@ -57,6 +57,8 @@ class Ingestor:
                 on_file(file_report)
         if prune:
             report.pruned = self._prune(paths, seen)
+        if report.chunks_added or report.chunks_deleted or report.pruned:
+            self.store.sync_keywords()
         return report
 
     def _ingest_file(self, path: Path, explicit: bool, seen: dict[str, set[str]]) -> FileReport:
@@ -100,6 +102,6 @@ class Ingestor:
             gone = not path.exists()
             dropped = str(path) in seen and info.id not in seen[str(path)]
             if gone or dropped:
-                self.store.delete_article(info.id)
+                self.store.delete_article(info.id, sync=False)
                 pruned.append(info.id)
         return pruned

@@ -67,6 +67,7 @@ class Hit:
     end: int
     ordinal: int
     score: float
+    chunk_id: str = ""
 
 
 @dataclass

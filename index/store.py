@@ -5,6 +5,10 @@ article per call, grouped by `article_id`: unchanged chunks are skipped, a chang
 its old chunks removed, and an interrupted run is completed by the next one without
 duplicates (ids are content hashes, so a repeated write is an upsert).
 
+Each stored document is the article's title, a blank line, then the chunk: the title takes
+part in both dense and keyword matching (a chunk rarely names its own subject), and the
+`prefix` metadata says where the chunk's own text starts.
+
 The collection's metadata records the embedding model and its dimension; opening it with
 another model raises `EmbeddingMismatchError` instead of mixing vector spaces.
 """
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_classic.indexes import SQLRecordManager, index
@@ -23,6 +28,7 @@ from langchain_core.documents import Document
 
 from index.embed import Embedder
 from index.errors import ArticleNotFoundError, EmbeddingMismatchError
+from index.keyword import KeywordIndex, ids_signature
 from index.models import Article, ArticleInfo, Chunk, Hit
 
 logger = logging.getLogger(__name__)
@@ -49,6 +55,7 @@ class ArticleStore:
         client: A Chroma client (embedded `PersistentClient` or `HttpClient`).
         embedder: The process's one embedding model.
         records_db: SQLAlchemy URL of the record manager's database.
+        keyword_dir: Folder of the BM25 index kept in step with the collection.
         collection: Chroma collection name (at least 3 characters).
         check_model: Raise `EmbeddingMismatchError` when the collection was built with another
             model. Only a rebuild (`reset()` right after) should turn this off.
@@ -61,7 +68,7 @@ class ArticleStore:
     """
 
     def __init__(self, client: chromadb.ClientAPI, embedder: Embedder, *, records_db: str,
-                 collection: str = "articles", check_model: bool = True) -> None:
+                 keyword_dir: Path, collection: str = "articles", check_model: bool = True) -> None:
         self.client = client
         self.embedder = embedder
         self.collection_name = collection
@@ -70,6 +77,8 @@ class ArticleStore:
         self._open_vectorstore()
         self.records = SQLRecordManager(namespace=f"chroma/{collection}", db_url=records_db)
         self.records.create_schema()
+        self.keywords = KeywordIndex(keyword_dir)
+        self.sync_keywords()
 
     # -- opening -----------------------------------------------------------------------
     def existing_model(self) -> tuple[str | None, int | None]:
@@ -106,8 +115,8 @@ class ArticleStore:
     # -- writing -----------------------------------------------------------------------
     def upsert(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
         """Make the stored chunks of `article` exactly `chunks`; return (added, deleted)."""
-        docs = [Document(page_content=c.text, metadata=self._metadata(article, c, len(chunks)))
-                for c in chunks]
+        docs = [Document(page_content=f"{article.title}\n\n{c.text}",
+                         metadata=self._metadata(article, c, len(chunks))) for c in chunks]
         result = index(docs, self.records, self.vectorstore, cleanup="incremental",
                        source_id_key="article_id", key_encoder="sha256", batch_size=64)
         return result["num_added"] + result["num_updated"], result["num_deleted"]
@@ -118,19 +127,24 @@ class ArticleStore:
             "article_id": article.id, "title": article.title, "source": article.source,
             "ordinal": chunk.ordinal, "start": chunk.start, "end": chunk.end,
             "date": article.date, "date_ord": date_ordinal(article.date),
-            "url": article.url, "path": article.path,
+            "url": article.url, "path": article.path, "prefix": len(article.title) + 2,
         }
         if chunk.ordinal == 0:
             meta["chunks"] = total  # only on the first chunk, so listing articles is one query
         return {k: v for k, v in meta.items() if v is not None}
 
-    def delete_article(self, article_id: str) -> int:
-        """Remove every chunk of one article; return how many were removed."""
+    def delete_article(self, article_id: str, *, sync: bool = True) -> int:
+        """Remove every chunk of one article; return how many were removed.
+
+        `sync=False` leaves the keyword index to one `sync_keywords()` after a batch.
+        """
         keys = self.records.list_keys(group_ids=[article_id])
         if not keys:
             raise ArticleNotFoundError(f"no indexed article has id {article_id!r}")
         self.vectorstore.delete(ids=keys)
         self.records.delete_keys(keys)
+        if sync:
+            self.sync_keywords()
         return len(keys)
 
     def reset(self) -> None:
@@ -143,6 +157,20 @@ class ArticleStore:
         for start in range(0, len(keys), 1000):
             self.records.delete_keys(keys[start:start + 1000])
         self._open_vectorstore()
+        self.sync_keywords()
+
+    def sync_keywords(self) -> bool:
+        """Rebuild the keyword index if it does not hold exactly the collection's chunks.
+
+        Returns True when it was rebuilt. Call after every write (ingestion does).
+        """
+        ids = self.collection.get(include=[])["ids"]
+        if ids_signature(ids) == self.keywords.signature:
+            return False
+        got = self.collection.get(include=["documents", "metadatas"])
+        self.keywords.build(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]])
+        logger.info("keyword index rebuilt: %d chunks", len(got["ids"]))
+        return True
 
     # -- reading -----------------------------------------------------------------------
     def count(self) -> int:
@@ -165,11 +193,28 @@ class ArticleStore:
             return []
         found = self.collection.query(query_embeddings=[vector], n_results=k, where=where,
                                       include=["documents", "metadatas", "distances"])
-        hits = []
-        for text, meta, distance in zip(found["documents"][0], found["metadatas"][0],
-                                        found["distances"][0], strict=True):
-            hits.append(Hit(article_id=meta["article_id"], title=meta.get("title", ""),
-                            source=meta.get("source", ""), date=meta.get("date"), url=meta.get("url"),
-                            text=text, start=int(meta["start"]), end=int(meta["end"]),
-                            ordinal=int(meta["ordinal"]), score=1.0 - float(distance)))
-        return hits
+        return [_hit(i, doc, meta, 1.0 - float(distance)) for i, doc, meta, distance in
+                zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0],
+                    strict=True)]
+
+    def keyword_search(self, query: str, k: int, since: str | None = None,
+                       until: str | None = None) -> list[tuple[str, float]]:
+        """The `k` best chunk ids by BM25, optionally within a publication date range."""
+        return self.keywords.search(query, k, date_ordinal(since), date_ordinal(until))
+
+    def hits(self, ids: list[str], vector: np.ndarray) -> list[Hit]:
+        """Chunks by id, scored by cosine similarity to `vector`, in the order of `ids`."""
+        if not ids:
+            return []
+        got = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        by_id = {i: (doc, meta, emb) for i, doc, meta, emb in
+                 zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)}
+        return [_hit(i, by_id[i][0], by_id[i][1], float(np.asarray(by_id[i][2]) @ vector))
+                for i in ids if i in by_id]
+
+
+def _hit(chunk_id: str, document: str, meta: dict[str, Any], score: float) -> Hit:
+    return Hit(article_id=meta["article_id"], title=meta.get("title", ""), source=meta.get("source", ""),
+               date=meta.get("date"), url=meta.get("url"), text=document[int(meta.get("prefix", 0)):],
+               start=int(meta["start"]), end=int(meta["end"]), ordinal=int(meta["ordinal"]), score=score,
+               chunk_id=chunk_id)

@@ -74,7 +74,9 @@ class Assistant:
         self.embedder = embedder or build_embedder(settings)
         self.store = store or self._open_store(check_model)
         self.chunker = SentenceChunker(settings.chunking.size, settings.chunking.overlap)
-        self.retriever = Retriever(self.store, self.embedder, settings.retrieval.top_k)
+        retrieval = settings.retrieval
+        self.retriever = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
+                                   candidates=retrieval.candidates, rrf_k=retrieval.rrf_k)
         self.answerer = ExtractiveAnswerer(
             self.embedder, threshold=settings.answer.abstain_threshold,
             max_sentences=settings.answer.max_sentences,
@@ -92,6 +94,7 @@ class Assistant:
         data_dir.mkdir(parents=True, exist_ok=True)
         return ArticleStore(embedded_client(data_dir / "chroma"), self.embedder,
                             records_db=f"sqlite:///{data_dir / 'records.sqlite'}",
+                            keyword_dir=data_dir / "keywords",
                             collection=self.settings.store.collection, check_model=check_model)
 
     # -- articles ----------------------------------------------------------------------

@@ -55,6 +55,9 @@ class ChunkingSettings(_Section):
 
 class RetrievalSettings(_Section):
     top_k: int = Field(5, ge=1, le=100, description="Chunks retrieved per question.")
+    mode: Literal["hybrid", "dense", "keyword"] = Field("hybrid", description="Which searches are fused.")
+    candidates: int = Field(30, ge=1, le=1000, description="Results taken from each search before fusion.")
+    rrf_k: int = Field(10, ge=1, le=1000, description="Reciprocal rank fusion constant.")
 
 
 class AnswerSettings(_Section):

@@ -1,14 +1,23 @@
-"""Question -> the most relevant stored chunks (dense retrieval over Chroma)."""
+"""Question -> the most relevant stored chunks: dense and keyword search, fused.
+
+Dense retrieval (Chroma, cosine) finds paraphrases; BM25 finds the rare names and numbers that
+embeddings blur. Their rankings are fused by reciprocal rank fusion, which needs no score
+calibration between the two. Every returned hit carries its cosine similarity to the query,
+whichever search found it, so later stages compare like with like.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 
 from index.embed import Embedder
 from index.models import Hit
 from index.store import ArticleStore, date_ordinal
+
+Mode = Literal["hybrid", "dense", "keyword"]
 
 
 def date_filter(since: str | None, until: str | None) -> dict[str, Any] | None:
@@ -23,23 +32,48 @@ def date_filter(since: str | None, until: str | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 10) -> list[str]:
+    """Ids ordered by sum of 1 / (k + rank) over the rankings (rank from 1); ties keep first seen."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores, key=lambda item: -scores[item])
+
+
 class Retriever:
-    """Embeds the query once and returns the nearest chunks, best first.
+    """Embeds the query once and returns the best chunks, best first.
 
     Args:
         store: The article store to search.
         embedder: The same model the store was built with.
         top_k: Chunks returned per query.
+        mode: "hybrid" (dense + keyword, fused), "dense" or "keyword".
+        candidates: Results taken from each search before fusion.
+        rrf_k: The fusion constant.
     """
 
-    def __init__(self, store: ArticleStore, embedder: Embedder, top_k: int = 5) -> None:
+    def __init__(self, store: ArticleStore, embedder: Embedder, top_k: int = 5, *, mode: Mode = "hybrid",
+                 candidates: int = 30, rrf_k: int = 10) -> None:
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
+        self.mode = mode
+        self.candidates = candidates
+        self.rrf_k = rrf_k
 
     def retrieve(self, query: str, *, k: int | None = None, since: str | None = None,
                  until: str | None = None) -> tuple[np.ndarray, list[Hit]]:
         """Return the query vector (reused to score sentences) and the hits."""
+        k = k or self.top_k
         vector = self.embedder.encode([query])[0]
-        hits = self.store.search(vector.tolist(), k or self.top_k, where=date_filter(since, until))
-        return vector, hits
+        pool = max(self.candidates, k)
+        dense = [] if self.mode == "keyword" else self.store.search(vector.tolist(), pool, date_filter(since, until))
+        if self.mode == "dense":
+            return vector, dense[:k]
+        keyword = [i for i, _ in self.store.keyword_search(query, pool, since, until)]
+        ranked = reciprocal_rank_fusion([[h.chunk_id for h in dense], keyword], self.rrf_k)[:k]
+        known = {h.chunk_id: h for h in dense}
+        fetched = {h.chunk_id: h for h in self.store.hits([i for i in ranked if i not in known], vector)}
+        hits = [known.get(i) or fetched.get(i) for i in ranked]
+        return vector, [h for h in hits if h is not None]
