@@ -1,0 +1,1 @@
+"""Measuring retrieval and answer quality on public QA data (`qa eval`)."""
