@@ -14,7 +14,7 @@ from pathlib import Path
 from index.chunk import SentenceChunker
 from index.errors import LoadError, UnsupportedFileError
 from index.load import iter_files, load_file
-from index.models import FileReport, IngestReport
+from index.models import Article, FileReport, IngestReport
 from index.store import ArticleStore
 
 logger = logging.getLogger(__name__)
@@ -73,12 +73,10 @@ class Ingestor:
         report = FileReport(shown, "unchanged", warnings=list(loaded.warnings))
         ids: set[str] = set()
         try:
-            for article in loaded.articles:
-                added, deleted = self.store.upsert(article, self.chunker.split(article))
-                ids.add(article.id)
-                report.articles += 1
-                report.chunks_added += added
-                report.chunks_deleted += deleted
+            added, deleted = self.store.upsert_many([(a, self.chunker.split(a)) for a in loaded.articles])
+            ids.update(a.id for a in loaded.articles)
+            report.articles = len(loaded.articles)
+            report.chunks_added, report.chunks_deleted = added, deleted
         except Exception as exc:  # a store failure on one file must not lose the rest
             logger.exception("storing %s failed", path)
             report.status, report.reason = "failed", f"could not store: {exc.__class__.__name__}: {exc}"
@@ -89,6 +87,36 @@ class Ingestor:
         elif report.chunks_added:
             report.status = "indexed"
         return report
+
+    def ingest_articles(self, articles: Iterable[Article], *, batch_chunks: int = 256,
+                        on_batch: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """Store articles that did not come from files (evaluation data, feeds), in batches.
+
+        Returns (chunks added, chunks deleted); `on_batch` gets the number of articles done.
+        """
+        added = deleted = 0
+        batch: list[tuple[Article, list]] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal added, deleted, batch, size
+            if batch:
+                a, d = self.store.upsert_many(batch)
+                added, deleted = added + a, deleted + d
+                if on_batch:
+                    on_batch(len(batch))
+                batch, size = [], 0
+
+        for article in articles:
+            chunks = self.chunker.split(article)
+            batch.append((article, chunks))
+            size += len(chunks)
+            if size >= batch_chunks:
+                flush()
+        flush()
+        if added or deleted:
+            self.store.sync_keywords()
+        return added, deleted
 
     def _prune(self, roots: list[Path], seen: dict[str, set[str]]) -> list[str]:
         resolved = [root.resolve() for root in roots]

@@ -23,6 +23,7 @@ import numpy as np
 from index.tokens import terms
 
 logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
 
 def ids_signature(ids: Sequence[str]) -> str:

@@ -115,10 +115,18 @@ class ArticleStore:
     # -- writing -----------------------------------------------------------------------
     def upsert(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
         """Make the stored chunks of `article` exactly `chunks`; return (added, deleted)."""
+        return self.upsert_many([(article, chunks)])
+
+    def upsert_many(self, batch: list[tuple[Article, list[Chunk]]]) -> tuple[int, int]:
+        """`upsert` for several articles in one indexing call (embedding batches stay full)."""
         docs = [Document(page_content=f"{article.title}\n\n{c.text}",
-                         metadata=self._metadata(article, c, len(chunks))) for c in chunks]
+                         metadata=self._metadata(article, c, len(chunks)))
+                for article, chunks in batch for c in chunks]
+        # One batch per call: index() cleans up after every batch, so an article whose chunks
+        # straddled two batches would have its unchanged chunks deleted and embedded again.
+        # (The embedder still embeds in its own batch_size.)
         result = index(docs, self.records, self.vectorstore, cleanup="incremental",
-                       source_id_key="article_id", key_encoder="sha256", batch_size=64)
+                       source_id_key="article_id", key_encoder="sha256", batch_size=max(1, len(docs)))
         return result["num_added"] + result["num_updated"], result["num_deleted"]
 
     @staticmethod

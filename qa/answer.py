@@ -10,6 +10,7 @@ closest passages instead of guessing.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ from qa.models import Answer, Citation
 
 LEXICAL_WEIGHT = 0.3  # how much a full match of the question's content words adds to cosine
 NEAR_BEST = 0.1  # extra sentences must score within this of the best one
+SENTENCE_CACHE = 50_000  # sentence vectors kept in memory (~75 MB at 384 dimensions)
 
 NOT_IN_ARTICLES = "Not in the articles: none of the indexed articles answers this question."
 EMPTY_INDEX = "Not in the articles: no articles are indexed yet. Add some with `qa ingest PATH`."
@@ -60,6 +62,19 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of `texts`, embedding only those not seen recently (popular passages come back)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for text, vector in zip(missing, self.embedder.encode(missing), strict=True):
+                self._cache[text] = vector
+            while len(self._cache) > SENTENCE_CACHE:
+                self._cache.popitem(last=False)
+        for text in texts:
+            self._cache.move_to_end(text)
+        return np.stack([self._cache[t] for t in texts])
 
     def candidates(self, question: str, vectors: np.ndarray, hits: list[Hit],
                    context: str | None = None) -> list[Candidate]:
@@ -81,7 +96,7 @@ class ExtractiveAnswerer:
         if not spans:
             return []
         texts = [hit.text[s:e] for hit, s, e in spans]
-        cosines = (self.embedder.encode(texts) @ np.atleast_2d(vectors).T).max(axis=1)
+        cosines = (self._sentence_vectors(texts) @ np.atleast_2d(vectors).T).max(axis=1)
         sentence_terms = [set(terms(t)) for t in texts]
         weights = idf_weights(set(terms(context)), sentence_terms)
         for term in set(terms(question)) & weights.keys():
@@ -98,19 +113,19 @@ class ExtractiveAnswerer:
         if not hits:
             return Answer(question, EMPTY_INDEX, [], abstained=True)
         ranked = self.candidates(question, vectors, hits, context)
-        if not ranked or ranked[0].score < self.threshold:
+        best = ranked[0].score if ranked else None
+        if best is None or best < self.threshold:
             closest = _distinct_chunks(ranked)[: self.sources_on_abstain]
             citations = [_cite(n, c) for n, c in enumerate(closest, start=1)]
             return Answer(question, NOT_IN_ARTICLES + " The closest passages are listed as sources.",
-                          citations, abstained=True)
-        best = ranked[0].score
+                          citations, abstained=True, evidence=best)
         chosen = [c for c in ranked[: self.max_sentences] if c.score >= max(self.threshold, best - NEAR_BEST)]
         # Sentences of one article read best in the article's own order.
         lead = chosen[0].hit.article_id
         chosen.sort(key=lambda c: (c.hit.article_id != lead, c.key))
         citations = [_cite(n, c) for n, c in enumerate(chosen, start=1)]
         text = " ".join(f"{c.text} [{cit.n}]" for c, cit in zip(chosen, citations, strict=True))
-        return Answer(question, text, citations, abstained=False)
+        return Answer(question, text, citations, abstained=False, evidence=best)
 
 
 def _distinct_chunks(ranked: list[Candidate]) -> list[Candidate]:

@@ -26,7 +26,7 @@ from index.dates import parse_date
 from index.embed import Embedder
 from index.errors import EmptyQuestionError, QAError
 from index.ingest import Ingestor
-from index.models import ArticleInfo, FileReport, IngestReport
+from index.models import Article, ArticleInfo, FileReport, Hit, IngestReport
 from index.store import ArticleStore, embedded_client
 from qa.answer import ExtractiveAnswerer
 from qa.config import Settings, load_settings
@@ -37,6 +37,14 @@ from qa.retrieve import Retriever
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Trace:
+    """An answer with the ranked hits it was chosen from."""
+
+    answer: Answer
+    hits: list[Hit]
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,11 @@ class Assistant:
             return Ingestor(self.store, self.chunker).ingest(paths, prune=prune, on_file=on_file,
                                                              on_start=on_start)
 
+    def ingest_articles(self, articles: Iterable[Article]) -> tuple[int, int]:
+        """Index articles that are not files (evaluation data, feeds); returns (added, deleted) chunks."""
+        with self._write_lock:
+            return Ingestor(self.store, self.chunker).ingest_articles(articles)
+
     def articles(self) -> list[ArticleInfo]:
         return self.store.articles()
 
@@ -143,6 +156,12 @@ class Assistant:
             EmptyQuestionError: The question is empty or whitespace.
             QAError: A date filter is not a date, or the question is too long.
         """
+        return self.trace(question, history, since=since, until=until).answer
+
+    def trace(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
+              until: str | None = None, retrieve_k: int | None = None) -> Trace:
+        """`ask`, also returning the ranked hits; `retrieve_k` ranks deeper than the answer reads
+        (evaluation measures recall@10 and @100 while the answer uses `retrieval.top_k`)."""
         if not isinstance(question, str) or not question.strip():
             raise EmptyQuestionError("the question is empty: type a question about the articles")
         if len(question) > MAX_QUESTION_CHARS:
@@ -151,15 +170,17 @@ class Assistant:
         started = time.perf_counter()
         question = question.strip()
         query = contextualize(question, history)
-        vector, hits = self.retriever.retrieve(query, since=since_iso, until=until_iso)
+        top_k = self.settings.retrieval.top_k
+        vector, hits = self.retriever.retrieve(query, k=max(top_k, retrieve_k or 0), since=since_iso,
+                                               until=until_iso)
         retrieved = time.perf_counter()
         # A follow-up is retrieved with its context but answered for what it asks now.
         vectors = vector if query == question else np.stack([self.embedder.encode([question])[0], vector])
-        answer = self.answerer.answer(question, vectors, hits, context=query)
+        answer = self.answerer.answer(question, vectors, hits[:top_k], context=query)
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}
-        return answer
+        return Trace(answer, hits)
 
     def has_articles(self) -> bool:
         return self.store.count() > 0

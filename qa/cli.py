@@ -246,3 +246,72 @@ def reindex(ctx: typer.Context,
     _print_report(report, as_json)
     if report.failed:
         raise typer.Exit(EXIT_FAILED_FILES)
+
+
+# -- evaluation ------------------------------------------------------------------------
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD JSON file or BEIR folder.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="squad or beir (default: guessed).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Questions drawn at random (default: all).", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random draw.")] = 0,
+    report: Annotated[Path | None, typer.Option(help="Write report.md, metrics.json and plots here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the headline metrics as one JSON object.")] = False,
+    baseline: Annotated[bool, typer.Option("--baseline", help="Also run the plain LangChain tutorial recipe.")] = False,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Pick the abstention threshold (<= 10% wrong "
+                                            "abstentions) and write it into the config file.")] = False,
+) -> None:
+    """Measure retrieval and answers on public QA data in a fresh, isolated index.
+
+    The questions go through the same retrieval and answering code as the chat. SQuAD files
+    (v1.1, 2.0) and BEIR folders (corpus.jsonl[.gz], queries.jsonl, qrels/) are read.
+    """
+    import tempfile
+
+    from qa.api import build_embedder
+    from qa.config import write_threshold
+    from qa.evaluation import report as reporting
+    from qa.evaluation.baseline import evaluate_baseline
+    from qa.evaluation.datasets import load_dataset
+    from qa.evaluation.runner import build_index, calibrate as pick_threshold, run_questions
+
+    if fmt not in (None, "squad", "beir"):
+        fail(f"--format must be squad or beir, not {fmt!r}")
+    settings = run(ctx, lambda: ctx.obj.settings)
+    data = run(ctx, lambda: load_dataset(dataset, fmt))
+    questions = data.sample(limit, seed)
+    embedder = run(ctx, lambda: build_embedder(settings))
+    command = "qa eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "qa eval"
+    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=err, transient=True,
+                            disable=as_json or not err.is_terminal)
+        with progress:
+            task = progress.add_task(f"Indexing {len(data.articles)} articles", total=None)
+            assistant, ingest = build_index(data, settings, embedder, Path(tmp) / "project")
+            progress.update(task, description="Asking", total=len(questions), completed=0)
+            ours = run_questions(assistant, data, questions, ingest,
+                                 lambda n, total: progress.update(task, completed=n))
+            if calibrate:
+                threshold = pick_threshold(ours.results)
+                assistant.answerer.threshold = threshold
+                progress.update(task, description="Asking at the calibrated threshold", completed=0)
+                ours = run_questions(assistant, data, questions, ingest,
+                                     lambda n, total: progress.update(task, completed=n))
+            other = None
+            if baseline:
+                progress.update(task, description="Tutorial recipe", total=None)
+                other = evaluate_baseline(data, questions, embedder, Path(tmp) / "baseline")
+    if calibrate:
+        config_path = ctx.obj.config or Path("config.yaml")
+        previous = run(ctx, lambda: write_threshold(config_path, ours.threshold))
+        err.print(f"answer.abstain_threshold: {previous} -> {ours.threshold} written to {config_path}")
+    if report:
+        for path in reporting.write_report(report, ours, other, command):
+            err.print(f"wrote {path}")
+    if as_json:
+        emit_json(ours.metrics)
+        return
+    out.print(f"{data.name}: {len(questions)} questions, {ingest['articles']} articles, {ingest['chunks']} chunks")
+    out.print(reporting.table(ours, other))

@@ -179,3 +179,25 @@ def _describe(exc: ValidationError) -> str:
         else:
             parts.append(f"'{key}': {error['msg']} (got {error.get('input')!r})")
     return "; ".join(parts)
+
+
+def write_threshold(path: str | Path, value: float) -> float | None:
+    """Set `answer.abstain_threshold` in a config file in place, keeping its comments.
+
+    Returns the previous value (None when the key was absent and has been added).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}; create one (copy config.yaml) to store the threshold")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    section = None
+    for n, line in enumerate(lines):
+        if re.match(r"^[A-Za-z_]\w*:", line):
+            section = line.split(":", 1)[0]
+        match = re.match(r"^(\s+abstain_threshold:\s*)([^#\n]*?)(\s*(#.*)?)$", line.rstrip("\n"))
+        if section == "answer" and match:
+            lines[n] = f"{match.group(1)}{value}{match.group(3)}\n"
+            path.write_text("".join(lines), encoding="utf-8")
+            return float(match.group(2))
+    raise ConfigError(f"{path}: no answer.abstain_threshold line to update; add `answer:` / "
+                      f"`  abstain_threshold: {value}`")

@@ -40,6 +40,7 @@ class Answer:
     citations: list[Citation]
     abstained: bool
     timings_ms: dict[str, float] = field(default_factory=dict)
+    evidence: float | None = None  # the score compared with the abstention threshold
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -191,3 +191,16 @@ def test_model_change_is_refused_until_reindex(tmp_path: Path, monkeypatch: pyte
     stats = json.loads(qa("stats", "--json")[1])
     assert stats["model"] == str(alias) and stats["articles"] == 1
     assert "medium- and long-range missiles" in ask_json("What did Macron announce about missiles?")["answer"]
+
+
+def test_batched_article_ingestion_is_idempotent(assistant) -> None:  # noqa: ANN001
+    """Many articles in one indexing call, some long enough to span the embedder's batches:
+    a second run must skip everything, not delete and re-add chunks."""
+    from index.models import Article
+
+    sentence = "The committee met again on Monday to discuss the harbour budget and the new piers. "
+    articles = [Article(id=f"a{i}", title=f"Article {i}", text=sentence * (5 + 20 * (i % 3)), source=f"s{i}")
+                for i in range(30)]
+    added, deleted = assistant.ingest_articles(articles)
+    assert added == assistant.store.count() and deleted == 0
+    assert assistant.ingest_articles(articles) == (0, 0)

@@ -1,0 +1,112 @@
+"""Public QA and retrieval data -> articles and questions.
+
+SQuAD (v1.1 and 2.0): each `title` is one article made of its paragraphs joined by blank lines;
+a question's evidence is its gold article, and a retrieved chunk is relevant when it belongs to
+that article and contains a gold answer. BEIR: each corpus record is one article; relevance
+comes from the qrels.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from index.errors import QAError
+from index.models import Article
+from index.text import normalize_text
+
+Format = Literal["squad", "beir"]
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    text: str
+    answerable: bool = True
+    golds: tuple[str, ...] = ()  # SQuAD answer texts
+    article_id: str | None = None  # SQuAD gold article
+    relevant: dict[str, int] = field(default_factory=dict)  # BEIR: article id -> relevance
+
+
+@dataclass
+class Dataset:
+    name: str
+    format: Format
+    articles: list[Article]
+    questions: list[EvalQuestion]
+
+    def sample(self, limit: int | None, seed: int = 0) -> list[EvalQuestion]:
+        """`limit` questions drawn at random with `seed` (all of them, in order, without a limit)."""
+        if limit is None or limit >= len(self.questions):
+            return list(self.questions)
+        return random.Random(seed).sample(self.questions, limit)
+
+
+def detect_format(path: Path) -> Format:
+    if path.is_dir() or path.name.endswith((".jsonl", ".jsonl.gz")):
+        return "beir"
+    return "squad"
+
+
+def load_dataset(path: str | Path, fmt: Format | None = None) -> Dataset:
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise QAError(f"dataset not found: {path}")
+    fmt = fmt or detect_format(path)
+    try:
+        return load_squad(path) if fmt == "squad" else load_beir(path)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise QAError(f"{path} is not a {fmt} dataset: {exc.__class__.__name__}: {exc}") from exc
+
+
+def load_squad(path: Path) -> Dataset:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    articles, questions = [], []
+    for entry in data:
+        title = entry["title"]
+        text = "\n\n".join(normalize_text(p["context"]) for p in entry["paragraphs"])
+        articles.append(Article(id=title, title=title.replace("_", " "), text=text, source=f"squad:{title}"))
+        for paragraph in entry["paragraphs"]:
+            for qa in paragraph["qas"]:
+                impossible = bool(qa.get("is_impossible", False))
+                golds = tuple(a["text"] for a in qa.get("answers", []) if a.get("text", "").strip())
+                questions.append(EvalQuestion(id=str(qa["id"]), text=qa["question"].strip(),
+                                              answerable=not impossible and bool(golds), golds=golds,
+                                              article_id=title))
+    return Dataset(path.stem, "squad", articles, questions)
+
+
+def _jsonl(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_beir(path: Path) -> Dataset:
+    corpus = next((path / n for n in ("corpus.jsonl", "corpus.jsonl.gz") if (path / n).exists()), None)
+    qrels_path = next((path / "qrels" / n for n in ("test.tsv", "dev.tsv", "train.tsv")
+                       if (path / "qrels" / n).exists()), None)
+    if corpus is None or qrels_path is None or not (path / "queries.jsonl").exists():
+        raise QAError(f"{path}: a BEIR folder needs corpus.jsonl[.gz], queries.jsonl and qrels/*.tsv")
+    articles = []
+    for doc in _jsonl(corpus):
+        text = normalize_text(doc.get("text", ""))
+        if text:
+            title = normalize_text(doc.get("title") or "") or f"Document {doc['_id']}"
+            articles.append(Article(id=str(doc["_id"]), title=title, text=text, source=f"beir:{doc['_id']}"))
+    qrels: dict[str, dict[str, int]] = {}
+    with qrels_path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if int(row["score"]) > 0:
+                qrels.setdefault(str(row["query-id"]), {})[str(row["corpus-id"])] = int(row["score"])
+    questions = [EvalQuestion(id=str(q["_id"]), text=q["text"].strip(), relevant=qrels[str(q["_id"])])
+                 for q in _jsonl(path / "queries.jsonl") if str(q["_id"]) in qrels]
+    return Dataset(path.name, "beir", articles, questions)

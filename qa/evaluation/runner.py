@@ -1,0 +1,137 @@
+"""Run a dataset through the same retrieval and answering code as the chat, and score it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.embed import Embedder
+from qa.api import Assistant
+from qa.config import Settings
+from qa.evaluation.datasets import Dataset, EvalQuestion
+from qa.evaluation.metrics import (
+    contains_answer,
+    first_relevant_rank,
+    mean_reciprocal_rank,
+    ndcg_at_k,
+    percentile,
+    rate,
+    recall_at_k,
+    recall_of_set,
+)
+
+logger = logging.getLogger(__name__)
+
+METRIC_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "answer_hit", "abstain_unanswerable",
+               "abstain_answerable", "ndcg@10", "recall@100", "latency_p50_ms", "latency_p95_ms")
+
+
+@dataclass
+class QuestionResult:
+    question: EvalQuestion
+    ranking: list[str]  # SQuAD: chunk relevance flags as "1"/"0"; BEIR: article ids, best first
+    rank: int | None  # first relevant position (1-based) in the top 10, None when not found
+    answer: str
+    abstained: bool
+    evidence: float | None
+    retrieve_ms: float
+    answer_ms: float
+
+    @property
+    def answer_hit(self) -> bool:
+        return not self.abstained and contains_answer(self.answer, self.question.golds)
+
+
+@dataclass
+class EvalResult:
+    dataset: str
+    format: str
+    questions: int
+    threshold: float
+    results: list[QuestionResult]
+    ingest: dict[str, float]
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def score(results: list[QuestionResult], fmt: str) -> tuple[dict[str, float | None], dict[str, Any]]:
+    """The headline metrics (exactly METRIC_KEYS) and the per-stage latencies."""
+    answerable = [r for r in results if r.question.answerable]
+    unanswerable = [r for r in results if not r.question.answerable]
+    ranks = [r.rank for r in answerable]
+    metrics: dict[str, float | None] = dict.fromkeys(METRIC_KEYS)
+    if fmt == "beir":
+        for k in (1, 5, 10):
+            metrics[f"recall@{k}"] = _mean([recall_of_set(r.ranking, r.question.relevant, k) for r in results])
+        metrics["ndcg@10"] = _mean([ndcg_at_k(r.ranking, r.question.relevant, 10) for r in results])
+        metrics["recall@100"] = _mean([recall_of_set(r.ranking, r.question.relevant, 100) for r in results])
+    elif answerable:
+        for k in (1, 5, 10):
+            metrics[f"recall@{k}"] = recall_at_k(ranks, k)
+        metrics["answer_hit"] = rate(r.answer_hit for r in answerable)
+    if answerable:
+        metrics["mrr"] = mean_reciprocal_rank(ranks)
+    if fmt == "squad":
+        metrics["abstain_answerable"] = rate(r.abstained for r in answerable)
+        metrics["abstain_unanswerable"] = rate(r.abstained for r in unanswerable)
+    totals = [r.retrieve_ms + r.answer_ms for r in results]
+    metrics["latency_p50_ms"], metrics["latency_p95_ms"] = percentile(totals, 50), percentile(totals, 95)
+    stages = {f"{stage}_{p}_ms": percentile([getattr(r, f"{stage}_ms") for r in results], q)
+              for stage in ("retrieve", "answer") for p, q in (("p50", 50), ("p95", 95))}
+    return metrics, stages
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def build_index(dataset: Dataset, settings: Settings, embedder: Embedder, workdir: Path) -> tuple[Assistant, dict]:
+    """A fresh, isolated index of the dataset under `workdir`, and the ingest figures."""
+    isolated = settings.model_copy(deep=True)
+    isolated.data.dir = workdir
+    isolated.store.collection = "evaluation"
+    assistant = Assistant(isolated, embedder=embedder)
+    started = time.perf_counter()
+    added, _ = assistant.ingest_articles(dataset.articles)
+    seconds = time.perf_counter() - started
+    ingest = {"articles": len(dataset.articles), "chunks": added, "seconds": round(seconds, 2),
+              "chunks_per_s": round(added / seconds, 1) if seconds else 0.0}
+    return assistant, ingest
+
+
+def run_questions(assistant: Assistant, dataset: Dataset, questions: list[EvalQuestion], ingest: dict,
+                  progress: Callable[[int, int], None] | None = None) -> EvalResult:
+    """Ask every question through `Assistant.trace`, the chat's own code path, and score."""
+    depth = 100 if dataset.format == "beir" else 10
+    results = []
+    for n, question in enumerate(questions, start=1):
+        trace = assistant.trace(question.text, retrieve_k=depth)
+        if dataset.format == "beir":
+            ranking = list(dict.fromkeys(h.article_id for h in trace.hits))
+            rank = first_relevant_rank([a in question.relevant for a in ranking[:10]])
+        else:
+            flags = [h.article_id == question.article_id and contains_answer(h.text, question.golds)
+                     for h in trace.hits[:10]]
+            ranking, rank = ["1" if f else "0" for f in flags], first_relevant_rank(flags)
+        answer = trace.answer
+        results.append(QuestionResult(question, ranking, rank, answer.text, answer.abstained, answer.evidence,
+                                      answer.timings_ms["retrieve"], answer.timings_ms["answer"]))
+        if progress:
+            progress(n, len(questions))
+    metrics, stages = score(results, dataset.format)
+    return EvalResult(dataset.name, dataset.format, len(questions), assistant.answerer.threshold,
+                      results, ingest, metrics, {"stages": stages})
+
+
+def calibrate(results: list[QuestionResult], max_wrong_abstain: float = 0.10) -> float:
+    """The highest threshold that abstains on at most `max_wrong_abstain` of the answerable
+    questions whose gold evidence was retrieved (abstain when evidence < threshold)."""
+    scores = sorted(r.evidence for r in results if r.question.answerable and r.evidence is not None)
+    if not scores:
+        raise ValueError("calibration needs answerable questions")
+    allowed = int(max_wrong_abstain * len(scores))  # this many may fall under the threshold
+    return round(scores[allowed] - 1e-6, 4) if allowed < len(scores) else round(scores[-1], 4)
