@@ -66,8 +66,9 @@ class Hit:
     start: int
     end: int
     ordinal: int
-    score: float
+    score: float  # cosine similarity of the chunk to the query
     chunk_id: str = ""
+    keyword: float = 0.0  # BM25 score, 0 when keyword search did not find it
 
 
 @dataclass

@@ -22,7 +22,6 @@ from typing import Any
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 from langchain_classic.indexes import SQLRecordManager, index
 from langchain_core.documents import Document
 
@@ -30,6 +29,9 @@ from index.embed import Embedder
 from index.errors import ArticleNotFoundError, EmbeddingMismatchError
 from index.keyword import KeywordIndex, ids_signature
 from index.models import Article, ArticleInfo, Chunk, Hit
+from index.sentences import SentenceStore, embed_chunks
+from index.text import sentence_spans
+from index.vectorstore import SentenceChroma
 
 logger = logging.getLogger(__name__)
 
@@ -54,30 +56,33 @@ class ArticleStore:
     Args:
         client: A Chroma client (embedded `PersistentClient` or `HttpClient`).
         embedder: The process's one embedding model.
-        records_db: SQLAlchemy URL of the record manager's database.
-        keyword_dir: Folder of the BM25 index kept in step with the collection.
+        data_dir: Folder of the files kept beside the collection: the record manager's
+            database (unless `records_db` names another), the keyword index, the sentence vectors.
         collection: Chroma collection name (at least 3 characters).
         check_model: Raise `EmbeddingMismatchError` when the collection was built with another
             model. Only a rebuild (`reset()` right after) should turn this off.
+        records_db: SQLAlchemy URL of the record manager's database.
 
     Example:
-        >>> store = ArticleStore(embedded_client(Path("data/chroma")), embedder,
-        ...                      records_db="sqlite:///data/records.sqlite")
+        >>> store = ArticleStore(embedded_client(Path("data/chroma")), embedder, data_dir=Path("data"))
         >>> store.upsert(article, chunks)
         >>> store.search(embedder.embed_query("missiles"), k=5)
     """
 
-    def __init__(self, client: chromadb.ClientAPI, embedder: Embedder, *, records_db: str,
-                 keyword_dir: Path, collection: str = "articles", check_model: bool = True) -> None:
+    def __init__(self, client: chromadb.ClientAPI, embedder: Embedder, *, data_dir: Path,
+                 collection: str = "articles", check_model: bool = True, records_db: str | None = None) -> None:
         self.client = client
         self.embedder = embedder
         self.collection_name = collection
+        data_dir.mkdir(parents=True, exist_ok=True)
         if check_model:
             self._check_model()
+        self.sentences = SentenceStore(data_dir / f"{collection}.sentences.sqlite", embedder.dimension)
         self._open_vectorstore()
-        self.records = SQLRecordManager(namespace=f"chroma/{collection}", db_url=records_db)
+        self.records = SQLRecordManager(namespace=f"chroma/{collection}",
+                                        db_url=records_db or f"sqlite:///{data_dir / 'records.sqlite'}")
         self.records.create_schema()
-        self.keywords = KeywordIndex(keyword_dir)
+        self.keywords = KeywordIndex(data_dir / f"{collection}.keywords")
         self.sync_keywords()
 
     # -- opening -----------------------------------------------------------------------
@@ -103,10 +108,11 @@ class ArticleStore:
             )
 
     def _open_vectorstore(self) -> None:
-        self.vectorstore = Chroma(
+        self.vectorstore = SentenceChroma(
             client=self.client,
             collection_name=self.collection_name,
-            embedding_function=self.embedder,
+            embedder=self.embedder,
+            sentences=self.sentences,
             collection_metadata={MODEL_KEY: self.embedder.model_name, DIM_KEY: self.embedder.dimension},
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
@@ -164,6 +170,7 @@ class ArticleStore:
         keys = self.records.list_keys()
         for start in range(0, len(keys), 1000):
             self.records.delete_keys(keys[start:start + 1000])
+        self.sentences.clear()
         self._open_vectorstore()
         self.sync_keywords()
 
@@ -219,6 +226,21 @@ class ArticleStore:
                  zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)}
         return [_hit(i, by_id[i][0], by_id[i][1], float(np.asarray(by_id[i][2]) @ vector))
                 for i in ids if i in by_id]
+
+    def sentence_vectors(self, hits: list[Hit]) -> list[np.ndarray]:
+        """The stored sentence vectors of each hit, one row per `sentence_spans(hit.text)`.
+
+        A chunk stored before its sentences (an interrupted write) has them computed and
+        stored now, so the answer never lacks them.
+        """
+        stored = self.sentences.get([h.chunk_id for h in hits])
+        missing = [h for h in hits if h.chunk_id not in stored
+                   or len(stored[h.chunk_id]) != len(sentence_spans(h.text) or [(0, 0)])]
+        if missing:
+            _, computed = embed_chunks(self.embedder.encode, [h.title for h in missing], [h.text for h in missing])
+            self.sentences.put([h.chunk_id for h in missing], computed)
+            stored.update({h.chunk_id: v for h, v in zip(missing, computed, strict=True)})
+        return [stored[h.chunk_id] for h in hits]
 
 
 def _hit(chunk_id: str, document: str, meta: dict[str, Any], score: float) -> Hit:

@@ -29,10 +29,12 @@ from index.ingest import Ingestor
 from index.models import Article, ArticleInfo, FileReport, Hit, IngestReport
 from index.store import ArticleStore, embedded_client
 from qa.answer import ExtractiveAnswerer
+from qa.evidence import rank_by_evidence, score_sentences
 from qa.config import Settings, load_settings
 from qa.history import contextualize
 from qa.models import Answer
 from qa.retrieve import Retriever
+from qa.temporal import date_range
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ class Assistant:
         self.retriever = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
                                    candidates=retrieval.candidates, rrf_k=retrieval.rrf_k)
         self.answerer = ExtractiveAnswerer(
-            self.embedder, threshold=settings.answer.abstain_threshold,
+            threshold=settings.answer.abstain_threshold,
             max_sentences=settings.answer.max_sentences,
             sources_on_abstain=settings.answer.sources_on_abstain,
         )
@@ -100,9 +102,7 @@ class Assistant:
     def _open_store(self, check_model: bool) -> ArticleStore:
         data_dir = self.settings.data.dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        return ArticleStore(embedded_client(data_dir / "chroma"), self.embedder,
-                            records_db=f"sqlite:///{data_dir / 'records.sqlite'}",
-                            keyword_dir=data_dir / "keywords",
+        return ArticleStore(embedded_client(data_dir / "chroma"), self.embedder, data_dir=data_dir,
                             collection=self.settings.store.collection, check_model=check_model)
 
     # -- articles ----------------------------------------------------------------------
@@ -150,7 +150,8 @@ class Assistant:
             question: The question in plain language.
             history: Earlier turns, as `{"role", "content"}` dicts or `(user, assistant)` pairs.
             since: Only articles published on or after this ISO date.
-            until: Only articles published on or before this ISO date.
+            until: Only articles published on or before this ISO date. Without either, a
+                period named in the question ("in February 2024") sets them.
 
         Raises:
             EmptyQuestionError: The question is empty or whitespace.
@@ -171,12 +172,22 @@ class Assistant:
         question = question.strip()
         query = contextualize(question, history)
         top_k = self.settings.retrieval.top_k
-        vector, hits = self.retriever.retrieve(query, k=max(top_k, retrieve_k or 0), since=since_iso,
-                                               until=until_iso)
-        retrieved = time.perf_counter()
+        pool = max(self.settings.retrieval.candidates, top_k, retrieve_k or 0)
+        if since_iso is None and until_iso is None:
+            since_iso, until_iso = date_range(question)  # "in February 2024" narrows the search
+            named = since_iso is not None or until_iso is not None
+        else:
+            named = False
+        vector, hits = self.retriever.retrieve(query, k=pool, since=since_iso, until=until_iso)
+        if named and not hits:  # nothing published then: the date was about the events, search all
+            vector, hits = self.retriever.retrieve(query, k=pool)
         # A follow-up is retrieved with its context but answered for what it asks now.
         vectors = vector if query == question else np.stack([self.embedder.encode([question])[0], vector])
-        answer = self.answerer.answer(question, vectors, hits[:top_k], context=query)
+        candidates = score_sentences(question, vectors, hits, self.store.sentence_vectors(hits), context=query)
+        order = rank_by_evidence(hits, candidates)
+        hits, candidates = [hits[i] for i in order], [candidates[i] for i in order]
+        retrieved = time.perf_counter()
+        answer = self.answerer.answer(question, hits[:top_k], candidates[:top_k])
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}

@@ -9,6 +9,7 @@ whichever search found it, so later stages compare like with like.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -71,9 +72,9 @@ class Retriever:
         dense = [] if self.mode == "keyword" else self.store.search(vector.tolist(), pool, date_filter(since, until))
         if self.mode == "dense":
             return vector, dense[:k]
-        keyword = [i for i, _ in self.store.keyword_search(query, pool, since, until)]
-        ranked = reciprocal_rank_fusion([[h.chunk_id for h in dense], keyword], self.rrf_k)[:k]
+        keyword = dict(self.store.keyword_search(query, pool, since, until))
+        ranked = reciprocal_rank_fusion([[h.chunk_id for h in dense], list(keyword)], self.rrf_k)[:k]
         known = {h.chunk_id: h for h in dense}
         fetched = {h.chunk_id: h for h in self.store.hits([i for i in ranked if i not in known], vector)}
         hits = [known.get(i) or fetched.get(i) for i in ranked]
-        return vector, [h for h in hits if h is not None]
+        return vector, [replace(h, keyword=keyword.get(h.chunk_id, 0.0)) for h in hits if h is not None]
