@@ -72,6 +72,18 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the paragraphs of `text` (blank-line separated), trimmed."""
+    spans, previous = [], 0
+    for match in list(_PARAGRAPH.finditer(text)) + [None]:
+        cut = match.start() if match else len(text)
+        span = _trim(text, previous, cut)
+        if span:
+            spans.append(span)
+        previous = match.end() if match else cut
+    return spans
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
