@@ -2,7 +2,9 @@
 
 A sentence's score is its cosine similarity to the question plus a bonus for the question's
 content words it contains, each word weighted by how rare it is among the candidate sentences
-(a name every sentence mentions earns little; a missing rare word costs). A chunk's score
+(a name every sentence mentions earns little; a missing rare word costs; a sentence opening
+with "It"/"Its"/"They"... counts the words of the sentence it refers back to), plus a small bonus
+when it holds the kind of answer asked for (a date for "when", a number for "how many"). A chunk's score
 averages its own cosine with its best sentence's score and adds its normalized BM25 score:
 semantic evidence at two grains plus lexical evidence. Measured on SQuAD v1.1 (500 questions,
 seed 1) this ordering lifts recall@1 from 0.744 (rank fusion alone) to 0.874.
@@ -16,9 +18,12 @@ import numpy as np
 
 from index.models import Hit
 from index.text import sentence_spans
+from qa.answer_type import expected_type, holds_type
 from qa.lexical import idf_weights, overlap, terms
 
 LEXICAL_WEIGHT = 0.3  # a sentence containing every question word gains this much
+REFERRING = frozenset("it its he his him she her they their them this these those there such".split())
+TYPE_BONUS = 0.05  # a sentence holding the kind of answer asked for (a date for "when") gains this
 KEYWORD_WEIGHT = 0.3  # the chunk with the best BM25 score gains this much
 
 
@@ -50,17 +55,32 @@ def score_sentences(question: str, vectors: np.ndarray, hits: list[Hit], sentenc
     two and the question's own words weigh double in the lexical bonus.
     """
     spans = [sentence_spans(h.text) or [(0, len(h.text))] for h in hits]
-    words = [[set(terms(h.text[s:e])) for s, e in chunk] for h, chunk in zip(hits, spans, strict=True)]
+    words = [_sentence_words(h.text, chunk) for h, chunk in zip(hits, spans, strict=True)]
     weights = idf_weights(set(terms(context or question)), [w for chunk in words for w in chunk])
     for term in set(terms(question)) & weights.keys():
         weights[term] *= 2  # what is asked now counts more than the topic
     query = np.atleast_2d(vectors).T
+    kind = expected_type(question)
     scored = []
     for hit, chunk_spans, chunk_words, chunk_vectors in zip(hits, spans, words, sentence_vectors, strict=True):
         cosines = (chunk_vectors @ query).max(axis=1)
-        scored.append([Candidate(hit, s, e, float(c) + LEXICAL_WEIGHT * overlap(weights, w))
+        scored.append([Candidate(hit, s, e, float(c) + LEXICAL_WEIGHT * overlap(weights, w)
+                                 + TYPE_BONUS * holds_type(hit.text[s:e], kind, question))
                        for (s, e), w, c in zip(chunk_spans, chunk_words, cosines, strict=True)])
     return scored
+
+
+def _sentence_words(text: str, spans: list[tuple[int, int]]) -> list[set[str]]:
+    """Each sentence's content words; one that opens by referring back ("Its lighthouse is
+    green") also gets the previous sentence's words, which name what it refers to."""
+    words: list[set[str]] = []
+    for n, (start, end) in enumerate(spans):
+        own = set(terms(text[start:end]))
+        first = text[start:end].split(maxsplit=1)[0].lower().strip("\"'“‘(,") if end > start else ""
+        if n and first in REFERRING:
+            own |= words[n - 1]
+        words.append(own)
+    return words
 
 
 def rank_by_evidence(hits: list[Hit], candidates: list[list[Candidate]]) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,4 +135,5 @@ def calibrate(results: list[QuestionResult], max_wrong_abstain: float = 0.10) ->
     if not scores:
         raise ValueError("calibration needs answerable questions")
     allowed = int(max_wrong_abstain * len(scores))  # this many may fall under the threshold
-    return round(scores[allowed] - 1e-6, 4) if allowed < len(scores) else round(scores[-1], 4)
+    value = scores[allowed] if allowed < len(scores) else scores[-1]
+    return math.floor(value * 10_000) / 10_000  # rounded down: never above the score it keeps
