@@ -21,8 +21,7 @@ from index.models import Article
 from index.store import embedded_client
 from index.text import split_sentences
 from qa.evaluation.datasets import Dataset, EvalQuestion
-from qa.evaluation.metrics import contains_answer, first_relevant_rank
-from qa.evaluation.runner import EvalResult, QuestionResult, calibrate, score
+from qa.evaluation.runner import EvalResult, QuestionResult, calibrate, judge_ranking, score
 
 
 class TutorialBaseline:
@@ -64,13 +63,8 @@ def evaluate_baseline(dataset: Dataset, questions: list[EvalQuestion], embedder:
     results = []
     for question in questions:
         docs, sentence, cosine, retrieve_ms, answer_ms = baseline.ask(question.text, k=depth)
-        if dataset.format == "beir":
-            ranking = list(dict.fromkeys(d.metadata["article_id"] for d in docs))
-            rank = first_relevant_rank([a in question.relevant for a in ranking[:10]])
-        else:
-            flags = [d.metadata["article_id"] == question.article_id
-                     and contains_answer(d.page_content, question.golds) for d in docs[:10]]
-            ranking, rank = ["1" if f else "0" for f in flags], first_relevant_rank(flags)
+        ranking, rank = judge_ranking(question, dataset.format,
+                                      [(d.metadata["article_id"], d.page_content) for d in docs])
         results.append(QuestionResult(question, ranking, rank, sentence, False, cosine, retrieve_ms, answer_ms))
     threshold = None
     if any(not r.question.answerable for r in results):

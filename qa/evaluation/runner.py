@@ -90,6 +90,20 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def judge_ranking(question: EvalQuestion, fmt: str, ranked: list[tuple[str, str]]) -> tuple[list[str], int | None]:
+    """Score ranked (article id, chunk text) pairs: (ranking, first relevant rank in the top 10).
+
+    BEIR: the ranking is the distinct article ids, relevant as the qrels say. SQuAD: a chunk is
+    relevant when it is of the gold article and contains a gold answer; the ranking holds "1"/"0".
+    """
+    if fmt == "beir":
+        articles = list(dict.fromkeys(article_id for article_id, _ in ranked))
+        return articles, first_relevant_rank([a in question.relevant for a in articles[:10]])
+    flags = [article_id == question.article_id and contains_answer(text, question.golds)
+             for article_id, text in ranked[:10]]
+    return ["1" if f else "0" for f in flags], first_relevant_rank(flags)
+
+
 def build_index(dataset: Dataset, settings: Settings, embedder: Embedder, workdir: Path) -> tuple[Assistant, dict]:
     """A fresh, isolated index of the dataset under `workdir`, and the ingest figures."""
     isolated = settings.model_copy(deep=True)
@@ -111,13 +125,7 @@ def run_questions(assistant: Assistant, dataset: Dataset, questions: list[EvalQu
     results = []
     for n, question in enumerate(questions, start=1):
         trace = assistant.trace(question.text, retrieve_k=depth)
-        if dataset.format == "beir":
-            ranking = list(dict.fromkeys(h.article_id for h in trace.hits))
-            rank = first_relevant_rank([a in question.relevant for a in ranking[:10]])
-        else:
-            flags = [h.article_id == question.article_id and contains_answer(h.text, question.golds)
-                     for h in trace.hits[:10]]
-            ranking, rank = ["1" if f else "0" for f in flags], first_relevant_rank(flags)
+        ranking, rank = judge_ranking(question, dataset.format, [(h.article_id, h.text) for h in trace.hits])
         answer = trace.answer
         results.append(QuestionResult(question, ranking, rank, answer.text, answer.abstained, answer.evidence,
                                       answer.timings_ms["retrieve"], answer.timings_ms["answer"]))
