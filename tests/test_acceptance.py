@@ -117,7 +117,8 @@ def test_bad_files_are_reported_and_the_rest_is_indexed(tmp_path: Path) -> None:
     (folder / "empty.txt").write_bytes(b"")
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 8)
     (folder / "latin1.txt").write_bytes(
-        "Le café de la gare a rouvert à Besançon après des travaux. Les habitués étaient ravis.".encode("latin-1"))
+        "The station café in Besançon reopened after renovation works. Its regulars, led by José Müller, "
+        "were delighted.".encode("latin-1"))
     (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
     code, output = qa("ingest", "--json", str(folder))
     assert code == 1, output
@@ -129,7 +130,8 @@ def test_bad_files_are_reported_and_the_rest_is_indexed(tmp_path: Path) -> None:
     assert files["binary.txt"]["status"] == "failed" and "binary content" in files["binary.txt"]["reason"]
     assert files["photo.png"]["status"] == "skipped" and "unsupported file type" in files["photo.png"]["reason"]
     # The good files are searchable, and the Latin-1 text was decoded correctly.
-    assert "café" in ask_json("Which café reopened in Besançon?")["answer"]
+    answer = ask_json("Which café reopened after renovation works?")["answer"]
+    assert "station café in Besançon" in answer
     # The plain-text report names every file with its reason.
     code, output = qa("ingest", str(folder))
     assert code == 1
@@ -154,11 +156,12 @@ def test_stats_and_articles_listing() -> None:
 
 def test_terminal_chat_keeps_history() -> None:
     qa("ingest", str(SAMPLE_DIR))
-    code, output = qa("chat", input="Who dismissed sending ground troops?\nWhich country does he lead?\n/quit\n")
+    # Alone, "Which areas were they?" is not answerable (see test_http_api); after the first
+    # question it is.
+    code, output = qa("chat", input="What did Macron outline during the conference?\nWhich areas were they?\n/quit\n")
     assert code == 0
-    answers = [block for block in output.split("Sources:") if block.strip()]
-    assert len(answers) >= 2
-    assert output.count("Mark Rutte") >= 2  # the follow-up resolved "he" from the conversation
+    assert output.count("Sources:") == 2
+    assert output.count("cyber defense") >= 2  # both answers quote the five areas
     assert "Not in the articles" not in output
 
 

@@ -41,10 +41,13 @@ def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
 
 
 def test_ask_uses_history(client: _SyncASGI) -> None:
-    history = [{"role": "user", "content": "Who dismissed sending ground troops?"},
-               {"role": "assistant", "content": "Mark Rutte [1]"}]
-    r = client.request("POST", "/api/ask", json={"question": "Which country does he lead?", "history": history})
-    assert r.status_code == 200 and "Dutch" in r.json()["answer"]
+    alone = client.request("POST", "/api/ask", json={"question": "Which areas were they?"}).json()
+    assert alone["abstained"] is True
+    history = [{"role": "user", "content": "What did Macron outline during the conference?"},
+               {"role": "assistant", "content": "During the conference, Macron outlined five key areas [1]"}]
+    r = client.request("POST", "/api/ask", json={"question": "Which areas were they?", "history": history})
+    assert r.status_code == 200
+    assert r.json()["abstained"] is False and "cyber defense" in r.json()["answer"]
 
 
 def test_health_and_articles(client: _SyncASGI) -> None:

@@ -144,3 +144,18 @@ def test_streaming_prefix_without_sources() -> None:
     full = answer("Macron said it [1]. More follows [1].", [citation(1)])
     partial = render_answer(full, text="Macron said it [1].", with_sources=False)
     assert partial == "Macron said it [1]."
+
+
+def test_chat_history_accepts_strings_and_content_blocks() -> None:
+    from ui.chat import plain_history
+
+    history = [
+        {"role": "user", "content": "What did Macron say about ground troops?"},
+        {"role": "assistant", "content": [{"type": "text", "text": "He did not rule them out."}]},
+        {"role": "user", "content": {"path": "/tmp/photo.png"}},  # a file: no text, dropped
+        {"role": "system", "content": "ignored"},
+    ]
+    assert plain_history(history) == [
+        {"role": "user", "content": "What did Macron say about ground troops?"},
+        {"role": "assistant", "content": "He did not rule them out."},
+    ]

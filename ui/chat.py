@@ -68,6 +68,22 @@ def build_chat(assistant: Assistant, *, compact: bool = False, concurrency: int 
 
 
 def plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Gradio's messages as `{"role", "content"}` text dicts (other content types dropped)."""
-    return [{"role": m["role"], "content": m["content"]} for m in history or []
-            if isinstance(m, dict) and isinstance(m.get("content"), str)]
+    """Gradio's messages as `{"role", "content"}` text dicts. Content may be a string or a list
+    of content blocks (`{"type": "text", "text": ...}`); files and components are dropped."""
+    plain = []
+    for message in history or []:
+        if isinstance(message, dict) and message.get("role") in ("user", "assistant"):
+            text = _text_of(message.get("content"))
+            if text:
+                plain.append({"role": message["role"], "content": text})
+    return plain
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return content.get("text", "") if isinstance(content.get("text"), str) else ""
+    if isinstance(content, (list, tuple)):
+        return " ".join(part for part in (_text_of(c) for c in content) if part)
+    return ""
