@@ -22,7 +22,7 @@ serve: install
 # The browser tests drive Debian's chromium with the playwright package (no browser download).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: install browser
 	$(BIN)/python -m pytest
