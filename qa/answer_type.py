@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 
-_DATE_Q = re.compile(r"^(when\b|what (year|date|month|day|decade|century)\b|in (what|which) (year|month|decade|century)\b"
-                     r"|(which|what) (year|date)\b)|\b(what|which) year\b|\bwhen\b", re.I)
+_DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|month|day|decade|century)\b", re.I)
 _NUMBER_Q = re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often|fast)\b|\bwhat (percentage|percent|"
                        r"number|amount|proportion|fraction)\b", re.I)
-_NAME_Q = re.compile(r"^(who|whom|whose|where)\b|\b(who|whom|whose|where)\b", re.I)
+_NAME_Q = re.compile(r"\b(who|whom|whose|where)\b", re.I)
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
