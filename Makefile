@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve test clean
+.PHONY: install browser serve chroma test clean
 
 install: $(STAMP)
 
@@ -18,6 +18,13 @@ $(STAMP): pyproject.toml
 
 serve: install
 	$(BIN)/qa serve --ingest-if-empty data/articles
+
+# A local Chroma server for store.mode: server (QA_STORE__MODE=server); Ctrl-C stops it.
+# Its files go under the data dir (QA_DATA__DIR, default .qa-data).
+CHROMA_DIR ?= $(or $(QA_DATA__DIR),.qa-data)/chroma-server
+CHROMA_PORT ?= 8000
+chroma: install
+	$(BIN)/chroma run --path $(CHROMA_DIR) --host 127.0.0.1 --port $(CHROMA_PORT)
 
 # The browser tests drive Debian's chromium with the playwright package (no browser download).
 browser:

@@ -1,8 +1,17 @@
-"""The embedding model: loaded once, batched, L2-normalized, offline.
+"""The embedding model: loaded once, batched, L2-normalized, offline, on one of three backends.
 
 `Embedder` is a LangChain `Embeddings`, so the Chroma vector store and the indexing API use
 it directly, and it also exposes `encode()` for the answerer's sentence vectors. Build one
 per process and pass it everywhere.
+
+Backends (`embedding.backend`):
+- `torch`: sentence-transformers, as published.
+- `onnx`: the same model exported to ONNX and fused (identical vectors, cosine 1.000), on
+  onnxruntime; torch is imported only once, to export.
+- `onnx-int8`: that export with int8 weights; fastest, and the vectors stay close to fp32
+  (mean cosine above 0.99; `make bench` and `qa eval` measure what that costs).
+fp32 backends share one vector space; int8 is recorded as its own, so an index is never
+queried with vectors of another precision without `qa reindex`.
 """
 
 from __future__ import annotations
@@ -11,20 +20,32 @@ import functools
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from index.errors import ModelLoadError
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
 logger = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"}
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
+DEFAULT_BACKEND: Backend = "onnx-int8"
+DEFAULT_CACHE = Path(".qa-data") / "models"
+
+
+class Encoder(Protocol):
+    dimension: int
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def resolve_model_path(name: str) -> str:
@@ -44,52 +65,96 @@ def resolve_model_path(name: str) -> str:
     return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
 
 
-@functools.lru_cache(maxsize=4)
-def load_model(model_name: str, device: str = "cpu") -> SentenceTransformer:
-    """Load a sentence-transformers model from local files, once per process."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
-    path = resolve_model_path(model_name)
+def model_folder(name: str) -> Path:
+    """The local folder of a model (the ONNX backends read its files directly)."""
+    path = resolve_model_path(name)
+    if Path(path).is_dir():
+        return Path(path)
+    _offline()
     try:
-        model = SentenceTransformer(path, device=device, local_files_only=True)
-    except Exception as exc:  # the library raises many kinds; all mean "not loadable here"
-        raise ModelLoadError(
-            f"cannot load embedding model {model_name!r} from local files ({exc.__class__.__name__}: "
-            f"{exc}); set embedding.model to '{BUNDLED_MODEL}' or to a local model folder"
-        ) from exc
-    logger.info("loaded embedding model %s from %s", model_name, path)
-    return model
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(path, local_files_only=True))
+    except Exception as exc:
+        raise ModelLoadError(f"embedding model {name!r} is not a local folder nor in the local Hugging Face "
+                             f"cache ({exc.__class__.__name__}); set embedding.model to '{BUNDLED_MODEL}' "
+                             "or to a local model folder") from exc
+
+
+class TorchEncoder:
+    """sentence-transformers on torch."""
+
+    def __init__(self, model_name: str, device: str = "cpu") -> None:
+        _offline()
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        path = resolve_model_path(model_name)
+        try:
+            self.model = SentenceTransformer(path, device=device, local_files_only=True)
+        except Exception as exc:  # the library raises many kinds; all mean "not loadable here"
+            raise ModelLoadError(
+                f"cannot load embedding model {model_name!r} from local files ({exc.__class__.__name__}: "
+                f"{exc}); set embedding.model to '{BUNDLED_MODEL}' or to a local model folder"
+            ) from exc
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
+
+
+@functools.lru_cache(maxsize=4)
+def load_encoder(model_name: str, backend: str = DEFAULT_BACKEND, device: str = "cpu",
+                 cache_dir: Path = DEFAULT_CACHE) -> Encoder:
+    """Load a model on a backend, once per process (exporting it to ONNX on first use)."""
+    if backend == "torch":
+        encoder: Encoder = TorchEncoder(model_name, device)
+    elif backend in ("onnx", "onnx-int8"):
+        from index.onnx_model import OnnxEncoder, prepare
+
+        folder = model_folder(model_name)
+        encoder = OnnxEncoder(prepare(folder, cache_dir, quantized=backend == "onnx-int8"), folder)
+    else:
+        raise ModelLoadError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    logger.info("loaded embedding model %s on %s", model_name, backend)
+    return encoder
 
 
 class Embedder(Embeddings):
-    """Sentence-transformers model behind LangChain's `Embeddings` interface.
+    """An embedding model behind LangChain's `Embeddings` interface.
 
     Args:
         model_name: The configured name, recorded in the index (e.g. "all-MiniLM-L6-v2").
-        model: An already loaded model; when None it is loaded from `model_name`.
+        backend: "torch", "onnx" or "onnx-int8".
+        cache_dir: Where the ONNX backends keep the exported model.
+        encoder: An already loaded encoder; when None it is loaded (once per process).
         batch_size: Texts per forward pass.
-        device: Torch device, "cpu" by default.
+        device: Torch device, "cpu" by default (torch backend only).
     """
 
-    def __init__(self, model_name: str = BUNDLED_MODEL, *, model: SentenceTransformer | None = None,
-                 batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(self, model_name: str = BUNDLED_MODEL, *, backend: Backend = DEFAULT_BACKEND,
+                 cache_dir: Path | None = None, encoder: Encoder | None = None, batch_size: int = 32,
+                 device: str = "cpu") -> None:
         self.model_name = model_name
+        self.backend = backend
         self.batch_size = batch_size
-        self._model = model if model is not None else load_model(model_name, device)
-        self.dimension = int(self._model.get_embedding_dimension())
+        self._encoder = encoder or load_encoder(model_name, backend, device,
+                                                Path(cache_dir or DEFAULT_CACHE).expanduser().resolve())
+        self.dimension = int(self._encoder.dimension)
 
+    @property
+    def space(self) -> str:
+        """The vector space's name, recorded in the index: int8 vectors are close to fp32 ones
+        but not interchangeable (scores and the calibrated threshold shift)."""
+        return f"{self.model_name} (int8)" if self.backend == "onnx-int8" else self.model_name
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        return np.asarray(self._encoder.encode(list(texts), self.batch_size), dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()

@@ -37,3 +37,7 @@ class ArticleNotFoundError(QAError):
 
 class EmptyQuestionError(QAError):
     """The question is empty or whitespace only."""
+
+
+class StoreUnavailableError(QAError):
+    """The Chroma server named in the configuration cannot be reached."""

@@ -63,13 +63,42 @@ class SentenceStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS sentences (chunk_id TEXT PRIMARY KEY, n INTEGER, "
                          "scales BLOB, vectors BLOB)")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sentences)")}
+        if "chunk" not in columns:  # the chunk's own vector came later; older rows read as missing
+            self._db.execute("ALTER TABLE sentences ADD COLUMN chunk BLOB")
         self._db.commit()
 
-    def put(self, ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
-        rows = [(i, len(v), *quantize(np.atleast_2d(v))) for i, v in zip(ids, vectors, strict=True)]
+    def put(self, ids: Sequence[str], vectors: Sequence[np.ndarray],
+            chunk_vectors: np.ndarray | None = None) -> None:
+        """Store each chunk's sentence vectors, and its own vector when given (int8 + scale)."""
+        chunks: list[bytes | None] = [None] * len(ids)
+        if chunk_vectors is not None:
+            scales, codes = quantize(np.atleast_2d(chunk_vectors))
+            width = 4 + self.dimension
+            chunks = [scales[4 * n:4 * n + 4] + codes[self.dimension * n:self.dimension * (n + 1)]
+                      for n in range(len(ids))]
+            assert all(len(c) == width for c in chunks)
+        rows = [(i, len(v), *quantize(np.atleast_2d(v)), c)
+                for i, v, c in zip(ids, vectors, chunks, strict=True)]
         with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO sentences (chunk_id, n, scales, vectors, chunk) "
+                                 "VALUES (?, ?, ?, ?, ?)", rows)
             self._db.commit()
+
+    def chunk_vectors(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(found mask, int8 codes, scales) of the chunks' own vectors, rows in `ids` order."""
+        found = np.zeros(len(ids), dtype=bool)
+        codes = np.zeros((len(ids), self.dimension), dtype=np.int8)
+        scales = np.zeros(len(ids), dtype=np.float32)
+        row_of = {chunk_id: n for n, chunk_id in enumerate(ids)}
+        with self._lock:
+            for chunk_id, blob in self._db.execute("SELECT chunk_id, chunk FROM sentences WHERE chunk IS NOT NULL"):
+                n = row_of.get(chunk_id)
+                if n is not None and len(blob) == 4 + self.dimension:
+                    found[n] = True
+                    scales[n] = np.frombuffer(blob[:4], dtype=np.float32)[0]
+                    codes[n] = np.frombuffer(blob[4:], dtype=np.int8)
+        return found, codes, scales
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

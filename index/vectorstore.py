@@ -38,9 +38,12 @@ class SentenceChroma(Chroma):
         chunk_vectors, sentence_vectors = embed_chunks(self.embedder.encode, titles, chunks)
         # Sentences first: a chunk visible in Chroma always has its sentences (a crash in
         # between leaves orphan sentence rows, which are harmless and overwritten next time).
-        self.sentences.put(ids, sentence_vectors)
-        self._collection.upsert(ids=ids, embeddings=chunk_vectors.tolist(), metadatas=metadatas,
-                                documents=texts)
+        self.sentences.put(ids, sentence_vectors, chunk_vectors)
+        step = max(1, self._client.get_max_batch_size())  # Chroma refuses larger upserts
+        for at in range(0, len(ids), step):
+            end = at + step
+            self._collection.upsert(ids=ids[at:end], embeddings=chunk_vectors[at:end].tolist(),
+                                    metadatas=metadatas[at:end], documents=texts[at:end])
         return ids
 
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from chromadb import ClientAPI
 
 from index.chunk import SentenceChunker
 from index.dates import parse_date
@@ -27,7 +28,7 @@ from index.embed import Embedder
 from index.errors import EmptyQuestionError, QAError
 from index.ingest import Ingestor
 from index.models import Article, ArticleInfo, FileReport, Hit, IngestReport
-from index.store import ArticleStore, embedded_client
+from index.store import ArticleStore, embedded_client, server_client
 from qa.answer import ExtractiveAnswerer
 from qa.evidence import rank_by_evidence, score_sentences
 from qa.config import Settings, load_settings
@@ -54,6 +55,7 @@ class Stats:
     articles: int
     chunks: int
     model: str
+    backend: str
     dimension: int
     store: str
     collection: str
@@ -64,8 +66,10 @@ class Stats:
 
 def build_embedder(settings: Settings) -> Embedder:
     """Load the configured embedding model (do this once per process)."""
-    return Embedder(settings.embedding.model, batch_size=settings.embedding.batch_size,
-                    device=settings.embedding.device)
+    embedding = settings.embedding
+    return Embedder(embedding.model, backend=embedding.backend,
+                    cache_dir=embedding.cache_dir or settings.data.dir / "models",
+                    batch_size=embedding.batch_size, device=embedding.device)
 
 
 class Assistant:
@@ -81,8 +85,9 @@ class Assistant:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
                  store: ArticleStore | None = None, check_model: bool = True) -> None:
         self.settings = settings
+        client = None if store else self._chroma_client()  # an unreachable server fails before the model loads
         self.embedder = embedder or build_embedder(settings)
-        self.store = store or self._open_store(check_model)
+        self.store = store or self._open_store(client, check_model)
         self.chunker = SentenceChunker(settings.chunking.size, settings.chunking.overlap)
         retrieval = settings.retrieval
         self.retriever = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
@@ -99,11 +104,20 @@ class Assistant:
         """Build an assistant from a YAML config file (default: `config.yaml`, then defaults)."""
         return cls(load_settings(path), embedder=embedder)
 
-    def _open_store(self, check_model: bool) -> ArticleStore:
+    def _chroma_client(self) -> ClientAPI:
+        """The configured Chroma client: embedded files in the data dir, or a Chroma server."""
+        store = self.settings.store
+        if store.mode == "server":
+            return server_client(store.host, store.port, ssl=store.ssl, headers=store.headers)
+        return embedded_client(self.settings.data.dir / "chroma")
+
+    def _open_store(self, client: ClientAPI | None, check_model: bool) -> ArticleStore:
+        # Beside a Chroma server the data dir still holds this process's keyword index and
+        # sentence vectors (both refilled from Chroma) and, by default, the record manager.
         data_dir = self.settings.data.dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        return ArticleStore(embedded_client(data_dir / "chroma"), self.embedder, data_dir=data_dir,
-                            collection=self.settings.store.collection, check_model=check_model)
+        return ArticleStore(client, self.embedder, data_dir=data_dir, collection=self.settings.store.collection,
+                            check_model=check_model, records_db=self.settings.store.records_url)
 
     # -- articles ----------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
@@ -138,8 +152,16 @@ class Assistant:
 
     def stats(self) -> Stats:
         return Stats(articles=len(self.store.articles()), chunks=self.store.count(),
-                     model=self.embedder.model_name, dimension=self.embedder.dimension,
-                     store=str(self.settings.data.dir), collection=self.settings.store.collection)
+                     model=self.embedder.model_name, backend=self.embedder.backend,
+                     dimension=self.embedder.dimension,
+                     store=self.store_location(), collection=self.settings.store.collection)
+
+    def store_location(self) -> str:
+        """Where the chunks live: the data dir, or the Chroma server's URL."""
+        store = self.settings.store
+        if store.mode == "server":
+            return f"{'https' if store.ssl else 'http'}://{store.host}:{store.port}"
+        return str(self.settings.data.dir)
 
     # -- questions ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,

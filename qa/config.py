@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +20,7 @@ from index.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config.yaml")
 ENV_PREFIX = "QA_"
+SECRET_KEYS = ("store.headers", "store.records_url")
 
 
 class _Section(BaseModel):
@@ -33,11 +34,56 @@ class DataSettings(_Section):
 class StoreSettings(_Section):
     collection: str = Field("articles", min_length=3, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$",
                             description="Chroma collection name.")
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="embedded: Chroma's files in the data folder; server: a Chroma server (host, port).")
+    host: str = Field("127.0.0.1", min_length=1, description="Chroma server host name or address (server mode).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (server mode).")
+    ssl: bool = Field(False, description="Talk to the Chroma server over HTTPS (server mode).")
+    headers: dict[str, str] = Field(default_factory=dict,
+                                    description="HTTP headers sent to the Chroma server, e.g. Authorization.")
+    records_url: str | None = Field(None, min_length=1,
+                                    description="SQLAlchemy URL of the record manager's database "
+                                                "(default: records.sqlite in the data folder).")
+
+    @field_validator("host")
+    @classmethod
+    def _bare_host(cls, host: str) -> str:
+        if "/" in host or any(c.isspace() for c in host):
+            raise ValueError(f"{host!r} is not a bare host name or address; drop the scheme and path "
+                             f"(store.ssl: true selects https)")
+        return host
+
+    @field_validator("headers")
+    @classmethod
+    def _valid_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"the value of header {name!r} contains a line break")
+        return headers
+
+    @field_validator("records_url")
+    @classmethod
+    def _sqlalchemy_url(cls, url: str | None) -> str | None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        if url is not None:
+            try:
+                make_url(url)
+            except ArgumentError:
+                raise ValueError("not a SQLAlchemy URL like sqlite:////srv/qa/records.sqlite "
+                                 "or postgresql://user@host/qa") from None
+        return url
 
 
 class EmbeddingSettings(_Section):
     model: str = Field("all-MiniLM-L6-v2", min_length=1,
                        description="Sentence-transformers model name or local path.")
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx-int8", description="torch (sentence-transformers), onnx (exported, fp32) or onnx-int8.")
+    cache_dir: Path | None = Field(None, description="Where ONNX exports are cached; default <data.dir>/models.")
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", min_length=1)
 
@@ -104,6 +150,10 @@ class Settings(_Section):
             self.data.dir = (base / self.data.dir.expanduser()).resolve()
         else:
             self.data.dir = self.data.dir.expanduser()
+        cache = self.embedding.cache_dir  # None: <data.dir>/models, decided where the model loads
+        if cache is not None:
+            cache = cache.expanduser()
+            self.embedding.cache_dir = cache if cache.is_absolute() else (base / cache).resolve()
         return self
 
 
@@ -154,15 +204,16 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         if key not in fields:
             raise ConfigError(f"environment variable {name}: unknown key '{section}.{key}' "
                               f"(known: {', '.join(fields)})")
-        if fields[key].annotation is str:
+        annotation = fields[key].annotation
+        if annotation in (str, str | None):
             parsed: Any = value  # "2024" is a valid collection name, not a number
         else:
             try:
                 parsed = yaml.safe_load(value) if value.strip() else value
             except yaml.YAMLError:
                 parsed = value
-            if isinstance(parsed, dict):
-                parsed = value  # a mapping is never a single key's value here
+            if isinstance(parsed, dict) and get_origin(annotation) is not dict:
+                parsed = value  # only a mapping-typed key (store.headers) takes `{Name: value}`
         section_values = raw.setdefault(section, {})
         if not isinstance(section_values, dict):
             raise ConfigError(f"config section '{section}' must be a mapping of keys, "
@@ -176,6 +227,8 @@ def _describe(exc: ValidationError) -> str:
         key = ".".join(str(p) for p in error["loc"]) or "(top level)"
         if error["type"] == "extra_forbidden":
             parts.append(f"unknown key '{key}'")
+        elif key.startswith(SECRET_KEYS):  # may hold a token or password: never echo it
+            parts.append(f"'{key}': {error['msg']}")
         else:
             parts.append(f"'{key}': {error['msg']} (got {error.get('input')!r})")
     return "; ".join(parts)

@@ -10,27 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from index.embed import Embedder
 from index.models import Hit
-from index.store import ArticleStore, date_ordinal
+from index.store import ArticleStore
 
 Mode = Literal["hybrid", "dense", "keyword"]
-
-
-def date_filter(since: str | None, until: str | None) -> dict[str, Any] | None:
-    """A Chroma `where` clause keeping articles published in [since, until] (ISO dates)."""
-    clauses: list[dict[str, Any]] = []
-    if since:
-        clauses.append({"date_ord": {"$gte": date_ordinal(since)}})
-    if until:
-        clauses.append({"date_ord": {"$lte": date_ordinal(until)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 10) -> list[str]:
@@ -69,7 +57,7 @@ class Retriever:
         k = k or self.top_k
         vector = self.embedder.encode([query])[0]
         pool = max(self.candidates, k)
-        dense = [] if self.mode == "keyword" else self.store.search(vector.tolist(), pool, date_filter(since, until))
+        dense = [] if self.mode == "keyword" else self.store.search_dated(vector, pool, since, until)
         if self.mode == "dense":
             return vector, dense[:k]
         keyword = dict(self.store.keyword_search(query, pool, since, until))

@@ -20,6 +20,11 @@ SAMPLE_FILE = SAMPLE_DIR / "2024-02-27-macron-ukraine-ground-troops.txt"
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
                "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false", "NO_PROXY": "*"}
 os.environ.update(OFFLINE_ENV)
+# One ONNX export per machine, shared by every test and child process (it is a pure cache,
+# keyed by the model files' fingerprint).
+MODEL_CACHE = ROOT / ".qa-data" / "models"
+os.environ["QA_EMBEDDING__CACHE_DIR"] = str(MODEL_CACHE)
+KEPT_ENV = {"QA_DATA__DIR", "QA_EMBEDDING__CACHE_DIR"}
 sys.path.insert(0, str(GUARD))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(GUARD), os.environ.get("PYTHONPATH")) if p)
 import netguard  # noqa: E402
@@ -28,7 +33,7 @@ netguard.install()
 
 from index.embed import Embedder  # noqa: E402
 from qa.api import Assistant  # noqa: E402
-from qa.config import Settings  # noqa: E402
+from qa.config import Settings, StoreSettings  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +41,7 @@ def isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory, also for the CLI and child processes."""
     data = tmp_path / "qa-data"
     monkeypatch.setenv("QA_DATA__DIR", str(data))
-    for name in [n for n in os.environ if n.startswith("QA_") and n != "QA_DATA__DIR"]:
+    for name in [n for n in os.environ if n.startswith("QA_") and n not in KEPT_ENV]:
         monkeypatch.delenv(name)
     return data
 
@@ -44,12 +49,13 @@ def isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real bundled model, loaded once for the whole session."""
-    return Embedder()
+    return Embedder(cache_dir=MODEL_CACHE)
 
 
 @pytest.fixture
-def settings(isolated_data: Path) -> Settings:
-    return Settings().model_copy(update={"data": Settings().data.model_copy(update={"dir": isolated_data})})
+def settings(isolated_data: Path, store_settings: StoreSettings) -> Settings:
+    return Settings().model_copy(update={"data": Settings().data.model_copy(update={"dir": isolated_data}),
+                                         "store": store_settings})
 
 
 @pytest.fixture
@@ -112,6 +118,72 @@ def running_server(data_dir: Path, *ingest: Path, env: dict[str, str] | None = N
         finally:
             proc.terminate()
             try:
-                proc.wait(timeout=20)
+                # An open gradio_client heartbeat stream holds uvicorn's graceful shutdown for
+                # ~15 s; the test is over and the data dir is thrown away, so don't wait for it.
+                proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+
+
+# -- a real Chroma server (store.mode: server) -------------------------------------------
+import uuid  # noqa: E402
+
+CHROMA_SCRIPT = str(Path(sys.executable).with_name("chroma"))
+# Run a test in both store modes: embedded Chroma, and a Chroma server with its own collection.
+both_store_modes = pytest.mark.parametrize("store_mode", ["embedded", "server"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """`chroma run` on a free loopback port for the whole session; yields (host, port)."""
+    import httpx
+
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log_path = folder / "chroma.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([CHROMA_SCRIPT, "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
+                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"chroma run did not start:\n{log_path.read_text()}")
+                time.sleep(0.2)
+            yield "127.0.0.1", port
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def store_mode(request: pytest.FixtureRequest) -> str:
+    """"embedded", unless the test is marked `both_store_modes`."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture(autouse=True)
+def store_settings(isolated_data: Path, store_mode: str, request: pytest.FixtureRequest,
+                   monkeypatch: pytest.MonkeyPatch) -> StoreSettings:
+    """The test's store settings, also in the environment for the CLI and child processes.
+
+    In server mode the session's Chroma server is shared, so each test gets a collection of
+    its own; its data dir (keyword index, sentence vectors, records) stays under tmp_path.
+    """
+    if store_mode == "embedded":
+        return StoreSettings()
+    host, port = request.getfixturevalue("chroma_server")
+    store = StoreSettings(mode="server", host=host, port=port, collection=f"test-{uuid.uuid4().hex}")
+    for key in ("mode", "host", "port", "collection"):
+        monkeypatch.setenv(f"QA_STORE__{key.upper()}", str(getattr(store, key)))
+    return store

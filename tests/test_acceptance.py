@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import SAMPLE_DIR, SAMPLE_FILE
+from tests.conftest import SAMPLE_DIR, SAMPLE_FILE, both_store_modes
 from ui.cli import app
 
 runner = CliRunner()
@@ -26,6 +26,7 @@ def ask_json(question: str, *extra: str) -> dict:
     return json.loads(output)
 
 
+@both_store_modes
 def test_missiles_question_is_answered_with_a_dated_citation() -> None:
     code, output = qa("ingest", str(SAMPLE_DIR))
     assert code == 0, output
@@ -41,6 +42,7 @@ def test_missiles_question_is_answered_with_a_dated_citation() -> None:
     assert set(cited) == {"n", "article_id", "title", "date", "source", "quote"}
 
 
+@both_store_modes
 def test_question_outside_the_articles_abstains_and_shows_closest_sources() -> None:
     qa("ingest", str(SAMPLE_DIR))
     result = ask_json("What is the capital of Peru?")
@@ -58,6 +60,7 @@ def test_empty_question_is_a_usage_error() -> None:
     assert "question is empty" in output
 
 
+@both_store_modes
 def test_reingest_edit_and_prune(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     articles.mkdir()
@@ -145,11 +148,13 @@ def test_missing_path_fails_without_stopping_the_batch(tmp_path: Path) -> None:
     assert statuses == ["failed", "indexed"]
 
 
+@both_store_modes
 def test_stats_and_articles_listing() -> None:
     qa("ingest", str(SAMPLE_DIR))
     stats = json.loads(qa("stats", "--json")[1])
     assert stats["articles"] == 1 and stats["chunks"] >= 2
     assert stats["model"] == "all-MiniLM-L6-v2" and stats["dimension"] == 384
+    assert stats["backend"] == "onnx-int8"
     listed = json.loads(qa("articles", "--json")[1])
     assert listed[0]["date"] == "2024-02-27" and listed[0]["title"] == "Macron Ukraine Ground Troops"
 

@@ -204,3 +204,62 @@ def test_absolute_and_home_data_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert load_settings(CONFIG, env={"QA_DATA__DIR": str(absolute)}).data.dir == absolute
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert load_settings(CONFIG, env={"QA_DATA__DIR": "~/idx"}).data.dir == tmp_path / "home" / "idx"
+
+
+# --- store: embedded or a Chroma server -------------------------------------------------------
+
+def test_store_server_keys_from_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "store:\n  mode: server\n  host: chroma.internal\n  port: 8443\n  ssl: true\n"
+                                  "  headers: {Authorization: Bearer abc}\n"
+                                  "  records_url: postgresql://qa@db/qa\n")
+    store = load_settings(path, env={}).store
+    assert (store.mode, store.host, store.port, store.ssl) == ("server", "chroma.internal", 8443, True)
+    assert store.headers == {"Authorization": "Bearer abc"}
+    assert store.records_url == "postgresql://qa@db/qa"
+    defaults = load_settings(CONFIG, env={}).store
+    assert (defaults.mode, defaults.headers, defaults.records_url) == ("embedded", {}, None)
+
+
+def test_store_headers_from_the_environment_as_a_yaml_mapping() -> None:
+    env = {"QA_STORE__HEADERS": "{Authorization: Bearer s3cret, X-Chroma-Token: 'tok: 1'}",
+           "QA_STORE__MODE": "server", "QA_STORE__PORT": "9000",
+           "QA_STORE__RECORDS_URL": "postgresql://qa:p%40ss@db:5432/qa"}
+    store = load_settings(CONFIG, env=env).store
+    assert store.headers == {"Authorization": "Bearer s3cret", "X-Chroma-Token": "tok: 1"}
+    assert (store.mode, store.port) == ("server", 9000)
+    assert store.records_url == "postgresql://qa:p%40ss@db:5432/qa"  # kept verbatim, not parsed as YAML
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    ("Bearer s3cret", "store.headers"),  # not a mapping
+    ("{X-Version: 2}", "store.headers.X-Version"),  # values are strings
+    ("{Bad Name: s3cret}", "not an HTTP header name"),
+])
+def test_store_headers_must_be_a_mapping_of_strings_and_are_never_echoed(value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(CONFIG, env={"QA_STORE__HEADERS": value})
+    assert fragment in str(info.value) and "s3cret" not in str(info.value)
+
+
+def test_a_mapping_is_still_refused_for_other_keys() -> None:
+    with pytest.raises(ConfigError, match=r"retrieval\.top_k"):
+        load_settings(CONFIG, env={"QA_RETRIEVAL__TOP_K": "{a: 1}"})
+
+
+@pytest.mark.parametrize(("key", "value", "fragment"), [
+    ("PORT", "0", "store.port"),
+    ("PORT", "65536", "store.port"),
+    ("MODE", "cloud", "store.mode"),
+    ("HOST", "http://chroma:8000", "bare host name"),
+    ("SSL", "maybe", "store.ssl"),
+])
+def test_store_bad_values_name_the_key(key: str, value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(CONFIG, env={f"QA_STORE__{key}": value})
+
+
+def test_store_records_url_must_be_a_sqlalchemy_url_and_is_never_echoed() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(CONFIG, env={"QA_STORE__RECORDS_URL": "db with s3cret password"})
+    assert "store.records_url" in str(info.value) and "SQLAlchemy URL" in str(info.value)
+    assert "s3cret" not in str(info.value)

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from qa.api import Assistant
+from tests.conftest import both_store_modes
 from ui.app import create_app
 
 
@@ -31,6 +32,7 @@ class _SyncASGI:
         return anyio.run(go)
 
 
+@both_store_modes
 def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
     r = client.request("POST", "/api/ask", json={"question": "What did Macron announce about missiles?"})
     assert r.status_code == 200
@@ -40,6 +42,7 @@ def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
     assert body["citations"][0]["date"] == "2024-02-27"
 
 
+@both_store_modes
 def test_ask_uses_history(client: _SyncASGI) -> None:
     alone = client.request("POST", "/api/ask", json={"question": "Which areas were they?"}).json()
     assert alone["abstained"] is True
@@ -50,9 +53,11 @@ def test_ask_uses_history(client: _SyncASGI) -> None:
     assert r.json()["abstained"] is False and "cyber defense" in r.json()["answer"]
 
 
+@both_store_modes
 def test_health_and_articles(client: _SyncASGI) -> None:
     health = client.request("GET", "/api/health").json()
     assert health["status"] == "ok" and health["articles"] == 1 and health["model"] == "all-MiniLM-L6-v2"
+    assert health["backend"] == "onnx-int8"
     articles = client.request("GET", "/api/articles").json()
     assert articles[0]["title"] == "Macron Ukraine Ground Troops"
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from qa.api import Assistant
-from tests.conftest import SAMPLE_FILE
+from tests.conftest import SAMPLE_FILE, both_store_modes
 
 HARBOUR = ("---\ntitle: Harbour reopens\ndate: 2024-03-01\n---\n"
            "The harbour of Lowtown reopened on Friday after a storm closed it for a week. "
@@ -25,6 +25,7 @@ def assert_in_step(assistant: Assistant) -> None:
     assert assistant.store.sentences.count() == len(ids)
 
 
+@both_store_modes
 def test_keyword_index_follows_add_replace_prune_and_delete(assistant: Assistant, tmp_path: Path) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()

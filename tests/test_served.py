@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import QA_SCRIPT as QA
-from tests.conftest import ROOT, SAMPLE_DIR, running_server
+from tests.conftest import ROOT, SAMPLE_DIR, both_store_modes, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@both_store_modes
 def test_serve_answers_through_gradio_client_and_http(server: str) -> None:
     from gradio_client import Client
 

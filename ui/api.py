@@ -48,6 +48,7 @@ class Health(BaseModel):
     articles: int
     chunks: int
     model: str
+    backend: str
 
 
 class ArticleOut(BaseModel):
@@ -74,7 +75,8 @@ def build_router(assistant: Assistant) -> APIRouter:
     async def health(request: Request) -> dict[str, Any]:
         """Liveness plus what is indexed."""
         stats = await run_in_threadpool(assistant.stats)
-        return {"status": "ok", "articles": stats.articles, "chunks": stats.chunks, "model": stats.model}
+        return {"status": "ok", "articles": stats.articles, "chunks": stats.chunks, "model": stats.model,
+                "backend": stats.backend}
 
     @router.get("/articles", response_model=list[ArticleOut])
     async def articles() -> list[dict[str, Any]]:
