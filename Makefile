@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve chroma test clean
+.PHONY: install browser serve chroma bench test clean
 
 install: $(STAMP)
 
@@ -25,6 +25,12 @@ CHROMA_DIR ?= $(or $(QA_DATA__DIR),.qa-data)/chroma-server
 CHROMA_PORT ?= 8000
 chroma: install
 	$(BIN)/chroma run --path $(CHROMA_DIR) --host 127.0.0.1 --port $(CHROMA_PORT)
+
+# Speed and memory on this machine, printed as a table and written to bench/results/
+# (bench/run.py). The first run builds 1k/10k/100k-chunk indexes from ../shared/eval
+# (BENCH_EVAL_DIR) into bench/.cache/; BENCH_ARGS=--quick skips the 100k one.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The browser tests drive Debian's chromium with the playwright package (no browser download).
 browser:

@@ -48,6 +48,8 @@ GENERATION_KEY = "generation"
 # share of the chunks over-fetch from the unfiltered index, by this factor.
 BROAD_SHARE = 0.1
 OVERFETCH = 2.0
+# Records per `collection.get` when reading the whole collection.
+GET_PAGE = 5000
 
 
 def embedded_client(path: Path) -> chromadb.ClientAPI:
@@ -277,15 +279,26 @@ class ArticleStore:
 
         Returns True when it was rebuilt. Call after every write (ingestion does).
         """
-        ids = self.collection.get(include=[])["ids"]
+        ids = self._get_all([])["ids"]
         # An index without chunk vectors predates date-filtered search: rebuild it once.
         if ids_signature(ids) == self.keywords.signature and (self.keywords.has_vectors or not ids):
             return False
-        got = self.collection.get(include=["documents", "metadatas"])
+        got = self._get_all(["documents", "metadatas"])
         self.keywords.build(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
                             self._chunk_vectors(got["ids"]))
         logger.info("keyword index rebuilt: %d chunks", len(got["ids"]))
         return True
+
+    def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list]:
+        """`collection.get` of every matching record, in pages: one unpaged get of some 20k+
+        records fails inside Chroma ("too many SQL variables")."""
+        merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        while True:
+            page = self.collection.get(where=where, include=include, limit=GET_PAGE, offset=len(merged["ids"]))
+            for key in merged:
+                merged[key].extend(page[key] or [])
+            if len(page["ids"]) < GET_PAGE:
+                return merged
 
     def _chunk_vectors(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The chunks' own vectors as int8 (codes, scales): from the local sentence store, and
@@ -308,7 +321,7 @@ class ArticleStore:
 
     def articles(self) -> list[ArticleInfo]:
         """Every stored article, newest first."""
-        got = self.collection.get(where={"ordinal": 0}, include=["metadatas"])
+        got = self._get_all(["metadatas"], where={"ordinal": 0})
         infos = [
             ArticleInfo(id=m["article_id"], title=m.get("title", ""), source=m.get("source", ""),
                         date=m.get("date"), url=m.get("url"), path=m.get("path"),
