@@ -27,7 +27,7 @@ class ExtractiveAnswerer:
         sources_on_abstain: Closest passages listed when abstaining.
     """
 
-    def __init__(self, *, threshold: float = 0.6564, max_sentences: int = 2, sources_on_abstain: int = 3) -> None:
+    def __init__(self, *, threshold: float = 0.6524, max_sentences: int = 2, sources_on_abstain: int = 3) -> None:
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain

@@ -108,7 +108,7 @@ class RetrievalSettings(_Section):
 
 class AnswerSettings(_Section):
     mode: Literal["extractive"] = "extractive"
-    abstain_threshold: float = Field(0.6564, ge=-1.0, le=2.0,
+    abstain_threshold: float = Field(0.6524, ge=-1.0, le=2.0,
                                      description="Below this evidence score the answer abstains.")
     max_sentences: int = Field(2, ge=1, le=10)
     sources_on_abstain: int = Field(3, ge=0, le=20)

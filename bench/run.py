@@ -1,0 +1,335 @@
+"""`make bench`: speed and memory of the project on this machine, printed as one table.
+
+    python -m bench.run [--quick] [--only ingest,latency,http,cold,memory,filters]
+
+Each row is one measure, with the issue's target where it has one. The table is printed and
+written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
+100k chunks are built once from the public evaluation data and cached in `bench/.cache/`.
+`--quick` skips the 100k index (its first build takes several minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import logging
+import math
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+for _name, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False"),
+                      ("GRADIO_ANALYTICS_ENABLED", "False"), ("TOKENIZERS_PARALLELISM", "false")):
+    os.environ.setdefault(_name, _value)
+
+from bench.corpus import CACHE, EVAL_DIR, build_index, real_articles  # noqa: E402
+from index.embed import Embedder  # noqa: E402
+from qa.api import Assistant, build_embedder  # noqa: E402
+from qa.config import Settings, load_settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+QA = str(Path(sys.executable).with_name("qa"))
+logger = logging.getLogger("bench")
+
+
+@dataclass
+class Row:
+    measure: str
+    value: float | None
+    unit: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    def cells(self) -> list[str]:
+        value = "-" if self.value is None else (f"{self.value:.2f}" if abs(self.value) < 100 else f"{self.value:.0f}")
+        met = "" if self.met is None else ("yes" if self.met else "**no**")
+        return [self.measure, value, self.unit, self.target, met, self.note]
+
+
+class Bench:
+    def __init__(self, settings: Settings, questions: int, quick: bool) -> None:
+        self.settings = settings
+        self.embedder = build_embedder(settings)
+        self.questions = questions
+        self.quick = quick
+        self.rows: list[Row] = []
+        self.cache = CACHE / self.embedder.space.replace(" ", "").replace("(", "-").replace(")", "")
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(" | ".join(row.cells()), flush=True)
+
+    # -- corpora -------------------------------------------------------------------------
+    def settings_for(self, data_dir: Path) -> Settings:
+        return self.settings.model_copy(update={"data": self.settings.data.model_copy(update={"dir": data_dir})})
+
+    def index(self, chunks: int) -> Path:
+        data_dir = self.cache / f"{chunks // 1000}k"
+        info = build_index(data_dir, chunks, self.embedder, settings_for=self.settings_for)
+        if not info.get("cached"):
+            self.add(Row(f"build {chunks // 1000}k-chunk index (once, cached)", info["seconds"], "s",
+                         note=f"{info['chunks']:.0f} chunks, sentence vectors memoized across editions"))
+        return data_dir
+
+    def sample_questions(self, n: int, seed: int = 0) -> list[str]:
+        from qa.evaluation.datasets import load_dataset
+
+        questions = load_dataset(EVAL_DIR / "squad-v1.1-dev.json").questions
+        return [q.text for q in random.Random(seed).sample(questions, n)]
+
+    # -- measures ------------------------------------------------------------------------
+    def ingest(self) -> None:
+        """Ingest throughput: the pipeline, the raw model, and the LangChain tutorial recipe."""
+        from qa.evaluation.datasets import load_dataset
+
+        articles = load_dataset(EVAL_DIR / "squad-v1.1-dev.json").articles[:24]
+        with tempfile.TemporaryDirectory() as tmp:
+            assistant = Assistant(self.settings_for(Path(tmp) / "pipeline"), embedder=self.embedder)
+            started = time.perf_counter()
+            added, _ = assistant.ingest_articles(articles)
+            pipeline = added / (time.perf_counter() - started)
+            stored = assistant.store.collection.get(include=["documents"])["documents"]
+            started = time.perf_counter()
+            self.embedder.encode(stored)
+            raw = len(stored) / (time.perf_counter() - started)
+            recipe, recipe_chunks = _recipe_ingest(articles, Path(tmp) / "recipe", self.embedder.batch_size)
+        backend = self.embedder.backend
+        self.add(Row(f"ingest, project pipeline ({backend})", pipeline, "chunks/s",
+                     note=f"{added} chunks of <= {self.settings.chunking.size} chars, {len(articles)} SQuAD articles"))
+        self.add(Row(f"embedding model alone ({backend}), same chunks", raw, "chunks/s"))
+        self.add(Row("pipeline / raw model", pipeline / raw, "x", ">= 0.85", pipeline / raw >= 0.85))
+        self.add(Row("ingest, LangChain recipe (splitter 1000/200, torch, Chroma)", recipe, "chunks/s",
+                     note=f"{recipe_chunks} chunks"))
+        self.add(Row("pipeline / LangChain recipe", pipeline / recipe, "x", ">= 2.0", pipeline / recipe >= 2.0))
+
+    def latency(self) -> None:
+        """Question latency in process (retrieval + answer), at 1k, 10k and 100k chunks."""
+        questions = self.sample_questions(self.questions)
+        targets = {10_000: 30.0, 100_000: 60.0}
+        for size in (1_000, 10_000) if self.quick else (1_000, 10_000, 100_000):
+            assistant = Assistant(self.settings_for(self.index(size)), embedder=self.embedder)
+            times = _timed(lambda q: assistant.ask(q), questions)
+            p50, p95 = _pct(times, 50), _pct(times, 95)
+            target = targets.get(size)
+            label = f"{assistant.store.count() / 1000:.0f}k"
+            self.add(Row(f"question p50, in process, {label} chunks", p50, "ms"))
+            self.add(Row(f"question p95, in process, {label} chunks", p95, "ms",
+                         f"<= {target:.0f}" if target else "", p95 <= target if target else None))
+
+    def filters(self) -> None:
+        """Date-filtered questions: Chroma's metadata filter against the project's strategy."""
+        size = 10_000 if self.quick else 100_000
+        assistant = Assistant(self.settings_for(self.index(size)), embedder=self.embedder)
+        questions = self.sample_questions(min(self.questions, 100), seed=1)
+        store, vector = assistant.store, assistant.embedder.encode(questions)
+        label = f"{assistant.store.count() / 1000:.0f}k"
+        k = assistant.settings.retrieval.candidates
+        plain = _timed(lambda i: store.search(vector[i].tolist(), k), range(len(questions)))
+        self.add(Row(f"dense search p95, no filter, {label} chunks", _pct(plain, 95), "ms"))
+        from index.store import date_where
+
+        for name, since, until in (("one year", "2022-01-01", "2022-12-31"), ("one month", "2022-03-01", "2022-03-31")):
+            share = store.date_share(since, until)
+            where = date_where(since, until)
+            chroma = _timed(lambda i: store.search(vector[i].tolist(), k, where), range(len(questions)))
+            ours = _timed(lambda i: store.search_dated(vector[i], k, since, until), range(len(questions)))
+            self.add(Row(f"dense search p95, {name} ({share:.1%} of chunks), Chroma where", _pct(chroma, 95), "ms"))
+            self.add(Row(f"dense search p95, {name} ({share:.1%} of chunks), project", _pct(ours, 95), "ms",
+                         note=f"{_pct(ours, 95) / max(_pct(plain, 95), 1e-9):.1f}x unfiltered"))
+
+    def http(self) -> None:
+        """`POST /api/ask` latency at 10k chunks, through a real `qa serve`."""
+        import httpx
+
+        questions = self.sample_questions(self.questions, seed=2)
+        with _server(self.index(10_000)) as (url, _, _):
+            with httpx.Client(base_url=url, timeout=30) as client:
+                def ask(q: str) -> None:
+                    response = client.post("/api/ask", json={"question": q})
+                    response.raise_for_status()
+                times = _timed(ask, questions)
+        p95 = _pct(times, 95)
+        self.add(Row("POST /api/ask p50, 10k chunks", _pct(times, 50), "ms"))
+        self.add(Row("POST /api/ask p95, 10k chunks", p95, "ms", "<= 100", p95 <= 100))
+
+    def cold(self) -> None:
+        """Seconds from process start to the first answer: `qa ask`, and `qa serve` + first request."""
+        data_dir = self.index(10_000)
+        env = _env(data_dir)
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            done = subprocess.run([QA, "ask", "Which NFL team represented the AFC at Super Bowl 50?"],
+                                  env=env, cwd=ROOT, capture_output=True, text=True)
+            runs.append(time.perf_counter() - started)
+            if done.returncode != 0:
+                raise RuntimeError(done.stdout + done.stderr)
+        backend = self.embedder.backend
+        cli = statistics.median(runs)
+        target = "<= 5" if backend.startswith("onnx") else ""
+        self.add(Row(f"cold start to first answer, `qa ask` ({backend}), median of 3", cli, "s", target,
+                     cli <= 5 if target else None))
+        with _server(data_dir) as (_, _, first_answer):
+            pass
+        self.add(Row(f"cold start to first answer, `qa serve` ({backend})", first_answer, "s"))
+
+    def memory(self) -> None:
+        """Peak RSS of `qa serve` with the 100k index, after questions through the API."""
+        import httpx
+
+        size = 10_000 if self.quick else 100_000
+        questions = self.sample_questions(min(self.questions, 100), seed=3)
+        with _server(self.index(size)) as (url, pid, _):
+            with httpx.Client(base_url=url, timeout=30) as client:
+                for q in questions:
+                    client.post("/api/ask", json={"question": q}).raise_for_status()
+                client.post("/api/ask", json={"question": "What happened?", "since": "2022-01-01",
+                                              "until": "2022-03-31"}).raise_for_status()
+            peak = _peak_rss_mb(pid)
+        self.add(Row(f"server peak RSS, {size // 1000}k chunks", peak, "MB", note=f"after {len(questions)} questions"))
+
+
+def _recipe_ingest(articles, workdir: Path, batch_size: int) -> tuple[float, int]:  # noqa: ANN001
+    """The tutorial recipe as written: splitter 1000/200, sentence-transformers on torch, Chroma.
+
+    `HuggingFaceEmbeddings` (langchain-huggingface) cannot be installed next to Gradio here (it
+    pins huggingface_hub < 2); this is what it does: SentenceTransformer.encode, batch 32.
+    """
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from index.embed import TorchEncoder
+    from index.store import embedded_client
+
+    class SentenceTransformerEmbeddings(Embeddings):
+        def __init__(self) -> None:
+            self.model = TorchEncoder("all-MiniLM-L6-v2").model
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.model.encode(texts, batch_size=batch_size, show_progress_bar=False).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.embed_documents([text])[0]
+
+    embeddings = SentenceTransformerEmbeddings()
+    embeddings.embed_documents(["warm up"])
+    started = time.perf_counter()
+    docs = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        [Document(page_content=a.text, metadata={"source": a.id}) for a in articles])
+    store = Chroma(client=embedded_client(workdir), collection_name="recipe", embedding_function=embeddings)
+    store.add_documents(docs)
+    return len(docs) / (time.perf_counter() - started), len(docs)
+
+
+def _timed(fn: Callable, items) -> list[float]:  # noqa: ANN001
+    items = list(items)
+    for item in items[:5]:  # warm caches and lazy paths, unmeasured
+        fn(item)
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "QA_DATA__DIR": str(data_dir)}
+
+
+@contextlib.contextmanager
+def _server(data_dir: Path) -> Iterator[tuple[str, int, float]]:
+    """Start `qa serve` on the index; yield (url, pid, seconds from start to its first answer)."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen([QA, "serve", "--port", str(port)], env=_env(data_dir), cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            while True:
+                try:
+                    if httpx.post(f"{url}/api/ask", json={"question": "Who won?"}, timeout=10).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.perf_counter() - started > 300:
+                    log.seek(0)
+                    raise RuntimeError(f"qa serve did not answer:\n{log.read()}")
+                time.sleep(0.05)
+            yield url, proc.pid, time.perf_counter() - started
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc")
+
+
+def write_results(rows: list[Row], settings: Settings, seconds: float) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
+    name = f"{stamp}-{platform.node() or 'host'}"
+    header = ["measure", "value", "unit", "target", "met", "note"]
+    lines = [f"# Benchmark {stamp}", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+             f"backend {settings.embedding.backend}; took {seconds / 60:.1f} min. Command: `make bench`.", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps([row.__dict__ for row in rows], indent=1), encoding="utf-8")
+    return RESULTS / f"{name}.md"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
+    parser.add_argument("--only", default="ingest,latency,filters,http,cold,memory",
+                        help="comma-separated measures to run")
+    parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    settings = load_settings()
+    bench = Bench(settings, args.questions, args.quick)
+    started = time.perf_counter()
+    print(" | ".join(["measure", "value", "unit", "target", "met", "note"]), flush=True)
+    for name in args.only.split(","):
+        getattr(bench, name.strip())()
+    path = write_results(bench.rows, settings, time.perf_counter() - started)
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
