@@ -203,17 +203,21 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (`batch_size` is ignored, see above)."""
-        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=True)
-        if len(encodings) == 1 or self.workers == 1:
-            rows = [self._embed(e.ids) for e in encodings]
+        if len(texts) <= 1 or self.workers == 1:
+            rows = [self._embed(text) for text in texts]
         else:
             if self._pool is None:  # onnxruntime sessions may run from several threads at once
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-embed")
-            rows = list(self._pool.map(lambda e: self._embed(e.ids), encodings))
+            # Longest first, so no core is left alone with a long text at the end.
+            order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
+            done = dict(zip(order, self._pool.map(lambda n: self._embed(texts[n]), order), strict=True))
+            rows = [done[n] for n in range(len(texts))]
         return np.stack(rows) if rows else np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
 
-    def _embed(self, token_ids: list[int]) -> np.ndarray:
-        ids = np.asarray([token_ids], dtype=np.int64)
+    def _embed(self, text: str) -> np.ndarray:
+        # Tokenized here, in the worker thread: the tokenizer releases the GIL, so this runs
+        # in parallel too.
+        ids = np.asarray([self.tokenizer.encode(text, add_special_tokens=True).ids], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
         tokens = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][0]
         if self.pooling == "cls":
