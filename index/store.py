@@ -354,6 +354,7 @@ class ArticleStore:
         chunks is served by an unfiltered search deep enough to leave `k` of them; a narrow one
         by exact search over just its chunks' int8 vectors, kept beside the keyword index.
         """
+        self.refresh()  # the dates and vectors beside the keyword index may lag other processes' writes
         keep = self.keywords.date_mask(date_ordinal(since), date_ordinal(until))
         if keep is None:
             return self.search(vector.tolist(), k)
