@@ -1,6 +1,6 @@
 """`make bench`: speed and memory of the project on this machine, printed as one table.
 
-    python -m bench.run [--quick] [--only ingest,latency,http,cold,memory,filters]
+    python -m bench.run [--quick] [--only ingest,latency,filters,update,http,cold,memory]
 
 Each row is one measure, with the issue's target where it has one. The table is printed and
 written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
@@ -130,6 +130,25 @@ class Bench:
             self.add(Row(f"question p50, in process, {label} chunks", p50, "ms"))
             self.add(Row(f"question p95, in process, {label} chunks", p95, "ms",
                          f"<= {target:.0f}" if target else "", p95 <= target if target else None))
+
+    def update(self) -> None:
+        """Adding one article to, and deleting it from, the largest index: what an upload costs."""
+        from index.models import Article
+
+        size = 10_000 if self.quick else 100_000
+        assistant = Assistant(self.settings_for(self.index(size)), embedder=self.embedder)
+        article = Article(id="bench-update", title="Harbour reopens", source="bench", date="2024-03-01",
+                          text="The harbour of Lowtown reopened on Friday after a storm closed it for a week. "
+                               "Fishermen said the damage to the piers was smaller than feared.")
+        label = f"{assistant.store.count() / 1000:.0f}k"
+        started = time.perf_counter()
+        assistant.ingest_articles([article])
+        added = time.perf_counter() - started
+        started = time.perf_counter()
+        assistant.delete_article(article.id)
+        deleted = time.perf_counter() - started
+        self.add(Row(f"add one article to the {label}-chunk index", added, "s", note="keyword index updated in place"))
+        self.add(Row(f"delete one article from the {label}-chunk index", deleted, "s"))
 
     def filters(self) -> None:
         """Date-filtered questions: Chroma's metadata filter against the project's strategy."""
@@ -318,7 +337,7 @@ def write_results(rows: list[Row], settings: Settings, seconds: float) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
-    parser.add_argument("--only", default="ingest,latency,filters,http,cold,memory",
+    parser.add_argument("--only", default="ingest,latency,filters,update,http,cold,memory",
                         help="comma-separated measures to run")
     parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
     args = parser.parse_args(argv)

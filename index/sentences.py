@@ -96,12 +96,16 @@ class SentenceStore:
         scales = np.zeros(len(ids), dtype=np.float32)
         row_of = {chunk_id: n for n, chunk_id in enumerate(ids)}
         with self._lock:
-            for chunk_id, blob in self._db.execute("SELECT chunk_id, chunk FROM sentences WHERE chunk IS NOT NULL"):
-                n = row_of.get(chunk_id)
-                if n is not None and len(blob) == 4 + self.dimension:
-                    found[n] = True
-                    scales[n] = np.frombuffer(blob[:4], dtype=np.float32)[0]
-                    codes[n] = np.frombuffer(blob[4:], dtype=np.int8)
+            for start in range(0, len(ids), 500):
+                part = list(ids[start:start + 500])
+                for chunk_id, blob in self._db.execute(
+                        f"SELECT chunk_id, chunk FROM sentences WHERE chunk IS NOT NULL AND chunk_id IN "
+                        f"({','.join('?' * len(part))})", part):
+                    n = row_of[chunk_id]
+                    if len(blob) == 4 + self.dimension:
+                        found[n] = True
+                        scales[n] = np.frombuffer(blob[:4], dtype=np.float32)[0]
+                        codes[n] = np.frombuffer(blob[4:], dtype=np.int8)
         return found, codes, scales
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:

@@ -275,19 +275,36 @@ class ArticleStore:
         self._generation = token
 
     def sync_keywords(self) -> bool:
-        """Rebuild the keyword index if it does not hold exactly the collection's chunks.
+        """Bring the keyword index to exactly the collection's chunks; True when it changed.
 
-        Returns True when it was rebuilt. Call after every write (ingestion does).
+        Only chunks it lacks are read from Chroma and tokenized, so adding one article to a
+        large index costs a BM25 build from token ids, not a pass over every text. Call after
+        every write (ingestion does).
         """
         ids = self._get_all([])["ids"]
-        # An index without chunk vectors predates date-filtered search: rebuild it once.
-        if ids_signature(ids) == self.keywords.signature and (self.keywords.has_vectors or not ids):
+        if ids_signature(ids) == self.keywords.signature and (self.keywords.can_update or not ids):
             return False
-        got = self._get_all(["documents", "metadatas"])
-        self.keywords.build(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
-                            self._chunk_vectors(got["ids"]))
-        logger.info("keyword index rebuilt: %d chunks", len(got["ids"]))
+        if self.keywords.can_update:
+            known, now = set(self.keywords.ids), set(ids)
+            added = [i for i in ids if i not in known]
+            got = self._get_ids(added, ["documents", "metadatas"])
+            self.keywords.update(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
+                                 self._chunk_vectors(got["ids"]), removed=known - now)
+        else:  # first build, or an index from before incremental updates
+            got = self._get_all(["documents", "metadatas"])
+            self.keywords.build(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
+                                self._chunk_vectors(got["ids"]))
+        logger.info("keyword index now holds %d chunks (%d read)", len(self.keywords.ids), len(got["ids"]))
         return True
+
+    def _get_ids(self, ids: list[str], include: list[str]) -> dict[str, list]:
+        """`collection.get` by ids, in pages."""
+        merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        for start in range(0, len(ids), 1000):
+            page = self.collection.get(ids=ids[start:start + 1000], include=include)
+            for key in merged:
+                merged[key].extend(page[key] or [])
+        return merged
 
     def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list]:
         """`collection.get` of every matching record, in pages: one unpaged get of some 20k+
