@@ -91,36 +91,44 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_server(data_dir: Path, *ingest: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start `qa serve` on a free loopback port with its own data dir; yield its URL."""
-    import httpx
-
     port = free_port()
     child_env = {**os.environ, "QA_DATA__DIR": str(data_dir), **(env or {})}
     args = [QA_SCRIPT, "serve", "--port", str(port)]
     for path in ingest:
         args += ["--ingest-if-empty", str(path)]
     data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir.parent / f"serve-{port}.log"
+    url = f"http://127.0.0.1:{port}"
+    # An open gradio_client heartbeat stream holds uvicorn's graceful shutdown for ~15 s; the
+    # test is over and the data dir is thrown away, so don't wait long for it.
+    with child_process(args, ready_url=f"{url}/api/health", log_path=data_dir.parent / f"serve-{port}.log",
+                       env=child_env, cwd=ROOT, start_s=120, stop_s=3):
+        yield url
+
+
+@contextlib.contextmanager
+def child_process(args: list[str], *, ready_url: str, log_path: Path, env: dict[str, str] | None = None,
+                  cwd: Path = ROOT, start_s: float = 60, stop_s: float = 10) -> Iterator[subprocess.Popen]:
+    """Run `args` until `ready_url` answers 200 (failing with its log), then stop it, always."""
+    import httpx
+
     with log_path.open("w") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=child_env, cwd=ROOT)
-        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + start_s
             while True:
                 try:
-                    if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    if httpx.get(ready_url, timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"qa serve did not start:\n{log_path.read_text()}")
-                time.sleep(0.3)
-            yield url
+                    raise AssertionError(f"{Path(args[0]).name} did not start:\n{log_path.read_text()}")
+                time.sleep(0.2)
+            yield proc
         finally:
             proc.terminate()
             try:
-                # An open gradio_client heartbeat stream holds uvicorn's graceful shutdown for
-                # ~15 s; the test is over and the data dir is thrown away, so don't wait for it.
-                proc.wait(timeout=3)
+                proc.wait(timeout=stop_s)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -137,33 +145,12 @@ both_store_modes = pytest.mark.parametrize("store_mode", ["embedded", "server"],
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """`chroma run` on a free loopback port for the whole session; yields (host, port)."""
-    import httpx
-
     folder = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    log_path = folder / "chroma.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([CHROMA_SCRIPT, "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
-                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"chroma run did not start:\n{log_path.read_text()}")
-                time.sleep(0.2)
-            yield "127.0.0.1", port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    args = [CHROMA_SCRIPT, "run", "--path", str(folder / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    with child_process(args, ready_url=f"http://127.0.0.1:{port}/api/v2/heartbeat",
+                       log_path=folder / "chroma.log", cwd=folder):
+        yield "127.0.0.1", port
 
 
 @pytest.fixture
