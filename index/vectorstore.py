@@ -8,17 +8,12 @@ through the same calls that keep Chroma in step with the record manager.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from langchain_chroma import Chroma
 
 from index.embed import Embedder
 from index.sentences import SentenceStore, embed_chunks
-
-
-# Chunks embedded, then written to Chroma, at a time (see `SentenceChroma.add_texts`).
-WRITE_PART = 64
 
 
 class SentenceChroma(Chroma):
@@ -40,24 +35,17 @@ class SentenceChroma(Chroma):
         prefixes = [int(m.get("prefix", 0)) for m in metadatas]
         titles = [t[: max(p - 2, 0)] for t, p in zip(texts, prefixes, strict=True)]
         chunks = [t[p:] for t, p in zip(texts, prefixes, strict=True)]
-        # Pipelined: while Chroma stores one part (its own thread), the next part is embedded.
-        # Every part is stored before this returns, so the record manager, updated after
-        # add_texts, never records a chunk that Chroma does not hold.
-        step = max(1, min(WRITE_PART, self._client.get_max_batch_size()))
-        with ThreadPoolExecutor(1, thread_name_prefix="chroma-write") as writer:
-            pending = None
-            for at in range(0, len(ids), step):
-                part = slice(at, at + step)
-                chunk_vectors, sentence_vectors = embed_chunks(self.embedder.encode, titles[part], chunks[part])
-                if pending is not None:
-                    pending.result()
-                # Sentences first: a chunk visible in Chroma always has its sentences (a crash
-                # in between leaves orphan sentence rows, harmless and overwritten next time).
-                self.sentences.put(ids[part], sentence_vectors, chunk_vectors)
-                pending = writer.submit(self._collection.upsert, ids=ids[part], embeddings=chunk_vectors.tolist(),
-                                        metadatas=metadatas[part], documents=texts[part])
-            if pending is not None:
-                pending.result()
+        chunk_vectors, sentence_vectors = embed_chunks(self.embedder.encode, titles, chunks)
+        # Sentences first: a chunk visible in Chroma always has its sentences (a crash in
+        # between leaves orphan sentence rows, which are harmless and overwritten next time).
+        self.sentences.put(ids, sentence_vectors, chunk_vectors)
+        # Not overlapped with the embedding: Chroma's write holds the GIL (an embedding thread
+        # fell from 725 to 32 texts/s beside a Chroma writer), so a writer thread gains nothing.
+        step = max(1, self._client.get_max_batch_size())  # Chroma refuses larger upserts
+        for at in range(0, len(ids), step):
+            end = at + step
+            self._collection.upsert(ids=ids[at:end], embeddings=chunk_vectors[at:end].tolist(),
+                                    metadatas=metadatas[at:end], documents=texts[at:end])
         return ids
 
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> None:
