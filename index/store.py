@@ -379,16 +379,16 @@ class ArticleStore:
         if len(rows) == 0 or k <= 0:
             return []
         share = len(rows) / len(keep)
-        if share >= BROAD_SHARE or not self.keywords.has_vectors:
+        if share >= BROAD_SHARE:
             depth = min(len(keep), int(np.ceil(k / share * OVERFETCH)))
             found = self.collection.query(query_embeddings=[vector.tolist()], n_results=depth, include=["distances"])
             inside = [(i, 1.0 - float(d)) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)
                       if (p := self.keywords.position(i)) is not None and keep[p]][:k]
             if len(inside) >= min(k, len(rows)):
                 return self._scored_hits(inside)
-            if not self.keywords.has_vectors:
-                return self.search(vector.tolist(), k, date_where(since, until))
-        return self._scored_hits(self.keywords.nearest(rows, vector, k))
+        if self.keywords.has_vectors:
+            return self._scored_hits(self.keywords.nearest(rows, vector, k))
+        return self.search(vector.tolist(), k, date_where(since, until))  # slow, but never wrong
 
     def _scored_hits(self, scored: list[tuple[str, float]]) -> list[Hit]:
         if not scored:

@@ -76,3 +76,11 @@ def test_reads_are_paged(dated: ArticleStore, assistant: Assistant, monkeypatch:
     shutil.rmtree(dated.keywords.path)
     reopened = Assistant(assistant.settings, embedder=assistant.embedder)
     assert len(reopened.store.keywords.ids) == dated.count() == 60
+
+
+def test_without_vectors_narrow_ranges_fall_back_to_chromas_filter(dated: ArticleStore, assistant: Assistant,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dated.keywords, "_vectors", None)
+    vector = assistant.embedder.encode(["interest rates"])[0]
+    ours = [h.chunk_id for h in dated.search_dated(vector, 5, "2023-05-01", "2023-05-31")]
+    assert ours and ours == chroma_filtered(dated, vector, 5, "2023-05-01", "2023-05-31")
