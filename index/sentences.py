@@ -76,12 +76,11 @@ class SentenceStore:
             chunk_vectors: np.ndarray | None = None) -> None:
         """Store each chunk's sentence vectors, and its own vector when given (int8 + scale)."""
         chunks: list[bytes | None] = [None] * len(ids)
-        if chunk_vectors is not None:
-            scales, codes = quantize(np.atleast_2d(chunk_vectors))
-            width = 4 + self.dimension
-            chunks = [scales[4 * n:4 * n + 4] + codes[self.dimension * n:self.dimension * (n + 1)]
-                      for n in range(len(ids))]
-            assert all(len(c) == width for c in chunks)
+        if chunk_vectors is not None:  # stored as one blob: the float32 scale, then the int8 codes
+            scale_bytes, code_bytes = quantize(np.atleast_2d(chunk_vectors))
+            scales = np.frombuffer(scale_bytes, dtype=np.float32)
+            codes = np.frombuffer(code_bytes, dtype=np.int8).reshape(len(ids), self.dimension)
+            chunks = [scales[n:n + 1].tobytes() + codes[n].tobytes() for n in range(len(ids))]
         rows = [(i, len(v), *quantize(np.atleast_2d(v)), c)
                 for i, v, c in zip(ids, vectors, chunks, strict=True)]
         with self._lock:
