@@ -6,6 +6,7 @@ words and an article's words are cut the same way.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
@@ -41,9 +42,11 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed, lower-cased content words, in order."""
-    out = []
-    for word in _WORD.findall(text):
-        word = word.lower().replace("’", "'").removesuffix("'s")
-        if word not in STOPWORDS and len(word) > 1:
-            out.append(stem(word))
-    return out
+    return [t for t in map(_term, _WORD.findall(text)) if t is not None]
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _term(word: str) -> str | None:
+    # Cached: words recur (Zipf), and this is most of the keyword index's build time.
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    return stem(word) if word not in STOPWORDS and len(word) > 1 else None
