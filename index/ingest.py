@@ -8,18 +8,29 @@ file that failed to load this time are kept, so a transient error loses nothing.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunk import SentenceChunker
 from index.errors import LoadError, UnsupportedFileError
 from index.load import iter_files, load_file
-from index.models import Article, FileReport, IngestReport
+from index.models import Article, Chunk, FileReport, IngestReport
 from index.store import ArticleStore
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[FileReport], None]
+
+
+@dataclass
+class _Loaded:
+    """A file read and chunked, waiting to be stored with others."""
+
+    path: Path
+    report: FileReport
+    items: list[tuple[Article, list[Chunk]]] = field(default_factory=list)
 
 
 class Ingestor:
@@ -28,11 +39,14 @@ class Ingestor:
     Args:
         store: Where the chunks go.
         chunker: How articles are cut into chunks.
+        batch_chunks: Chunks stored per indexing call; files and articles are gathered until
+            they reach it (one Chroma write costs some 14 ms whatever its size).
     """
 
-    def __init__(self, store: ArticleStore, chunker: SentenceChunker) -> None:
+    def __init__(self, store: ArticleStore, chunker: SentenceChunker, *, batch_chunks: int = 256) -> None:
         self.store = store
         self.chunker = chunker
+        self.batch_chunks = batch_chunks
 
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
                on_file: Progress | None = None, on_start: Callable[[int], None] | None = None) -> IngestReport:
@@ -41,7 +55,7 @@ class Ingestor:
         Args:
             paths: Files and folders; folders are walked recursively.
             prune: Also remove stored articles under `paths` whose file is gone.
-            on_file: Called with each file's report as soon as it is done (progress display).
+            on_file: Called with each file's report once it is stored (progress display).
             on_start: Called once with the number of files found.
         """
         paths = [Path(p).expanduser() for p in paths]
@@ -50,50 +64,87 @@ class Ingestor:
             on_start(len(files))
         report = IngestReport()
         seen: dict[str, set[str]] = {}  # resolved file path -> ids of the articles it holds now
+        pending: list[_Loaded] = []  # files read and chunked, stored together once enough wait
+
+        def flush() -> None:
+            self._store(pending, seen)
+            for loaded in pending:
+                if on_file:
+                    on_file(loaded.report)
+            pending.clear()
+
         for path, explicit in files:
-            file_report = self._ingest_file(path, explicit, seen)
-            report.files.append(file_report)
-            if on_file:
-                on_file(file_report)
+            loaded = self._load(path, explicit)
+            report.files.append(loaded.report)
+            pending.append(loaded)
+            if sum(len(c) for item in pending for _, c in item.items) >= self.batch_chunks:
+                flush()
+        flush()
         if prune:
             report.pruned = self._prune(paths, seen)
         if report.chunks_added or report.chunks_deleted or report.pruned:
             self.store.sync_keywords()
         return report
 
-    def _ingest_file(self, path: Path, explicit: bool, seen: dict[str, set[str]]) -> FileReport:
+    def _load(self, path: Path, explicit: bool) -> _Loaded:
         shown = str(path)
         try:
             loaded = load_file(path)
         except UnsupportedFileError as exc:
             # Named on the command line: the user meant it, so it failed. Met in a folder: skipped.
-            return FileReport(shown, "failed" if explicit else "skipped", str(exc))
+            return _Loaded(path, FileReport(shown, "failed" if explicit else "skipped", str(exc)))
         except LoadError as exc:
-            return FileReport(shown, "failed", str(exc))
+            return _Loaded(path, FileReport(shown, "failed", str(exc)))
         report = FileReport(shown, "unchanged", warnings=list(loaded.warnings))
-        ids: set[str] = set()
+        return _Loaded(path, report, [(a, self.chunker.split(a)) for a in loaded.articles])
+
+    def _store(self, pending: list[_Loaded], seen: dict[str, set[str]]) -> None:
+        """Store the articles of several files in one call; when that fails, file by file, so
+        a store failure on one file does not lose the others."""
+        stored = [loaded for loaded in pending if loaded.report.status == "unchanged"]
         try:
-            added, deleted = self.store.upsert_many([(a, self.chunker.split(a)) for a in loaded.articles])
-            ids.update(a.id for a in loaded.articles)
-            report.articles = len(loaded.articles)
-            report.chunks_added, report.chunks_deleted = added, deleted
-        except Exception as exc:  # a store failure on one file must not lose the rest
-            logger.exception("storing %s failed", path)
-            report.status, report.reason = "failed", f"could not store: {exc.__class__.__name__}: {exc}"
-            return report
-        seen[str(path.resolve())] = ids
+            counts = self.store.upsert_articles([item for loaded in stored for item in loaded.items])
+        except Exception:
+            if len(stored) == 1:
+                self._failed(stored[0])
+                return
+            logger.warning("storing %d files together failed; storing them one by one", len(stored))
+            for loaded in stored:
+                try:
+                    self._settle(loaded, self.store.upsert_articles(loaded.items), seen)
+                except Exception:
+                    self._failed(loaded)
+            return
+        for loaded in stored:
+            self._settle(loaded, counts, seen)
+
+    @staticmethod
+    def _settle(loaded: _Loaded, counts: dict[str, tuple[int, int]], seen: dict[str, set[str]]) -> None:
+        report = loaded.report
+        ids = {article.id for article, _ in loaded.items}
+        report.articles = len(loaded.items)
+        report.chunks_added = sum(counts.get(i, (0, 0))[0] for i in ids)
+        report.chunks_deleted = sum(counts.get(i, (0, 0))[1] for i in ids)
+        seen[str(loaded.path.resolve())] = ids
         if report.chunks_deleted:
             report.status = "updated"
         elif report.chunks_added:
             report.status = "indexed"
-        return report
 
-    def ingest_articles(self, articles: Iterable[Article], *, batch_chunks: int = 256,
+    @staticmethod
+    def _failed(loaded: _Loaded) -> None:
+        logger.exception("storing %s failed", loaded.path)
+        exc = sys.exc_info()[1]
+        loaded.report.status = "failed"
+        loaded.report.reason = f"could not store: {exc.__class__.__name__}: {exc}"
+
+    def ingest_articles(self, articles: Iterable[Article], *, batch_chunks: int | None = None,
                         on_batch: Callable[[int], None] | None = None) -> tuple[int, int]:
         """Store articles that did not come from files (evaluation data, feeds), in batches.
 
         Returns (chunks added, chunks deleted); `on_batch` gets the number of articles done.
         """
+        batch_chunks = batch_chunks or self.batch_chunks
         added = deleted = 0
         batch: list[tuple[Article, list]] = []
         size = 0
