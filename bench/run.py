@@ -107,12 +107,18 @@ class Bench:
                 started = time.perf_counter()
                 self.embedder.encode(stored)
                 raw = max(raw, len(stored) / (time.perf_counter() - started))
+            files = _small_files(articles, Path(tmp) / "files")
+            assistant = Assistant(self.settings_for(Path(tmp) / "from-files"), embedder=self.embedder)
+            started = time.perf_counter()
+            from_files = assistant.ingest([Path(tmp) / "files"]).chunks_added / (time.perf_counter() - started)
             recipe, recipe_chunks = _recipe_ingest(articles, Path(tmp) / "recipe", self.embedder.batch_size)
         backend = self.embedder.backend
         self.add(Row(f"ingest, project pipeline ({backend}), best of 2", pipeline, "chunks/s",
                      note=f"{added} chunks of <= {self.settings.chunking.size} chars, {len(articles)} SQuAD articles"))
         self.add(Row(f"embedding model alone ({backend}), same chunks, best of 2", raw, "chunks/s"))
         self.add(Row("pipeline / raw model", pipeline / raw, "x", ">= 0.85", pipeline / raw >= 0.85))
+        self.add(Row(f"ingest from files, one short article per file ({backend})", from_files, "chunks/s",
+                     note=f"{files} files of 3 paragraphs, `qa ingest FOLDER`'s path"))
         self.add(Row("ingest, LangChain recipe (splitter 1000/200, torch, Chroma)", recipe, "chunks/s",
                      note=f"{recipe_chunks} chunks"))
         self.add(Row("pipeline / LangChain recipe", pipeline / recipe, "x", ">= 2.0", pipeline / recipe >= 2.0))
@@ -221,6 +227,20 @@ class Bench:
                                               "until": "2022-03-31"}).raise_for_status()
             peak = _peak_rss_mb(pid)
         self.add(Row(f"server peak RSS, {size // 1000}k chunks", peak, "MB", note=f"after {len(questions)} questions"))
+
+
+def _small_files(articles, folder: Path) -> int:  # noqa: ANN001
+    """The articles cut into news-sized files of three paragraphs each; returns how many."""
+    folder.mkdir(parents=True)
+    count = 0
+    for article in articles:
+        paragraphs = article.text.split("\n\n")
+        for start in range(0, len(paragraphs), 3):
+            text = "\n\n".join(paragraphs[start:start + 3])
+            (folder / f"{count:05d}.txt").write_text(f"{article.title}, part {start // 3 + 1}\n\n{text}",
+                                                     encoding="utf-8")
+            count += 1
+    return count
 
 
 def _recipe_ingest(articles, workdir: Path, batch_size: int) -> tuple[float, int]:  # noqa: ANN001
