@@ -61,21 +61,28 @@ def edition(articles: list[Article], number: int) -> Iterator[Article]:
 
 
 class MemoEncoder:
-    """Remembers every text's vector: editions repeat sentences, so each is embedded once."""
+    """Remembers every text's vector and token vectors: editions repeat sentences, so each is
+    embedded once."""
 
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
         self.dimension = inner.dimension
-        self.memo: dict[str, np.ndarray] = {}
+        self.memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.embedded = 0
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.encode_tokens(texts, batch_size)[0]
+
+    def encode_tokens(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]:
         new = list(dict.fromkeys(t for t in texts if t not in self.memo))
         if new:
-            for text, vector in zip(new, self.inner.encode(new, batch_size), strict=True):
-                self.memo[text] = vector
+            pooled, tokens = self.inner.encode_tokens(new, batch_size)
+            for text, vector, token_vectors in zip(new, pooled, tokens, strict=True):
+                self.memo[text] = (vector, token_vectors)
             self.embedded += len(new)
-        return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32), []
+        return np.stack([self.memo[t][0] for t in texts]), [self.memo[t][1] for t in texts]
 
 
 def build_index(data_dir: Path, chunks: int, embedder: Embedder, *, settings_for) -> dict[str, float]:  # noqa: ANN001

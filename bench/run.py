@@ -66,7 +66,8 @@ class Bench:
         self.questions = questions
         self.quick = quick
         self.rows: list[Row] = []
-        self.cache = CACHE / self.embedder.space.replace(" ", "").replace("(", "-").replace(")", "")
+        # v2: indexes keep token vectors; an older cached index would re-embed them per question.
+        self.cache = CACHE / (self.embedder.space.replace(" ", "").replace("(", "-").replace(")", "") + "-v2")
 
     def add(self, row: Row) -> None:
         self.rows.append(row)

@@ -26,6 +26,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from index.errors import ModelLoadError
+from index.token_vectors import content_positions
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class Encoder(Protocol):
     dimension: int
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
+
+    def encode_tokens(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
 def _offline() -> None:
@@ -104,6 +107,19 @@ class TorchEncoder:
         return self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                  convert_to_numpy=True, show_progress_bar=False)
 
+    def encode_tokens(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`, plus each text's content-token vectors (unit length, see `index.token_vectors`)."""
+        outputs = self.model.encode(texts, batch_size=batch_size, output_value=None, show_progress_bar=False)
+        pooled, tokens = [], []
+        for out in outputs:
+            vector = out["sentence_embedding"].float().cpu().numpy()
+            pooled.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
+            length = int(out["attention_mask"].sum())  # rows past it are padding
+            names = self.model.tokenizer.convert_ids_to_tokens(out["input_ids"][:length].tolist())
+            kept = out["token_embeddings"][:length].float().cpu().numpy()[content_positions(names)]
+            tokens.append(kept / np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12))
+        return np.asarray(pooled, dtype=np.float32), [t.astype(np.float32) for t in tokens]
+
 
 @functools.lru_cache(maxsize=4)
 def load_encoder(model_name: str, backend: str = DEFAULT_BACKEND, device: str = "cpu",
@@ -155,6 +171,14 @@ class Embedder(Embeddings):
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(self._encoder.encode(list(texts), self.batch_size), dtype=np.float32)
+
+    def encode_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`, plus each text's content-token vectors from the same forward pass
+        (unit length, model dimension; `index.token_vectors` projects and stores them)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        pooled, tokens = self._encoder.encode_tokens(list(texts), self.batch_size)
+        return np.asarray(pooled, dtype=np.float32), tokens
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()

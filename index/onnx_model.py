@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ModelLoadError
+from index.token_vectors import content_positions
 
 logger = logging.getLogger(__name__)
 
@@ -203,30 +204,43 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (`batch_size` is ignored, see above)."""
-        if len(texts) <= 1 or self.workers == 1:
-            rows = [self._embed(text) for text in texts]
-        else:
-            if self._pool is None:  # onnxruntime sessions may run from several threads at once
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-embed")
-            # Longest first, so no core is left alone with a long text at the end.
-            order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
-            done = dict(zip(order, self._pool.map(lambda n: self._embed(texts[n]), order), strict=True))
-            rows = [done[n] for n in range(len(texts))]
+        rows = [pooled for pooled, _ in self._map(texts, self._embed)]
         return np.stack(rows) if rows else np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
 
-    def _embed(self, text: str) -> np.ndarray:
+    def encode_tokens(self, texts: list[str], batch_size: int = 1) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`, plus each text's content-token vectors (unit length, see `index.token_vectors`)."""
+        done = self._map(texts, lambda text: self._embed(text, tokens=True))
+        pooled = np.stack([p for p, _ in done]) if done else np.zeros((0, self.dimension), dtype=np.float32)
+        return pooled, [t for _, t in done]
+
+    def _map(self, texts: list[str], embed):  # noqa: ANN001, ANN202
+        if len(texts) <= 1 or self.workers == 1:
+            return [embed(text) for text in texts]
+        if self._pool is None:  # onnxruntime sessions may run from several threads at once
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-embed")
+        # Longest first, so no core is left alone with a long text at the end.
+        order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
+        done = dict(zip(order, self._pool.map(lambda n: embed(texts[n]), order), strict=True))
+        return [done[n] for n in range(len(texts))]
+
+    def _embed(self, text: str, tokens: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         # Tokenized here, in the worker thread: the tokenizer releases the GIL, so this runs
         # in parallel too.
-        ids = np.asarray([self.tokenizer.encode(text, add_special_tokens=True).ids], dtype=np.int64)
+        encoding = self.tokenizer.encode(text, add_special_tokens=True)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        tokens = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][0]
+        output = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][0]
         if self.pooling == "cls":
-            pooled = tokens[0]
+            pooled = output[0]
         elif self.pooling == "max":
-            pooled = tokens.max(axis=0)
+            pooled = output.max(axis=0)
         else:
-            pooled = tokens.mean(axis=0)
-        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+            pooled = output.mean(axis=0)
+        pooled = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+        if not tokens:
+            return pooled, None
+        kept = output[content_positions(encoding.tokens)]
+        return pooled, (kept / np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _max_length(model_dir: Path) -> int:

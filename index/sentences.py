@@ -7,6 +7,8 @@ vectors, so storing a chunk costs one embedding pass over its sentences and noth
 
 Vectors are stored int8 with a scale per sentence (cosine to float32 above 0.999), in SQLite
 keyed by chunk id: a primary-key lookup for the 30 chunks of one question is sub-millisecond.
+The same forward pass yields the sentences' token vectors, kept beside them for late
+interaction (`index.token_vectors`): about 90 tokens x 64 bytes per chunk.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from index.text import sentence_spans
+from index.token_vectors import DIMENSIONS, compress
 
 
 def quantize(vectors: np.ndarray) -> tuple[bytes, bytes]:
@@ -33,10 +36,12 @@ def dequantize(scales: bytes, codes: bytes, dimension: int) -> np.ndarray:
     return c * s[:, None]
 
 
-def embed_chunks(encode, titles: Sequence[str], texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Embed every chunk's sentences in one batch; return (chunk vectors, sentence vectors per chunk).
+def embed_chunks(encode_tokens, titles: Sequence[str],
+                 texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Embed every chunk's sentences in one batch.
 
-    `encode` maps a list of strings to unit vectors (`Embedder.encode`).
+    `encode_tokens` is `Embedder.encode_tokens`. Returns the chunk vectors, each chunk's sentence
+    vectors and each chunk's token codes (its sentences' content tokens, `token_vectors.compress`).
     """
     spans = [sentence_spans(text) or [(0, len(text))] for text in texts]
     items = [piece for title, text, chunk_spans in zip(titles, texts, spans, strict=True)
@@ -45,15 +50,19 @@ def embed_chunks(encode, titles: Sequence[str], texts: Sequence[str]) -> tuple[n
     # distinct text once (a fifth of the texts of a typical batch).
     distinct = list(dict.fromkeys(items))
     row = {text: n for n, text in enumerate(distinct)}
-    vectors = encode(distinct)[[row[item] for item in items]]
-    chunk_vectors, per_chunk, at = [], [], 0
-    for chunk_spans in spans:
+    pooled, tokens = encode_tokens(distinct)
+    vectors = pooled[[row[item] for item in items]]
+    codes = [compress(t) for t in tokens]
+    chunk_vectors, per_chunk, per_chunk_codes, at = [], [], [], 0
+    for text, chunk_spans in zip(texts, spans, strict=True):
         block = vectors[at:at + 1 + len(chunk_spans)]
         at += 1 + len(chunk_spans)
         mean = block.mean(axis=0)
         chunk_vectors.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
         per_chunk.append(block[1:])
-    return np.asarray(chunk_vectors, dtype=np.float32), per_chunk
+        per_chunk_codes.append(np.concatenate([codes[row[text[s:e]]] for s, e in chunk_spans])
+                               if chunk_spans else np.zeros((0, DIMENSIONS), dtype=np.int8))
+    return np.asarray(chunk_vectors, dtype=np.float32), per_chunk, per_chunk_codes
 
 
 class SentenceStore:
@@ -70,22 +79,26 @@ class SentenceStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(sentences)")}
         if "chunk" not in columns:  # the chunk's own vector came later; older rows read as missing
             self._db.execute("ALTER TABLE sentences ADD COLUMN chunk BLOB")
+        if "tokens" not in columns:  # so did token vectors; a row without them is filled on first read
+            self._db.execute("ALTER TABLE sentences ADD COLUMN tokens BLOB")
         self._db.commit()
 
     def put(self, ids: Sequence[str], vectors: Sequence[np.ndarray],
-            chunk_vectors: np.ndarray | None = None) -> None:
-        """Store each chunk's sentence vectors, and its own vector when given (int8 + scale)."""
+            chunk_vectors: np.ndarray | None = None, tokens: Sequence[np.ndarray] | None = None) -> None:
+        """Store each chunk's sentence vectors (int8 + scale), and its own vector and its token
+        codes when given."""
         chunks: list[bytes | None] = [None] * len(ids)
         if chunk_vectors is not None:  # stored as one blob: the float32 scale, then the int8 codes
             scale_bytes, code_bytes = quantize(np.atleast_2d(chunk_vectors))
             scales = np.frombuffer(scale_bytes, dtype=np.float32)
             codes = np.frombuffer(code_bytes, dtype=np.int8).reshape(len(ids), self.dimension)
             chunks = [scales[n:n + 1].tobytes() + codes[n].tobytes() for n in range(len(ids))]
-        rows = [(i, len(v), *quantize(np.atleast_2d(v)), c)
-                for i, v, c in zip(ids, vectors, chunks, strict=True)]
+        token_blobs = [None] * len(ids) if tokens is None else [np.asarray(t, dtype=np.int8).tobytes() for t in tokens]
+        rows = [(i, len(v), *quantize(np.atleast_2d(v)), c, t)
+                for i, v, c, t in zip(ids, vectors, chunks, token_blobs, strict=True)]
         with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO sentences (chunk_id, n, scales, vectors, chunk) "
-                                 "VALUES (?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO sentences (chunk_id, n, scales, vectors, chunk, tokens) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._db.commit()
 
     def chunk_vectors(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,14 +121,21 @@ class SentenceStore:
         return found, codes, scales
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+        """Sentence vectors of the chunks that have them."""
+        return {chunk_id: vectors for chunk_id, (vectors, _) in self.read(ids).items()}
+
+    def read(self, ids: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        """(sentence vectors, token codes or None when not stored) of the chunks that have rows."""
+        found: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         with self._lock:
             for start in range(0, len(ids), 500):
                 part = list(ids[start:start + 500])
                 marks = ",".join("?" * len(part))
-                for chunk_id, _, scales, codes in self._db.execute(
-                        f"SELECT chunk_id, n, scales, vectors FROM sentences WHERE chunk_id IN ({marks})", part):
-                    found[chunk_id] = dequantize(scales, codes, self.dimension)
+                for chunk_id, scales, codes, tokens in self._db.execute(
+                        f"SELECT chunk_id, scales, vectors, tokens FROM sentences WHERE chunk_id IN ({marks})", part):
+                    found[chunk_id] = (dequantize(scales, codes, self.dimension),
+                                       None if tokens is None else
+                                       np.frombuffer(tokens, dtype=np.int8).reshape(-1, DIMENSIONS))
         return found
 
     def delete(self, ids: Iterable[str]) -> None:

@@ -423,20 +423,25 @@ class ArticleStore:
                 for i in ids if i in by_id]
 
     def sentence_vectors(self, hits: list[Hit]) -> list[np.ndarray]:
-        """The stored sentence vectors of each hit, one row per `sentence_spans(hit.text)`.
+        """The stored sentence vectors of each hit, one row per `sentence_spans(hit.text)`."""
+        return [vectors for vectors, _ in self.sentence_evidence(hits)]
 
-        A chunk stored before its sentences (an interrupted write) has them computed and
-        stored now, so the answer never lacks them.
+    def sentence_evidence(self, hits: list[Hit]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each hit's stored (sentence vectors, token codes), see `index.sentences`.
+
+        A chunk stored before its sentences (an interrupted write), or before token vectors were
+        kept (an older index), has them computed and stored now, so the answer never lacks them.
         """
-        stored = self.sentences.get([h.chunk_id for h in hits])
-        missing = [h for h in hits if h.chunk_id not in stored
-                   or len(stored[h.chunk_id]) != len(sentence_spans(h.text) or [(0, 0)])]
+        stored = self.sentences.read([h.chunk_id for h in hits])
+        missing = [h for h in hits if h.chunk_id not in stored or stored[h.chunk_id][1] is None
+                   or len(stored[h.chunk_id][0]) != len(sentence_spans(h.text) or [(0, 0)])]
         if missing:
-            chunk_vectors, computed = embed_chunks(self.embedder.encode, [h.title for h in missing],
-                                                   [h.text for h in missing])
-            self.sentences.put([h.chunk_id for h in missing], computed, chunk_vectors)
-            stored.update({h.chunk_id: v for h, v in zip(missing, computed, strict=True)})
-        return [stored[h.chunk_id] for h in hits]
+            missing = list({h.chunk_id: h for h in missing}.values())
+            chunk_vectors, computed, tokens = embed_chunks(self.embedder.encode_tokens, [h.title for h in missing],
+                                                           [h.text for h in missing])
+            self.sentences.put([h.chunk_id for h in missing], computed, chunk_vectors, tokens)
+            stored.update({h.chunk_id: (v, t) for h, v, t in zip(missing, computed, tokens, strict=True)})
+        return [stored[h.chunk_id] for h in hits]  # type: ignore[misc]
 
 
 def date_where(since: str | None, until: str | None) -> dict[str, Any] | None:

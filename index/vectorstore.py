@@ -35,10 +35,10 @@ class SentenceChroma(Chroma):
         prefixes = [int(m.get("prefix", 0)) for m in metadatas]
         titles = [t[: max(p - 2, 0)] for t, p in zip(texts, prefixes, strict=True)]
         chunks = [t[p:] for t, p in zip(texts, prefixes, strict=True)]
-        chunk_vectors, sentence_vectors = embed_chunks(self.embedder.encode, titles, chunks)
+        chunk_vectors, sentence_vectors, tokens = embed_chunks(self.embedder.encode_tokens, titles, chunks)
         # Sentences first: a chunk visible in Chroma always has its sentences (a crash in
         # between leaves orphan sentence rows, which are harmless and overwritten next time).
-        self.sentences.put(ids, sentence_vectors, chunk_vectors)
+        self.sentences.put(ids, sentence_vectors, chunk_vectors, tokens)
         # Not overlapped with the embedding: Chroma's write holds the GIL (an embedding thread
         # fell from 725 to 32 texts/s beside a Chroma writer), so a writer thread gains nothing.
         step = max(1, self._client.get_max_batch_size())  # Chroma refuses larger upserts

@@ -29,6 +29,7 @@ from index.errors import EmptyQuestionError, QAError
 from index.ingest import Ingestor
 from index.models import Article, ArticleInfo, FileReport, Hit, IngestReport
 from index.store import ArticleStore, embedded_client, server_client
+from index.token_vectors import late_score
 from qa.answer import ExtractiveAnswerer
 from qa.evidence import rank_by_evidence, score_sentences
 from qa.config import Settings, load_settings
@@ -200,13 +201,14 @@ class Assistant:
             named = since_iso is not None or until_iso is not None
         else:
             named = False
-        vector, hits = self.retriever.retrieve(query, k=pool, since=since_iso, until=until_iso)
+        vector, query_tokens, hits = self.retriever.retrieve(query, k=pool, since=since_iso, until=until_iso)
         if named and not hits:  # nothing published then: the date was about the events, search all
-            vector, hits = self.retriever.retrieve(query, k=pool)
+            vector, query_tokens, hits = self.retriever.retrieve(query, k=pool)
         # A follow-up is retrieved with its context but answered for what it asks now.
         vectors = vector if query == question else np.stack([self.embedder.encode([question])[0], vector])
-        candidates = score_sentences(question, vectors, hits, self.store.sentence_vectors(hits), context=query)
-        order = rank_by_evidence(hits, candidates)
+        evidence = self.store.sentence_evidence(hits)
+        candidates = score_sentences(question, vectors, hits, [v for v, _ in evidence], context=query)
+        order = rank_by_evidence(hits, candidates, [late_score(query_tokens, codes) for _, codes in evidence])
         hits, candidates = [hits[i] for i in order], [candidates[i] for i in order]
         retrieved = time.perf_counter()
         answer = self.answerer.answer(question, hits[:top_k], candidates[:top_k])

@@ -17,6 +17,7 @@ import numpy as np
 from index.embed import Embedder
 from index.models import Hit
 from index.store import ArticleStore
+from index.token_vectors import project
 
 Mode = Literal["hybrid", "dense", "keyword"]
 
@@ -52,17 +53,19 @@ class Retriever:
         self.rrf_k = rrf_k
 
     def retrieve(self, query: str, *, k: int | None = None, since: str | None = None,
-                 until: str | None = None) -> tuple[np.ndarray, list[Hit]]:
-        """Return the query vector (reused to score sentences) and the hits."""
+                 until: str | None = None) -> tuple[np.ndarray, np.ndarray, list[Hit]]:
+        """Return the query vector and its projected content-token vectors (both reused to score
+        sentences and chunks, see `index.token_vectors`) and the hits."""
         k = k or self.top_k
-        vector = self.embedder.encode([query])[0]
+        pooled, tokens = self.embedder.encode_tokens([query])
+        vector, query_tokens = pooled[0], project(tokens[0])
         pool = max(self.candidates, k)
         dense = [] if self.mode == "keyword" else self.store.search_dated(vector, pool, since, until)
         if self.mode == "dense":
-            return vector, dense[:k]
+            return vector, query_tokens, dense[:k]
         keyword = dict(self.store.keyword_search(query, pool, since, until))
         ranked = reciprocal_rank_fusion([[h.chunk_id for h in dense], list(keyword)], self.rrf_k)[:k]
         known = {h.chunk_id: h for h in dense}
         fetched = {h.chunk_id: h for h in self.store.hits([i for i in ranked if i not in known], vector)}
         hits = [known.get(i) or fetched.get(i) for i in ranked]
-        return vector, [replace(h, keyword=keyword.get(h.chunk_id, 0.0)) for h in hits if h is not None]
+        return vector, query_tokens, [replace(h, keyword=keyword.get(h.chunk_id, 0.0)) for h in hits if h is not None]

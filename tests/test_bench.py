@@ -34,9 +34,10 @@ def test_memo_embeds_each_text_once() -> None:
         dimension = 2
         seen: list[str] = []
 
-        def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        def encode_tokens(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]:
             self.seen.extend(texts)
-            return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+            return (np.array([[len(t), 1.0] for t in texts], dtype=np.float32),
+                    [np.full((len(t), 2), len(t), dtype=np.float32) for t in texts])
 
     inner = Counting()
     memo = MemoEncoder(inner)
@@ -44,6 +45,8 @@ def test_memo_embeds_each_text_once() -> None:
     again = memo.encode(["bb", "ccc"], 8)
     assert inner.seen == ["a", "bb", "ccc"] and memo.embedded == 3
     assert first[:, 0].tolist() == [1, 2, 1] and again[:, 0].tolist() == [2, 3]
+    _, tokens = memo.encode_tokens(["ccc", "a"], 8)
+    assert inner.seen == ["a", "bb", "ccc"] and [t.shape for t in tokens] == [(3, 2), (1, 2)]
 
 
 def test_percentiles_are_nearest_rank() -> None:
