@@ -31,8 +31,13 @@ _SPECIAL = frozenset({"[CLS]", "[SEP]", "[PAD]", "<s>", "</s>", "<pad>"})
 
 def content_positions(tokens: Sequence[str]) -> list[int]:
     """Positions of the tokens that carry meaning: whole words or word starts, not stop words."""
-    return [n for n, token in enumerate(tokens)
-            if token not in _SPECIAL and _WORD_START.match(token) and token.lower() not in STOPWORDS]
+    return [n for n, token in enumerate(tokens) if _is_content(token)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_content(token: str) -> bool:
+    # Cached: a vocabulary is small and every sentence of every ingest passes through here.
+    return token not in _SPECIAL and bool(_WORD_START.match(token)) and token.lower() not in STOPWORDS
 
 
 @functools.cache

@@ -5,9 +5,10 @@ content words it contains, each word weighted by how rare it is among the candid
 (a name every sentence mentions earns little; a missing rare word costs; a sentence opening
 with "It"/"Its"/"They"... counts the words of the sentence it refers back to), plus a small bonus
 when it holds the kind of answer asked for (a date for "when", a number for "how many"). A chunk's score
-averages its own cosine with its best sentence's score and adds its normalized BM25 score:
-semantic evidence at two grains plus lexical evidence. Measured on SQuAD v1.1 (500 questions,
-seed 1) this ordering lifts recall@1 from 0.744 (rank fusion alone) to 0.874.
+averages its own cosine with its best sentence's score, adds its normalized BM25 score and its
+late-interaction score (`index.token_vectors`): semantic evidence at two grains, lexical
+evidence, and word-by-word semantic matching. On SQuAD v1.1 (`qa eval`, 1000 questions,
+seed 0) recall@1 is 0.862 with all four, 0.837 without late interaction.
 """
 
 from __future__ import annotations
