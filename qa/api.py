@@ -208,10 +208,11 @@ class Assistant:
         vectors = vector if query == question else np.stack([self.embedder.encode([question])[0], vector])
         evidence = self.store.sentence_evidence(hits)
         candidates = score_sentences(question, vectors, hits, [v for v, _ in evidence], context=query)
-        order = rank_by_evidence(hits, candidates, [late_score(query_tokens, codes) for _, codes in evidence])
-        hits, candidates = [hits[i] for i in order], [candidates[i] for i in order]
+        late = [late_score(query_tokens, codes) for _, codes in evidence]
+        order = rank_by_evidence(hits, candidates, late)
+        hits, candidates, late = [hits[i] for i in order], [candidates[i] for i in order], [late[i] for i in order]
         retrieved = time.perf_counter()
-        answer = self.answerer.answer(question, hits[:top_k], candidates[:top_k])
+        answer = self.answerer.answer(question, hits[:top_k], candidates[:top_k], late[:top_k])
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}
