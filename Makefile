@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve chroma bench test clean
+.PHONY: install browser serve chroma bench train-judge test clean
 
 install: $(STAMP)
 
@@ -31,6 +31,12 @@ chroma: install
 # (BENCH_EVAL_DIR) into bench/.cache/; BENCH_ARGS=--quick skips the 100k one.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The answer judge (qa/judge.json): trained on SQuAD v1.1 articles that nothing is measured on,
+# their redacted copies and tests/data/natural/tune; deterministic, about a minute on 2 cores.
+EVAL_DIR ?= ../shared/eval
+train-judge: install
+	$(BIN)/python -m qa.evaluation.train_judge --eval-dir $(EVAL_DIR) --out qa/judge.json
 
 # The browser tests drive Debian's chromium with the playwright package (no browser download).
 browser:

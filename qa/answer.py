@@ -1,90 +1,144 @@
-"""Scored sentences -> a grounded, extractive answer with citations, or an abstention.
+"""Scored chunks -> a decision (answered, uncertain, not in the articles) -> a grounded answer.
 
-The answer is the best sentence(s) of the retrieved chunks (see `qa.evidence` for the
-scores), copied verbatim with `[n]` markers. When even the best sentence scores under the
-configured threshold the answer says plainly that the articles do not answer the question,
-and lists the closest passages instead of guessing.
+Three honest outcomes:
+- answered: the sentences that answer, copied verbatim with `[n]` markers, led by the short
+  answer ("Paris [1]") when the quote holds exactly one candidate of the kind asked for;
+- uncertain: "The closest the articles come:" and the best quote, marked as possibly not
+  answering: the articles are on the subject but the judge does not see the asked-for detail;
+- not in the articles: nothing relevant was found; the closest passages are listed as sources.
+
+Who decides: the trained judge (`qa.judge`) when present, else the evidence threshold. Either
+way, a question that asks for a kind of answer (an amount, a time, a person...) is "answered"
+only by a sentence that holds one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
-from index.models import Hit
-from qa.evidence import Candidate
+from qa.answer_type import SHORT_KINDS, new_spans
+from qa.judge import Judge, candidates, feature_matrix
 from qa.models import Answer, Citation
+from qa.scoring import Query, ScoredChunk, ScoredSentence
+from qa.weights import DEFAULT_ABSTAIN_THRESHOLD, DEFAULT_WEIGHTS, Weights
 
-NEAR_BEST = 0.1  # extra sentences must score within this of the best one
-SELECTION_LATE_WEIGHT = 0.5  # times the chunk's late-interaction score, when choosing what to quote
+Outcome = Literal["answered", "uncertain", "not_in_articles"]
 
 NOT_IN_ARTICLES = "Not in the articles: none of the indexed articles answers this question."
+UNCERTAIN = "The closest the articles come:"
 EMPTY_INDEX = "Not in the articles: no articles are indexed yet. Add some with `qa ingest PATH`."
+# Kinds whose presence is checked strictly; a reason or a "which company" is too varied to require.
+REQUIRED_KINDS = frozenset({"money", "percent", "count", "number", "duration", "time", "date", "person", "place"})
 
 
-class ExtractiveAnswerer:
-    """Chooses answer sentences from retrieved chunks.
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    chosen: list[ScoredSentence]  # what to quote (answered, uncertain) or the closest passages
+    evidence: float | None  # the best quotable sentence's evidence score
+    confidence: float | None  # the judge's probability that the chosen sentence answers (None: rule)
+
+
+class Decider:
+    """Which sentences answer, and whether any does.
 
     Args:
-        threshold: Minimum evidence score to answer rather than abstain.
+        judge: The trained judge, or None for the evidence rule.
+        threshold: Evidence under which nothing counts as relevant (the rule's abstention
+            threshold); with a judge, the line between "uncertain" and "not in the articles".
         max_sentences: Most sentences quoted in one answer.
-        sources_on_abstain: Closest passages listed when abstaining.
+        sources_on_abstain: Closest passages listed when nothing answers.
+        weights: Selection weights (`qa.weights`).
     """
 
-    def __init__(self, *, threshold: float = 0.6524, max_sentences: int = 2, sources_on_abstain: int = 3) -> None:
+    def __init__(self, *, judge: Judge | None = None, threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
+                 max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS) -> None:
+        self.judge = judge
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain
+        self.weights = weights
 
-    def answer(self, question: str, hits: list[Hit], candidates: list[list[Candidate]],
-               late: Sequence[float] | None = None) -> Answer:
-        """Answer `question` from the scored sentences of `hits` (best chunks first).
+    def decide(self, query: Query, chunks: Sequence[ScoredChunk]) -> Decision:
+        pairs = candidates(chunks)
+        if not pairs:
+            return Decision("not_in_articles", self._closest(chunks), None, None)
+        best_evidence = max(s.evidence for s, _ in pairs)
+        if self.judge is not None:
+            probabilities = self.judge.probabilities(feature_matrix(query, chunks, pairs))
+            selection = {s.key: float(p) for (s, _), p in zip(pairs, probabilities, strict=True)}
+            bar = self.judge.answer_at
+        else:
+            selection = {s.key: s.evidence + self.weights.selection_late * c.late for s, c in pairs}
+            bar = None
+        required = query.kind in REQUIRED_KINDS
+        ranked = sorted(pairs, key=lambda pair: -selection[pair[0].key])
+        answering = [(s, c) for s, c in ranked if self._answers(s, selection[s.key], bar, required)]
+        if answering:
+            lead = selection[answering[0][0].key]
+            margin = self.weights.near_best if self.judge is None else self.weights.near_best * 2
+            chosen = [s for s, _ in answering[: self.max_sentences] if selection[s.key] >= lead - margin]
+            confidence = lead if self.judge is not None else None
+            return Decision("answered", chosen, best_evidence, confidence)
+        if best_evidence < self.threshold - (0.0 if self.judge is None else self.weights.relevance_margin):
+            return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
+        top = ranked[0][0]
+        return Decision("uncertain", [top], best_evidence,
+                        selection[top.key] if self.judge is not None else None)
 
-        `late` holds each hit's late-interaction score (`index.token_vectors.late_score`). It
-        picks which sentence to quote among those with enough evidence, favouring the chunk
-        whose words match the question's one by one; whether to answer at all depends on the
-        evidence score alone, the one the threshold was calibrated on.
-        """
-        if not hits:
-            return Answer(question, EMPTY_INDEX, [], abstained=True)
-        boost = [SELECTION_LATE_WEIGHT * s for s in late] if late is not None else [0.0] * len(hits)
-        selection = {id(c): c.score + b for cands, b in zip(candidates, boost, strict=True) for c in cands}
-        ranked: list[Candidate] = []
-        seen: set[tuple[str, int]] = set()
-        for c in sorted((c for cands in candidates for c in cands), key=lambda c: -selection[id(c)]):
-            if c.key not in seen:  # a sentence in two overlapping chunks counts once
-                seen.add(c.key)
-                ranked.append(c)
-        best = max((c.score for c in ranked), default=None)
-        if best is None or best < self.threshold:
-            closest = _distinct_chunks(ranked)[: self.sources_on_abstain]
-            citations = [_cite(n, c) for n, c in enumerate(closest, start=1)]
-            return Answer(question, NOT_IN_ARTICLES + " The closest passages are listed as sources.",
-                          citations, abstained=True, evidence=best)
-        quotable = [c for c in ranked if c.score >= self.threshold]
-        lead = selection[id(quotable[0])]
-        chosen = [c for c in quotable[: self.max_sentences] if selection[id(c)] >= lead - NEAR_BEST]
-        # Sentences of one article read best in the article's own order.
-        first = chosen[0].hit.article_id
-        chosen.sort(key=lambda c: (c.hit.article_id != first, c.key))
-        citations = [_cite(n, c) for n, c in enumerate(chosen, start=1)]
-        text = " ".join(f"{c.text} [{cit.n}]" for c, cit in zip(chosen, citations, strict=True))
-        return Answer(question, text, citations, abstained=False, evidence=best)
+    def _answers(self, sentence: ScoredSentence, score: float, bar: float | None, required: bool) -> bool:
+        if required and not sentence.type_match:
+            return False
+        if bar is None:
+            return sentence.evidence >= self.threshold
+        return score >= bar
 
-
-def _distinct_chunks(ranked: list[Candidate]) -> list[Candidate]:
-    """The best sentence of each chunk, best first."""
-    out: list[Candidate] = []
-    seen: set[tuple[str, int]] = set()
-    for candidate in ranked:
-        chunk = (candidate.hit.article_id, candidate.hit.ordinal)
-        if chunk not in seen:
-            seen.add(chunk)
-            out.append(candidate)
-    return out
+    def _closest(self, chunks: Sequence[ScoredChunk]) -> list[ScoredSentence]:
+        closest = [c.best for c in chunks if c.best is not None]
+        return closest[: self.sources_on_abstain]
 
 
-def _cite(n: int, c: Candidate) -> Citation:
-    hit = c.hit
+def short_answer(query: Query, sentence: ScoredSentence) -> str | None:
+    """The one span of the kind asked for that the quote holds and the question lacks, or None
+    (no kind asked, none found, or several: then the quote speaks for itself)."""
+    if query.kind not in SHORT_KINDS:
+        return None
+    found = {s.text for s in new_spans(sentence.text, query.kind, query.question)}
+    if len(found) != 1:
+        return None
+    (text,) = found
+    return text if text in sentence.text else None
+
+
+def build_answer(query: Query, decision: Decision) -> Answer:
+    """The `Answer` a user sees for `decision`."""
+    chosen = list(decision.chosen)
+    if decision.outcome == "not_in_articles":
+        citations = [_cite(n, s) for n, s in enumerate(chosen, start=1)]
+        text = NOT_IN_ARTICLES + (" The closest passages are listed as sources." if citations else "")
+        return Answer(query.asked, text, citations, abstained=True, evidence=decision.evidence,
+                      outcome="not_in_articles")
+    # Sentences of one article read best in the article's own order.
+    first = chosen[0].hit.article_id
+    chosen.sort(key=lambda s: (s.hit.article_id != first, s.key))
+    citations = [_cite(n, s) for n, s in enumerate(chosen, start=1)]
+    quoted = " ".join(f"{s.text} [{c.n}]" for s, c in zip(chosen, citations, strict=True))
+    if decision.outcome == "uncertain":
+        return Answer(query.asked, f"{UNCERTAIN} {quoted}", citations, abstained=False, evidence=decision.evidence,
+                      outcome="uncertain", confidence=decision.confidence)
+    lead = decision.chosen[0]  # the best, before reordering
+    short = short_answer(query, lead)
+    if short:
+        n = next(c.n for s, c in zip(chosen, citations, strict=True) if s is lead)
+        quoted = f"{short} [{n}]. {quoted}"
+    return Answer(query.asked, quoted, citations, abstained=False, evidence=decision.evidence,
+                  outcome="answered", confidence=decision.confidence, short_answer=short)
+
+
+def _cite(n: int, s: ScoredSentence) -> Citation:
+    hit = s.hit
     return Citation(n=n, article_id=hit.article_id, title=hit.title, date=hit.date, source=hit.source,
-                    quote=c.text, url=hit.url, passage=hit.text, quote_start=c.start, quote_end=c.end,
-                    score=round(c.score, 4))
+                    quote=s.text, url=hit.url, passage=hit.text, quote_start=s.start, quote_end=s.end,
+                    score=round(s.evidence, 4))

@@ -1,42 +1,193 @@
-"""What kind of answer a question expects, and whether a sentence holds one.
+"""What kind of answer a question expects, and where a sentence holds one.
 
-"When ..." wants a date, "How many ..." a number, "Who ..."/"Where ..." a name. A sentence
-that has such a token, one the question does not already contain, is more likely to be the
-answer than one that merely repeats the question's words.
+"How much ..." wants an amount of money, "what time ..." a time of day, "who ..." a person,
+"where ..." a place, "why ..." a reason. A sentence is an answer only when it holds a span of
+that kind that the question does not already contain: "When will the glasses be available?"
+is not answered by "The glasses were announced by Meta", however close in meaning.
+
+Kinds: money, percent, count, number, duration, time, date, person, place, reason, and name
+(a proper name, for "which company/team/country ..."). Person and place are found without a
+trained tagger: capitalized name sequences, the place ones after a locative preposition.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-_DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|month|day|decade|century)\b", re.I)
-_NUMBER_Q = re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often|fast)\b|\bwhat (percentage|percent|"
-                       r"number|amount|proportion|fraction)\b", re.I)
-_NAME_Q = re.compile(r"\b(who|whom|whose|where)\b", re.I)
+KINDS = ("money", "percent", "count", "number", "duration", "time", "date", "person", "place", "reason", "name")
+# Kinds a short answer may lead with: a span that is itself the answer.
+SHORT_KINDS = frozenset({"money", "percent", "count", "number", "duration", "time", "date", "person", "place"})
+
+_I = re.I
+_Q_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("money", re.compile(r"\b(in|of) (dollars|euros|pounds|money)\b|\bhow much (money|did|does|do|will|would|is|was|are|were|has|have|had|cost|to)\b.*"
+                         r"|\bhow much\b.*\b(cost|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|charge|"
+                         r"earn|owe|sell|sold|budget|fund|funding|invest|salary)|\bwhat (is|was|will be) the (price|"
+                         r"cost|fine|budget|value)\b|\bwhat (price|amount of money|sum)\b|\bhow expensive\b"
+                         r"|\bcost how much\b|\bhow much (money|cash|funding)\b", _I)),
+    ("percent", re.compile(r"\bwhat (percentage|percent|share|proportion|fraction)\b|\bhow many percent\b"
+                           r"|\bby how much\b|\bwhat (rate)\b", _I)),
+    ("count", re.compile(r"\bhow many\b|\bwhat (number|count) of\b|\bhow much\b", _I)),
+    ("duration", re.compile(r"\bhow long\b|\bfor how long\b|\bhow many (years|months|weeks|days|hours|minutes)\b", _I)),
+    ("number", re.compile(r"\bhow (old|far|large|big|tall|high|often|fast|deep|heavy|wide|much)\b|\bwhat (number|"
+                          r"amount|size|score|age|speed|temperature|magnitude)\b|\bwhat was the score\b", _I)),
+    ("time", re.compile(r"\bwhat time\b|\bat what (hour|time)\b|\bwhen\b.*\b(tonight|this (morning|evening|"
+                        r"afternoon))\b|\bwhich hour\b", _I)),
+    ("date", re.compile(r"\bwhen\b|\b(what|which) (year|date|month|day|decade|century|week|season)\b|\bsince when\b"
+                        r"|\bhow soon\b|\bby when\b", _I)),
+    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(which|what) (leader|official|person|people|player|man|"
+                          r"woman|minister|president|politician|scientist|judge|author|ceo|executive|coach|"
+                          r"spokes(?:man|woman|person)|lawmaker|senator|athlete|artist|actor|singer|director|"
+                          r"founder|chief|head|candidate|winner|scorer)\b|\bname of the (person|man|woman)\b", _I)),
+    ("place", re.compile(r"\bwhere\b|\b(which|what) (city|country|town|state|region|province|place|venue|"
+                         r"location|area|county|island|village|capital|continent|stadium|district|neighbou?rhood|"
+                         r"airport|street)\b|\bin which (city|country|town|state|region|place)\b", _I)),
+    ("reason", re.compile(r"\bwhy\b|\bwhat (caused|causes|led to|prompted|triggered|is behind|was behind|made)\b"
+                          r"|\bfor what reason\b|\bwhat (was|is) the (reason|cause|motive)\b|\bhow come\b", _I)),
+    ("name", re.compile(r"\b(which|what) (company|team|club|party|firm|organi[sz]ation|group|agency|brand|"
+                        r"airline|bank|university|school|newspaper|network|app|product|model|band|film|book)\b",
+                        _I)),
+)
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-_DATE = re.compile(rf"\b(1\d{{3}}|20\d{{2}})s?\b|\b({_MONTHS})\b|\b\d{{1,2}}(st|nd|rd|th)\b|\bcentury\b", re.I)
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                     r"fifty|hundred|thousand|million|billion|trillion|dozen|half|percent)\b", re.I)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 "hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|dozen|dozens|"
+                 "half|a third|a quarter")
+_NUM = rf"(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORDS}))"
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|m|k))?"
+_CURRENCY_WORDS = r"(?:dollars?|euros?|pounds?|yen|yuan|francs?|rupees?|cents?|pence|pesos?|rubles?|roubles?|won)"
+
+_SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
+    "money": re.compile(rf"(?:[$€£¥]|\b(?:US|USD|EUR|GBP|CHF|CA|AU|A|C)\$?\s?)\s?\d[\d,.]*{_SCALE}\b"
+                        rf"|\b{_NUM}{_SCALE}\s{_CURRENCY_WORDS}\b", _I),
+    "percent": re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)", _I),
+    "count": re.compile(rf"\b{_NUM}\b", _I),
+    "duration": re.compile(rf"\b(?:{_NUM}|a|an|several|few)\s(?:more\s)?(?:years?|months?|weeks?|days?|hours?|"
+                           rf"minutes?|seconds?|decades?|centuries)\b", _I),
+    "time": re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d{2}\b|\b(?:noon|midnight|"
+                       r"midday|dawn|dusk)\b|\b\d{1,2}\s?o'clock\b", _I),
+    "date": re.compile(rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{_MONTHS})\.?(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?\b|\b(?:"
+                       rf"{_WEEKDAYS})\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b(?:yesterday|today|tomorrow|tonight|"
+                       rf"next (?:week|month|year|spring|summer|autumn|fall|winter)|last (?:week|month|year)|"
+                       rf"(?:early|late|mid)-?(?:{_MONTHS}|\d{{4}})|(?:spring|summer|autumn|fall|winter)|"
+                       rf"centur(?:y|ies)|decades?)\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
+                       _I),
+    "reason": re.compile(r"\b(?:because|due to|owing to|as a result|so that|in order to|since|caused by|"
+                         r"led to|blamed|citing|cited|amid|after|following|to (?:protest|avoid|prevent|protect|"
+                         r"support|help|reduce|boost|address|allow|ensure|make)|for fear|over concerns?|"
+                         r"reason|why)\b", _I),
+}
+_NUMBER_SPAN = re.compile(rf"\b{_NUM}(?:\s?(?:%|percent|km|kilometres?|kilometers?|miles?|metres?|meters?|feet|"
+                          rf"kg|tons?|tonnes?|degrees?|points?|goals?|runs?|votes?|seats?|years? old))?", _I)
+# A run of capitalized words (a proper name), allowing "of", "de", "van" inside and initials.
+_PROPER = re.compile(r"\b(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*|[A-Z]{2,}|[A-Z]\.)"
+                     r"(?:\s+(?:(?:of|de|van|von|der|da|del|du|la|le|al|bin|the)\s+)?(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*"
+                     r"|[A-Z]{2,}|[A-Z]\.))*")
+_LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|across|from|to|into|on|off|throughout|around|"
+                       r"towards?|via|between)\s+(?:the\s+)?$", _I)
+# Capitalized words that are not names on their own: titles and roles go before a person's name.
+_TITLES = frozenset(
+    """mr mrs ms dr prof sir dame lord lady president prime minister secretary chancellor king queen prince
+    princess pope general gen col colonel captain capt sgt sergeant senator sen rep representative governor
+    gov mayor judge justice chief chairman chairwoman chair ceo cfo coach manager director spokesman
+    spokeswoman spokesperson minister deputy vice foreign interior defence defense finance health
+    opposition leader officer detective inspector commissioner ambassador archbishop bishop father saint st
+    mp mep head professor doctor assistant executive founder former acting interim senior""".split()
+)
+_NOT_NAMES = frozenset(
+    """the a an it its this that these those there they he she we i you his her their our my in on at of for
+    but and or if when while after before as by with from to however meanwhile also still yet then now
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december photo image caption update breaking read more what who whom
+    whose how why where when which did does do is are was were can could will would has have had should
+    tell show give list""".split()
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer inside a sentence: `text[start:end]` of kind `kind`."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
 
 
 def expected_type(question: str) -> str | None:
-    """"number", "date", "name" or None when the question does not say."""
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _DATE_Q.search(question):
-        return "date"
-    if _NAME_Q.search(question):
-        return "name"
+    """The kind of answer `question` asks for (see `KINDS`), or None when it does not say."""
+    for kind, pattern in _Q_RULES:
+        if pattern.search(question):
+            return kind
     return None
 
 
+def spans(sentence: str, kind: str) -> Iterator[Span]:
+    """Every span of `kind` in `sentence`, left to right."""
+    if kind in ("person", "place", "name"):
+        yield from _name_spans(sentence, kind)
+        return
+    pattern = _NUMBER_SPAN if kind == "number" else _SPAN_PATTERNS[kind]
+    for m in pattern.finditer(sentence):
+        text = m.group(0).strip()
+        if text:
+            yield Span(kind, m.start(), m.start() + len(text), text)
+
+
+def _name_spans(sentence: str, kind: str) -> Iterator[Span]:
+    for m in _PROPER.finditer(sentence):
+        words = m.group(0).split()
+        start = m.start()
+        # Titles and roles are not the name: "Dutch Prime Minister Mark Rutte" -> "Mark Rutte".
+        titled = [n for n, w in enumerate(words) if w.lower().strip(".") in _TITLES]
+        cut = titled[-1] + 1 if titled and titled[-1] + 1 < len(words) else 0
+        while cut < len(words) and words[cut].lower() in _NOT_NAMES:
+            cut += 1
+        for word in words[:cut]:
+            start = sentence.index(word, start) + len(word)
+        words = words[cut:]
+        while words and start < len(sentence) and sentence[start] == " ":
+            start += 1
+        if not words:
+            continue
+        text = " ".join(words).rstrip(".,'’")
+        text = re.sub(r"['’]s$", "", text)
+        if not text or text.lower() in _NOT_NAMES or len(text) < 2:
+            continue
+        if kind == "place" and not _LOCATIVE.search(sentence[max(0, m.start() - 24):m.start()]):
+            continue
+        if kind == "person" and m.start() == 0 and len(words) == 1:
+            continue  # a lone capitalized first word is mostly just a sentence start
+        yield Span(kind, start, start + len(text), text)
+
+
+def new_spans(sentence: str, kind: str | None, question: str) -> list[Span]:
+    """The spans of `kind` in `sentence` whose text the question does not already contain."""
+    if kind is None:
+        return []
+    asked = question.lower()
+    found = []
+    for span in spans(sentence, kind):
+        words = [w for w in re.findall(r"[\w$€£%]+", span.text.lower())]
+        if kind == "reason" or not words or not all(w in asked for w in words):
+            found.append(span)
+    return found
+
+
 def holds_type(sentence: str, kind: str | None, question: str) -> bool:
-    """True when `sentence` has a token of `kind` that `question` does not contain."""
+    """True when `sentence` has a span of `kind` that `question` does not contain.
+
+    A number, count or duration question accepts any number; a "name" question a person or
+    place too; a person question accepts any proper name (an organization can be the "who")."""
     if kind is None:
         return False
-    asked = question.lower()
-    pattern = {"date": _DATE, "number": _NUMBER, "name": _NAME}[kind]
-    return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+    if new_spans(sentence, kind, question):
+        return True
+    related = {"count": ("number",), "number": ("count",), "duration": ("count",), "percent": ("count",),
+               "person": ("name",), "name": ("person", "place")}.get(kind, ())
+    return any(new_spans(sentence, other, question) for other in related)

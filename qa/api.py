@@ -15,7 +15,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,16 @@ from index.errors import EmptyQuestionError, QAError
 from index.ingest import Ingestor
 from index.models import Article, ArticleInfo, FileReport, Hit, IngestReport
 from index.store import ArticleStore, embedded_client, server_client
-from index.token_vectors import late_score
-from qa.answer import ExtractiveAnswerer
-from qa.evidence import rank_by_evidence, score_sentences
+from qa.answer import EMPTY_INDEX, Decider, build_answer
+from qa.answer_type import expected_type
 from qa.config import Settings, load_settings
-from qa.history import contextualize
+from qa.history import resolve
+from qa.judge import load_judge
 from qa.models import Answer
 from qa.retrieve import Retriever
-from qa.temporal import date_range
+from qa.scoring import Query, ScoredChunk, score_chunks
+from qa.temporal import Window, date_range, strip_time_words, time_window
+from qa.weights import DEFAULT_WEIGHTS
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +48,12 @@ MAX_QUESTION_CHARS = 2000
 
 @dataclass(frozen=True)
 class Trace:
-    """An answer with the ranked hits it was chosen from."""
+    """An answer with the ranked hits it was chosen from, their scores and the query."""
 
     answer: Answer
     hits: list[Hit]
+    chunks: list[ScoredChunk] = field(default_factory=list)
+    query: Query | None = None
 
 
 @dataclass(frozen=True)
@@ -93,11 +98,11 @@ class Assistant:
         retrieval = settings.retrieval
         self.retriever = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
                                    candidates=retrieval.candidates, rrf_k=retrieval.rrf_k)
-        self.answerer = ExtractiveAnswerer(
-            threshold=settings.answer.abstain_threshold,
-            max_sentences=settings.answer.max_sentences,
-            sources_on_abstain=settings.answer.sources_on_abstain,
-        )
+        self.weights = DEFAULT_WEIGHTS
+        answer = settings.answer
+        self.decider = Decider(judge=load_judge() if answer.judge else None, threshold=answer.abstain_threshold,
+                               max_sentences=answer.max_sentences, sources_on_abstain=answer.sources_on_abstain,
+                               weights=self.weights)
         self._write_lock = threading.Lock()  # one ingestion at a time per process
 
     @classmethod
@@ -166,7 +171,7 @@ class Assistant:
 
     # -- questions ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
-            until: str | None = None) -> Answer:
+            until: str | None = None, as_of: str | dt.date | None = None) -> Answer:
         """Answer `question` from the articles, using `history` to resolve follow-ups.
 
         Args:
@@ -175,25 +180,32 @@ class Assistant:
             since: Only articles published on or after this ISO date.
             until: Only articles published on or before this ISO date. Without either, a
                 period named in the question ("in February 2024") sets them.
+            as_of: The date that "today", "this week", "recently"... are read against
+                (ISO date; default: today). Articles published in the period such a word
+                names are preferred when they carry the evidence.
 
         Raises:
             EmptyQuestionError: The question is empty or whitespace.
             QAError: A date filter is not a date, or the question is too long.
         """
-        return self.trace(question, history, since=since, until=until).answer
+        return self.trace(question, history, since=since, until=until, as_of=as_of).answer
 
     def trace(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
-              until: str | None = None, retrieve_k: int | None = None) -> Trace:
-        """`ask`, also returning the ranked hits; `retrieve_k` ranks deeper than the answer reads
-        (evaluation measures recall@10 and @100 while the answer uses `retrieval.top_k`)."""
+              until: str | None = None, as_of: str | dt.date | None = None,
+              retrieve_k: int | None = None) -> Trace:
+        """`ask`, also returning the ranked, scored chunks; `retrieve_k` ranks deeper than the
+        answer reads (evaluation measures recall@10 and @100 while the answer uses `retrieval.top_k`)."""
         if not isinstance(question, str) or not question.strip():
             raise EmptyQuestionError("the question is empty: type a question about the articles")
         if len(question) > MAX_QUESTION_CHARS:
             raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
         since_iso, until_iso = _iso_or_error("since", since), _iso_or_error("until", until)
+        today = _as_of_or_error(as_of)
         started = time.perf_counter()
-        question = question.strip()
-        query = contextualize(question, history)
+        follow = resolve(question, history)
+        window = time_window(follow.resolved, today)
+        asked_now = strip_time_words(follow.resolved) if window else follow.resolved
+        retrieval_text = strip_time_words(follow.query) if window else follow.query
         top_k = self.settings.retrieval.top_k
         pool = max(self.settings.retrieval.candidates, top_k, retrieve_k or 0)
         if since_iso is None and until_iso is None:
@@ -201,22 +213,30 @@ class Assistant:
             named = since_iso is not None or until_iso is not None
         else:
             named = False
-        vector, query_tokens, hits = self.retriever.retrieve(query, k=pool, since=since_iso, until=until_iso)
+        vector, query_tokens, hits = self.retriever.retrieve(retrieval_text, k=pool, since=since_iso, until=until_iso)
         if named and not hits:  # nothing published then: the date was about the events, search all
-            vector, query_tokens, hits = self.retriever.retrieve(query, k=pool)
+            vector, query_tokens, hits = self.retriever.retrieve(retrieval_text, k=pool, encoded=(vector, query_tokens))
+        if window and not named:
+            # "this week": make sure what was published then is among the candidates; it is
+            # preferred when it carries the evidence (`Weights.recency`), never required.
+            _, _, recent = self.retriever.retrieve(retrieval_text, k=top_k, since=window.since, until=window.until,
+                                                   encoded=(vector, query_tokens))
+            known = {h.chunk_id for h in hits}
+            hits += [h for h in recent if h.chunk_id not in known]
         # A follow-up is retrieved with its context but answered for what it asks now.
-        vectors = vector if query == question else np.stack([self.embedder.encode([question])[0], vector])
-        evidence = self.store.sentence_evidence(hits)
-        candidates = score_sentences(question, vectors, hits, [v for v, _ in evidence], context=query)
-        late = [late_score(query_tokens, codes) for _, codes in evidence]
-        order = rank_by_evidence(hits, candidates, late)
-        hits, candidates, late = [hits[i] for i in order], [candidates[i] for i in order], [late[i] for i in order]
+        vectors = vector if retrieval_text == asked_now else np.stack([self.embedder.encode([asked_now])[0], vector])
+        query = Query(asked=question.strip(), question=asked_now, retrieval=retrieval_text, vectors=vectors,
+                      tokens=query_tokens, kind=expected_type(asked_now), window=window)
+        chunks = score_chunks(query, hits, self.store.sentence_evidence(hits), self.weights)
         retrieved = time.perf_counter()
-        answer = self.answerer.answer(question, hits[:top_k], candidates[:top_k], late[:top_k])
+        decision = self.decider.decide(query, chunks[:top_k])
+        answer = build_answer(query, decision) if hits else Answer(query.asked, EMPTY_INDEX, [], abstained=True)
+        if window and answer.citations and answer.outcome != "not_in_articles":
+            answer.notice = _window_notice(window, today, answer.citations[0].date)
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}
-        return Trace(answer, hits)
+        return Trace(answer, [c.hit for c in chunks], chunks, query)
 
     def has_articles(self) -> bool:
         return self.store.count() > 0
@@ -227,5 +247,25 @@ def _iso_or_error(name: str, value: str | None) -> str | None:
         return None
     iso = parse_date(value)
     if iso is None:
-        raise QAError(f"--{name} {value!r} is not a date; use YYYY-MM-DD")
+        raise QAError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
     return iso
+
+
+def _as_of_or_error(value: str | dt.date | None) -> dt.date:
+    """The date time words are read against: `value`, or today."""
+    if value is None or value == "":
+        return dt.date.today()
+    if isinstance(value, dt.date):
+        return value
+    iso = _iso_or_error("as_of", value)
+    return dt.date.fromisoformat(iso)  # type: ignore[arg-type]
+
+
+def _window_notice(window: Window, as_of: dt.date, date: str | None) -> str | None:
+    """Say so when the answer comes from outside the period the question named."""
+    if date and window.since <= date <= window.until:
+        return None
+    when = f"published {window.phrase}" if window.phrase else "published in that period"
+    source = f"an article of {date}" if date else "an undated article"
+    return (f"No article {when} (as of {as_of.isoformat()}, {window.since} to {window.until}) answers this; "
+            f"the answer comes from {source}.")

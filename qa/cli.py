@@ -150,9 +150,11 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Read 'today', 'this week', 'recently'... "
+                                              "against this YYYY-MM-DD (default: today).")] = None,
 ) -> None:
     """Answer one question from the indexed articles, with numbered sources."""
-    answer = run(ctx, lambda: ctx.obj.assistant().ask(question, since=since, until=until))
+    answer = run(ctx, lambda: ctx.obj.assistant().ask(question, since=since, until=until, as_of=as_of))
     if as_json:
         emit_json(answer.to_dict())
     else:
@@ -160,7 +162,12 @@ def ask(
 
 
 def print_answer(answer: Answer) -> None:
-    out.print(("[yellow]" if answer.abstained else "") + escape(answer.text) + ("[/]" if answer.abstained else ""))
+    style = {"not_in_articles": "yellow", "uncertain": "magenta"}.get(answer.outcome)
+    out.print((f"[{style}]" if style else "") + escape(answer.text) + ("[/]" if style else ""))
+    if answer.outcome == "uncertain":
+        out.print("[magenta](uncertain: this may not answer the question)[/]")
+    if answer.notice:
+        out.print(f"[dim]{escape(answer.notice)}[/]")
     if answer.citations:
         out.print("\nClosest sources:" if answer.abstained else "\nSources:")
     for c in answer.citations:
@@ -253,7 +260,8 @@ def reindex(ctx: typer.Context,
 def eval_command(
     ctx: typer.Context,
     dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD JSON file or BEIR folder.")],
-    fmt: Annotated[str | None, typer.Option("--format", help="squad or beir (default: guessed).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="squad, beir, natural or realtimeqa "
+                                            "(default: guessed).")] = None,
     limit: Annotated[int | None, typer.Option(help="Questions drawn at random (default: all).", min=1)] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random draw.")] = 0,
     report: Annotated[Path | None, typer.Option(help="Write report.md, metrics.json and plots here.")] = None,
@@ -276,8 +284,8 @@ def eval_command(
     from qa.evaluation.datasets import load_dataset
     from qa.evaluation.runner import build_index, calibrate as pick_threshold, run_questions
 
-    if fmt not in (None, "squad", "beir"):
-        fail(f"--format must be squad or beir, not {fmt!r}")
+    if fmt not in (None, "squad", "beir", "natural", "realtimeqa"):
+        fail(f"--format must be squad, beir, natural or realtimeqa, not {fmt!r}")
     settings = run(ctx, lambda: ctx.obj.settings)
     data = run(ctx, lambda: load_dataset(dataset, fmt))
     questions = data.sample(limit, seed)
@@ -295,7 +303,7 @@ def eval_command(
                                  lambda n, total: progress.update(task, completed=n))
             if calibrate:
                 threshold = pick_threshold(ours.results)
-                assistant.answerer.threshold = threshold
+                assistant.decider.threshold = threshold
                 progress.update(task, description="Asking at the calibrated threshold", completed=0)
                 ours = run_questions(assistant, data, questions, ingest,
                                      lambda n, total: progress.update(task, completed=n))

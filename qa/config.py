@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.errors import ConfigError
+from qa.weights import DEFAULT_ABSTAIN_THRESHOLD
 
 DEFAULT_CONFIG = Path("config.yaml")
 ENV_PREFIX = "QA_"
@@ -108,8 +109,9 @@ class RetrievalSettings(_Section):
 
 class AnswerSettings(_Section):
     mode: Literal["extractive"] = "extractive"
-    abstain_threshold: float = Field(0.6524, ge=-1.0, le=2.0,
+    abstain_threshold: float = Field(DEFAULT_ABSTAIN_THRESHOLD, ge=-1.0, le=2.0,
                                      description="Below this evidence score the answer abstains.")
+    judge: bool = Field(True, description="Decide with the trained judge (qa/judge.json) when present.")
     max_sentences: int = Field(2, ge=1, le=10)
     sources_on_abstain: int = Field(3, ge=0, le=20)
 

@@ -33,20 +33,36 @@ class Citation:
 
 @dataclass
 class Answer:
-    """A grounded answer: sentences copied from the articles with `[n]` markers, or an abstention."""
+    """A grounded answer: sentences copied from the articles with `[n]` markers, or an abstention.
+
+    `outcome` is "answered", "uncertain" (the closest the articles come, possibly not answering)
+    or "not_in_articles"; `abstained` is true only for the last, as it always was.
+    """
 
     question: str
     text: str
     citations: list[Citation]
     abstained: bool
     timings_ms: dict[str, float] = field(default_factory=dict)
-    evidence: float | None = None  # the score compared with the abstention threshold
+    evidence: float | None = None  # the best quotable sentence's evidence score
+    outcome: str = ""
+    confidence: float | None = None  # the judge's probability that the quote answers (None: rule)
+    short_answer: str | None = None  # "Paris", when the quote holds exactly one span of the kind asked
+    notice: str | None = None  # e.g. the answer comes from an article older than "this week"
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = "not_in_articles" if self.abstained else "answered"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.text,
+            "outcome": self.outcome,
             "abstained": self.abstained,
+            "short_answer": self.short_answer,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

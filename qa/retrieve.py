@@ -52,13 +52,17 @@ class Retriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def retrieve(self, query: str, *, k: int | None = None, since: str | None = None,
-                 until: str | None = None) -> tuple[np.ndarray, np.ndarray, list[Hit]]:
+    def retrieve(self, query: str, *, k: int | None = None, since: str | None = None, until: str | None = None,
+                 encoded: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, list[Hit]]:
         """Return the query vector and its projected content-token vectors (both reused to score
-        sentences and chunks, see `index.token_vectors`) and the hits."""
+        sentences and chunks, see `index.token_vectors`) and the hits. `encoded` passes the
+        (vector, tokens) of an earlier call with the same query, so it is not embedded twice."""
         k = k or self.top_k
-        pooled, tokens = self.embedder.encode_tokens([query])
-        vector, query_tokens = pooled[0], project(tokens[0])
+        if encoded is None:
+            pooled, tokens = self.embedder.encode_tokens([query])
+            vector, query_tokens = pooled[0], project(tokens[0])
+        else:
+            vector, query_tokens = encoded
         pool = max(self.candidates, k)
         dense = [] if self.mode == "keyword" else self.store.search_dated(vector, pool, since, until)
         if self.mode == "dense":

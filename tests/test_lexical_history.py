@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.history import contextualize, is_follow_up, user_turns
+from qa.history import contextualize, is_follow_up, last_person, resolve, resolve_pronouns, user_turns
 from qa.lexical import STOPWORDS, idf_weights, overlap, stem, terms
 
 # --- stem and terms ---------------------------------------------------------------------------
@@ -118,7 +118,6 @@ HISTORY = [
 
 
 @pytest.mark.parametrize("question", [
-    "Which country does he lead?",  # a pronoun
     "And why?",  # an opener, and too few content words
     "What about Germany?",
     "Who opposed it?",
@@ -149,3 +148,36 @@ def test_without_history_the_question_stands_alone() -> None:
     assert contextualize("Which country does he lead?", []) == "Which country does he lead?"
     # Assistant turns alone are no user history.
     assert contextualize("And why?", [{"role": "assistant", "content": "Hello."}]) == "And why?"
+
+
+# --- resolve: what a follow-up means ---------------------------------------------------------
+
+
+def test_personal_pronouns_take_the_last_person_named() -> None:
+    follow = resolve("What did he announce about missiles?",
+                     [{"role": "user", "content": "What did Macron say at the conference?"},
+                      {"role": "assistant", "content": "..."}])
+    assert follow.is_follow_up and follow.resolved == "What did Macron announce about missiles?"
+    assert follow.query == "What did Macron say at the conference? What did Macron announce about missiles?"
+    assert contextualize("Which country does he lead?", HISTORY) == (
+        "What did Macron say about ground troops? Which country does Macron lead?")
+
+
+def test_possessive_and_object_pronouns() -> None:
+    assert resolve_pronouns("What is his plan?", "Emmanuel Macron") == "What is Emmanuel Macron's plan?"
+    assert resolve_pronouns("Who criticised her plan?", "Denise Okafor") == "Who criticised Denise Okafor's plan?"
+    assert resolve_pronouns("What did reporters ask her about?", "Okafor") == "What did reporters ask Okafor about?"
+
+
+def test_the_last_person_is_a_name_not_a_title_or_an_acronym() -> None:
+    assert last_person(["What did Prime Minister Mark Rutte say?"]) == "Mark Rutte"
+    assert last_person(["What did NATO decide?"]) is None
+    assert last_person(["What did Macron say?", "Did NATO agree?"]) == "Macron"
+
+
+def test_it_and_ellipsis_keep_the_topic_as_context_only() -> None:
+    follow = resolve("and how many were hurt?", [("How did the tornado hit Millbrook?", "...")])
+    assert follow.resolved == "and how many were hurt?"
+    assert follow.query == "How did the tornado hit Millbrook? and how many were hurt?"
+    alone = resolve("How many were hurt in the Millbrook tornado?", [("Where is Millbrook?", "...")])
+    assert not alone.is_follow_up and alone.query == alone.resolved

@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from index.embed import Embedder
-from index.models import Article, Hit
+from index.models import Article
 from index.token_vectors import DIMENSIONS, compress, content_positions, late_score, project, projection
-from qa.answer import ExtractiveAnswerer
 from qa.api import Assistant
-from qa.evidence import Candidate
 
 
 def test_content_positions_keep_words_that_carry_meaning() -> None:
@@ -97,22 +95,3 @@ def test_ingest_stores_token_vectors_and_fills_older_rows(assistant: Assistant) 
     assert "Friday" in answer.text
     refilled = store.sentences.read([chunk_id])[chunk_id][1]
     assert refilled is not None and np.array_equal(refilled, codes)
-
-
-def _hit(article_id: str, text: str) -> Hit:
-    return Hit(article_id=article_id, title=article_id, source="s", date=None, url=None, text=text,
-               start=0, end=len(text), ordinal=0, score=0.5, chunk_id=article_id)
-
-
-def test_late_interaction_chooses_what_to_quote_but_not_whether_to_answer() -> None:
-    answerer = ExtractiveAnswerer(threshold=0.6, max_sentences=1)
-    topical, detailed = _hit("a", "The network is big."), _hit("b", "It has 232 stations.")
-    candidates = [[Candidate(topical, 0, len(topical.text), 0.70)], [Candidate(detailed, 0, len(detailed.text), 0.66)]]
-    assert "The network is big." in answerer.answer("q", [topical, detailed], candidates).text
-    answer = answerer.answer("q", [topical, detailed], candidates, late=[0.5, 0.9])
-    assert answer.text.startswith("It has 232 stations.") and answer.evidence == 0.70
-    # Evidence under the threshold abstains whatever the token match; a sentence under it is never quoted.
-    weak = [[Candidate(topical, 0, len(topical.text), 0.59)], [Candidate(detailed, 0, len(detailed.text), 0.55)]]
-    assert answerer.answer("q", [topical, detailed], weak, late=[0.9, 0.9]).abstained
-    mixed = [[Candidate(topical, 0, len(topical.text), 0.65)], [Candidate(detailed, 0, len(detailed.text), 0.59)]]
-    assert answerer.answer("q", [topical, detailed], mixed, late=[0.1, 0.95]).text.startswith("The network is big.")

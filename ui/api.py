@@ -24,6 +24,8 @@ class AskRequest(BaseModel):
     history: list[Message] | None = Field(None, max_length=100)
     since: str | None = Field(None, description="Only articles published on or after YYYY-MM-DD.")
     until: str | None = Field(None, description="Only articles published on or before YYYY-MM-DD.")
+    as_of: str | None = Field(None, description="The date 'today', 'this week', 'recently'... are read "
+                                                "against, YYYY-MM-DD (default: today).")
 
 
 class CitationOut(BaseModel):
@@ -38,7 +40,13 @@ class CitationOut(BaseModel):
 class AskResponse(BaseModel):
     question: str
     answer: str
-    abstained: bool
+    outcome: Literal["answered", "uncertain", "not_in_articles"] = Field(
+        description="answered; uncertain (the closest the articles come, may not answer); not_in_articles")
+    abstained: bool = Field(description="True only when the outcome is not_in_articles.")
+    short_answer: str | None = Field(None, description="The asked-for name, place, number or date, when the "
+                                                       "quote holds exactly one.")
+    confidence: float | None = Field(None, description="The answer judge's probability that the quote answers.")
+    notice: str | None = Field(None, description="E.g. the answer comes from before the period asked about.")
     citations: list[CitationOut]
     timings_ms: dict[str, float]
 
@@ -68,7 +76,7 @@ def build_router(assistant: Assistant) -> APIRouter:
         """Answer a question from the articles: the same JSON as `qa ask --json`."""
         history = [m.model_dump() for m in body.history or []]
         answer = await run_in_threadpool(assistant.ask, body.question, history,
-                                         since=body.since, until=body.until)
+                                         since=body.since, until=body.until, as_of=body.as_of)
         return answer.to_dict()
 
     @router.get("/health", response_model=Health)

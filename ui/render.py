@@ -48,9 +48,15 @@ def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool
     if answer.abstained:
         lines = [f"⚠️ *{body}*"]
         title = "Closest sources (they do not answer the question)"
+    elif answer.outcome == "uncertain":
+        # Its own wording and mark: the articles are on the subject, the detail may be missing.
+        lines = [f"❔ {body}", "_This may not answer the question: the articles do not clearly say._"]
+        title = "Closest source (it may not answer the question)"
     else:
         lines = [body]
         title = "Sources"
+    if answer.notice:
+        lines.append(f"🕒 _{escape_md(answer.notice)}_")
     if with_sources and answer.citations:
         lines.append(f"**{title}**")
         lines.extend(render_citation(c) for c in answer.citations)

@@ -21,7 +21,7 @@ from index.errors import QAError
 from index.models import Article
 from index.text import normalize_text
 
-Format = Literal["squad", "beir"]
+Format = Literal["squad", "beir", "natural", "realtimeqa"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class EvalQuestion:
     golds: tuple[str, ...] = ()  # SQuAD answer texts
     article_id: str | None = None  # SQuAD gold article
     relevant: dict[str, int] = field(default_factory=dict)  # BEIR: article id -> relevance
+    history: tuple[dict[str, str], ...] = ()  # earlier turns, for follow-ups
+    as_of: str | None = None  # the date time words are read against (the question's date)
+    kind: str = ""  # natural sets: paraphrase, follow_up, unanswerable, off_topic, time
 
 
 @dataclass
@@ -49,9 +52,20 @@ class Dataset:
 
 
 def detect_format(path: Path) -> Format:
+    if path.is_dir() and any(path.glob("*_qa.jsonl*")):
+        return "realtimeqa"
+    if path.is_dir() and (path / "questions.jsonl").exists():
+        return "natural"
     if path.is_dir() or path.name.endswith((".jsonl", ".jsonl.gz")):
-        return "beir"
+        return "natural" if _looks_natural(path) else "beir"
     return "squad"
+
+
+def _looks_natural(path: Path) -> bool:
+    if path.is_dir():
+        return False
+    first = next(_jsonl(path), {})
+    return "question" in first and "answers" in first
 
 
 def load_dataset(path: str | Path, fmt: Format | None = None) -> Dataset:
@@ -60,6 +74,12 @@ def load_dataset(path: str | Path, fmt: Format | None = None) -> Dataset:
         raise QAError(f"dataset not found: {path}")
     fmt = fmt or detect_format(path)
     try:
+        if fmt == "natural":
+            from qa.evaluation.natural import load_natural
+            return load_natural(path)
+        if fmt == "realtimeqa":
+            from qa.evaluation.natural import load_realtimeqa
+            return load_realtimeqa(path)
         return load_squad(path) if fmt == "squad" else load_beir(path)
     except (KeyError, TypeError, ValueError) as exc:
         raise QAError(f"{path} is not a {fmt} dataset: {exc.__class__.__name__}: {exc}") from exc

@@ -27,8 +27,13 @@ from qa.evaluation.metrics import (
 
 logger = logging.getLogger(__name__)
 
-METRIC_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "answer_hit", "abstain_unanswerable",
-               "abstain_answerable", "ndcg@10", "recall@100", "latency_p50_ms", "latency_p95_ms")
+METRIC_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "answer_hit", "quote_holds", "abstain_unanswerable",
+               "abstain_answerable", "not_answered_unanswerable", "not_answered_answerable",
+               "uncertain_unanswerable", "uncertain_answerable", "ndcg@10", "recall@100", "latency_p50_ms",
+               "latency_p95_ms")
+# What the outcome metrics mean (abstain = "not in the articles"; not answered = that or "uncertain"):
+# answer_hit: answerable, answered, and the answer holds a gold; quote_holds: answerable, and the
+# quote (answered or uncertain) holds a gold.
 
 
 @dataclass
@@ -41,9 +46,18 @@ class QuestionResult:
     evidence: float | None
     retrieve_ms: float
     answer_ms: float
+    outcome: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = "not_in_articles" if self.abstained else "answered"
 
     @property
     def answer_hit(self) -> bool:
+        return self.outcome == "answered" and contains_answer(self.answer, self.question.golds)
+
+    @property
+    def quote_holds(self) -> bool:
         return not self.abstained and contains_answer(self.answer, self.question.golds)
 
 
@@ -74,11 +88,15 @@ def score(results: list[QuestionResult], fmt: str) -> tuple[dict[str, float | No
         for k in (1, 5, 10):
             metrics[f"recall@{k}"] = recall_at_k(ranks, k)
         metrics["answer_hit"] = rate(r.answer_hit for r in answerable)
+        metrics["quote_holds"] = rate(r.quote_holds for r in answerable)
     if answerable:
         metrics["mrr"] = mean_reciprocal_rank(ranks)
-    if fmt == "squad":
-        metrics["abstain_answerable"] = rate(r.abstained for r in answerable)
-        metrics["abstain_unanswerable"] = rate(r.abstained for r in unanswerable)
+    if fmt != "beir":
+        for name, group in (("answerable", answerable), ("unanswerable", unanswerable)):
+            if group:
+                metrics[f"abstain_{name}"] = rate(r.abstained for r in group)
+                metrics[f"not_answered_{name}"] = rate(r.outcome != "answered" for r in group)
+                metrics[f"uncertain_{name}"] = rate(r.outcome == "uncertain" for r in group)
     totals = [r.retrieve_ms + r.answer_ms for r in results]
     metrics["latency_p50_ms"], metrics["latency_p95_ms"] = percentile(totals, 50), percentile(totals, 95)
     stages = {f"{stage}_{p}_ms": percentile([getattr(r, f"{stage}_ms") for r in results], q)
@@ -95,12 +113,13 @@ def judge_ranking(question: EvalQuestion, fmt: str, ranked: list[tuple[str, str]
 
     BEIR: the ranking is the distinct article ids, relevant as the qrels say. SQuAD: a chunk is
     relevant when it is of the gold article and contains a gold answer; the ranking holds "1"/"0".
+    Natural sets and RealTimeQA name no gold article: a chunk holding a gold answer is relevant.
     """
     if fmt == "beir":
         articles = list(dict.fromkeys(article_id for article_id, _ in ranked))
         return articles, first_relevant_rank([a in question.relevant for a in articles[:10]])
-    flags = [article_id == question.article_id and contains_answer(text, question.golds)
-             for article_id, text in ranked[:10]]
+    flags = [(question.article_id is None or article_id == question.article_id)
+             and contains_answer(text, question.golds) for article_id, text in ranked[:10]]
     return ["1" if f else "0" for f in flags], first_relevant_rank(flags)
 
 
@@ -124,15 +143,15 @@ def run_questions(assistant: Assistant, dataset: Dataset, questions: list[EvalQu
     depth = 100 if dataset.format == "beir" else 10
     results = []
     for n, question in enumerate(questions, start=1):
-        trace = assistant.trace(question.text, retrieve_k=depth)
+        trace = assistant.trace(question.text, list(question.history), as_of=question.as_of, retrieve_k=depth)
         ranking, rank = judge_ranking(question, dataset.format, [(h.article_id, h.text) for h in trace.hits])
         answer = trace.answer
         results.append(QuestionResult(question, ranking, rank, answer.text, answer.abstained, answer.evidence,
-                                      answer.timings_ms["retrieve"], answer.timings_ms["answer"]))
+                                      answer.timings_ms["retrieve"], answer.timings_ms["answer"], answer.outcome))
         if progress:
             progress(n, len(questions))
     metrics, stages = score(results, dataset.format)
-    return EvalResult(dataset.name, dataset.format, len(questions), assistant.answerer.threshold,
+    return EvalResult(dataset.name, dataset.format, len(questions), assistant.decider.threshold,
                       results, ingest, metrics, {"stages": stages})
 
 

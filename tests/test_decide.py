@@ -1,0 +1,160 @@
+"""Ranking and deciding, with a deterministic fake encoder (no model): which sentence answers,
+and whether any does."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from index.models import Hit
+from index.text import sentence_spans
+from qa.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
+from qa.answer_type import expected_type
+from qa.judge import FEATURES, Judge, candidates, feature_matrix, fit_logistic
+from qa.lexical import terms
+from qa.scoring import Query, score_chunks
+
+DIM = 256
+
+
+def encode(text: str) -> np.ndarray:
+    """A bag of stemmed words hashed into DIM dimensions, unit length: texts sharing words are close."""
+    vector = np.zeros(DIM, dtype=np.float32)
+    for term in terms(text):
+        vector[int(hashlib.sha256(term.encode()).hexdigest(), 16) % DIM] += 1.0
+    norm = np.linalg.norm(vector)
+    return vector / norm if norm else vector
+
+
+def hit(article_id: str, text: str, *, score: float = 0.5, keyword: float = 0.0, date: str | None = None) -> Hit:
+    return Hit(article_id=article_id, title=article_id, source=f"{article_id}.txt", date=date, url=None, text=text,
+               start=0, end=len(text), ordinal=0, score=score, chunk_id=article_id, keyword=keyword)
+
+
+def query(question: str, window=None) -> Query:
+    return Query(asked=question, question=question, retrieval=question, vectors=encode(question)[None, :],
+                 tokens=np.zeros((0, 64), dtype=np.float32), kind=expected_type(question), window=window)
+
+
+def scored(question: str, hits: list[Hit], window=None):
+    q = query(question, window)
+    evidence = [(np.stack([encode(h.text[s:e]) for s, e in sentence_spans(h.text)]), None) for h in hits]
+    return q, score_chunks(q, hits, evidence)
+
+
+GLASSES = ("When will the glasses be available, and how much?\n\n"
+           "The glasses will be available in stores on March 3. They will cost $299 in the basic version.")
+
+
+def test_a_heading_that_is_a_question_is_never_quoted() -> None:
+    q, chunks = scored("When will the glasses be available?", [hit("a", GLASSES)])
+    roles = {s.text: s.role for s in chunks[0].sentences}
+    assert roles["When will the glasses be available, and how much?"] == "question"
+    decision = Decider(threshold=0.3).decide(q, chunks)
+    assert decision.outcome == "answered"
+    assert decision.chosen[0].text == "The glasses will be available in stores on March 3."
+
+
+def test_the_asked_for_kind_must_be_in_the_quote() -> None:
+    # "how much" is answered by the sentence with the amount, not by the one closest in words.
+    q, chunks = scored("How much will the glasses cost?", [hit("a", GLASSES)])
+    decision = Decider(threshold=0.2).decide(q, chunks)
+    assert decision.outcome == "answered" and "$299" in decision.chosen[0].text
+    # With no amount anywhere the best sentence is only "uncertain".
+    q, chunks = scored("How much will the glasses cost?", [hit("a", "The glasses will cost more than the old ones.")])
+    assert Decider(threshold=0.2).decide(q, chunks).outcome == "uncertain"
+
+
+def test_nothing_relevant_is_not_in_the_articles_with_the_closest_sources() -> None:
+    q, chunks = scored("Who won the chess final?", [hit("a", GLASSES), hit("b", "Rain is expected on Friday.")])
+    decision = Decider(threshold=0.5, sources_on_abstain=2).decide(q, chunks)
+    assert decision.outcome == "not_in_articles"
+    answer = build_answer(q, decision)
+    assert answer.abstained and answer.text.startswith(NOT_IN_ARTICLES) and len(answer.citations) == 2
+
+
+def test_uncertain_answers_are_marked_and_not_abstentions() -> None:
+    q, chunks = scored("How much will the glasses cost?", [hit("a", "The glasses will cost more than before.")])
+    answer = build_answer(q, Decider(threshold=0.2).decide(q, chunks))
+    assert answer.outcome == "uncertain" and not answer.abstained
+    assert answer.text.startswith(UNCERTAIN) and answer.to_dict()["outcome"] == "uncertain"
+
+
+def test_a_list_introduction_is_quoted_with_its_list() -> None:
+    text = ("Green Pantry recalled three frozen meals on Tuesday.\n\nThe recalled meals include:\n"
+            "- Chicken Alfredo, 12 oz\n- Beef Stroganoff, 10 oz\n- Veggie Lasagna, 14 oz")
+    q, chunks = scored("Which meals were recalled?", [hit("a", text)])
+    roles = [s.role for s in chunks[0].sentences]
+    assert "list_intro" not in roles and "list" in roles
+    listed = next(s for s in chunks[0].sentences if s.role == "list")
+    assert listed.text.startswith("The recalled meals include:") and listed.text.endswith("Veggie Lasagna, 14 oz")
+
+
+def test_an_inline_list_that_answers_is_a_statement() -> None:
+    text = "The states with cases: Texas (3), Ohio (2) and Utah (1). Officials urged vaccination."
+    q, chunks = scored("Which states have cases?", [hit("a", text)])
+    assert chunks[0].sentences[0].role == "statement"
+    assert Decider(threshold=0.3).decide(q, chunks).chosen[0].text.startswith("The states with cases:")
+
+
+def test_captions_and_headings_are_context_not_answers() -> None:
+    text = ("Photo: Firefighters on Route 9 on Tuesday. (Jane Roe/Example Press)\n\nEvacuations\n\n"
+            "About 1,200 residents were evacuated from Cutter's Ridge on Tuesday.")
+    q, chunks = scored("How many residents were evacuated?", [hit("a", text)])
+    roles = [s.role for s in chunks[0].sentences]
+    # The caption's credit "(Jane Roe/Example Press)" is a span of its own, a caption too.
+    assert roles[-2:] == ["heading", "statement"] and set(roles[:-2]) == {"caption"}
+    decision = Decider(threshold=0.2).decide(q, chunks)
+    assert decision.outcome == "answered" and decision.chosen[0].text.startswith("About 1,200")
+
+
+def test_chunks_rank_by_evidence_keyword_and_recency() -> None:
+    from qa.temporal import Window
+
+    old = hit("old", "The strike has left 40,000 riders without buses.", date="2024-03-04")
+    new = hit("new", "The strike has left 52,000 riders without buses.", date="2024-03-12")
+    _, chunks = scored("How many riders are without buses?", [old, new])
+    assert chunks[0].score == pytest.approx(chunks[1].score)  # same words, same evidence
+    _, chunks = scored("How many riders are without buses?", [old, new], Window("2024-03-08", "2024-03-14", "this week"))
+    assert chunks[0].hit.article_id == "new" and chunks[0].in_window and not chunks[1].in_window
+    _, chunks = scored("How many riders?", [hit("a", "Riders wait.", keyword=1.0), hit("b", "Riders wait.", keyword=0.0)])
+    assert chunks[0].hit.article_id == "a" and chunks[0].keyword == 1.0
+
+
+def test_short_answer_leads_only_with_exactly_one_candidate() -> None:
+    q, chunks = scored("How much will the glasses cost?", [hit("a", GLASSES)])
+    decision = Decider(threshold=0.2).decide(q, chunks)
+    assert short_answer(q, decision.chosen[0]) == "$299"
+    answer = build_answer(q, decision)
+    assert answer.text.startswith("$299 [1]. ") and answer.short_answer == "$299"
+    q, chunks = scored("How much did the tickets cost?", [hit("a", "Tickets cost $20 for adults and $10 for children.")])
+    assert short_answer(q, Decider(threshold=0.2).decide(q, chunks).chosen[0]) is None
+
+
+def test_a_trained_judge_decides_and_picks_the_sentence() -> None:
+    q, chunks = scored("When will the glasses be available?", [hit("a", GLASSES)])
+    pairs = candidates(chunks)
+    x = feature_matrix(q, chunks, pairs)
+    assert x.shape == (len(pairs), len(FEATURES))
+    # A judge that only trusts the "holds the kind asked for" feature.
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index("type_match")] = 4.0
+    judge = Judge(coef, -1.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.9, {})
+    decision = Decider(judge=judge, threshold=0.2).decide(q, chunks)
+    assert decision.outcome == "answered" and "March 3" in decision.chosen[0].text
+    assert decision.confidence == pytest.approx(1 / (1 + np.exp(-3.0)))
+    strict = Judge(coef, -1.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.99, {})
+    assert Decider(judge=strict, threshold=0.2).decide(q, chunks).outcome == "uncertain"
+
+
+def test_fit_logistic_separates_and_is_deterministic() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] - 0.5 * x[:, 1] > 0).astype(float)
+    first = fit_logistic(x, y, l2=0.1)
+    second = fit_logistic(x, y, l2=0.1)
+    assert np.array_equal(first[0], second[0])
+    coef = first[0]
+    assert coef[0] > 0 > coef[1] and abs(coef[2]) < abs(coef[1])
