@@ -82,7 +82,7 @@ class Decider:
             chosen = [s for s, _ in answering[: self.max_sentences] if selection[s.key] >= lead - margin]
             confidence = lead if self.judge is not None else None
             return Decision("answered", chosen, best_evidence, confidence)
-        if best_evidence < self.threshold - (0.0 if self.judge is None else self.weights.relevance_margin):
+        if not self._relevant(best_evidence, max(selection.values())):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
         top = ranked[0][0]
         return Decision("uncertain", [top], best_evidence,
@@ -94,6 +94,13 @@ class Decider:
         if bar is None:
             return sentence.evidence >= self.threshold
         return score >= bar
+
+    def _relevant(self, best_evidence: float, best_probability: float) -> bool:
+        """Whether anything retrieved is on the question's subject (else: not in the articles)."""
+        if self.judge is None:
+            return best_evidence >= self.threshold
+        return (best_evidence >= self.threshold - self.weights.relevance_margin
+                or best_probability >= self.weights.relevance_floor)
 
     def _closest(self, chunks: Sequence[ScoredChunk]) -> list[ScoredSentence]:
         closest = [c.best for c in chunks if c.best is not None]

@@ -26,6 +26,10 @@ class Weights:
     # "uncertain" from "not in the articles": this far under it a passage is still on topic.
     # 0.15: wrongly refused 0.030 on the natural tune set (0.045 at 0.10, 0.015 at 0.20).
     relevance_margin: float = 0.15
+    # ... or when the judge gives some sentence at least this probability (a paraphrased question
+    # has a low cosine but a clear candidate). Natural tune set: answerable questions' best
+    # probability has its 10th percentile at 0.10, off-topic questions' is 0.01-0.02.
+    relevance_floor: float = 0.04
 
 
 DEFAULT_WEIGHTS = Weights()

@@ -38,7 +38,9 @@ def test_missiles_question_is_answered_with_a_dated_citation() -> None:
     assert cited["date"] == "2024-02-27"
     assert cited["quote"] in SAMPLE_FILE.read_text(encoding="utf-8")  # verbatim from the article
     assert "medium- and long-range missiles" in cited["quote"]
-    assert set(result) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(result) == {"question", "answer", "outcome", "abstained", "short_answer", "confidence", "notice",
+                           "citations", "timings_ms"}
+    assert result["outcome"] == "answered"
     assert set(cited) == {"n", "article_id", "title", "date", "source", "quote"}
 
 

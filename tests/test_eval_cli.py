@@ -77,8 +77,10 @@ def test_squad_metrics_on_a_hand_checked_dataset(tmp_path: Path) -> None:
     assert metrics["recall@5"] == pytest.approx(2 / 3)
     assert metrics["recall@10"] == pytest.approx(2 / 3)
     assert metrics["mrr"] == pytest.approx((1 + 0 + 1) / 3)
-    # h1 and r1 are answered with their sentence; h2's answer cannot contain "Ada Mews".
-    assert metrics["answer_hit"] == pytest.approx(2 / 3)
+    # h1 and r1 are quoted with their sentence; h2's answer cannot contain "Ada Mews". The judge
+    # answers r1 ("Glasgow [1]. ...") and may call h1 uncertain in a corpus this small.
+    assert metrics["quote_holds"] == pytest.approx(2 / 3)
+    assert metrics["answer_hit"] in (pytest.approx(1 / 3), pytest.approx(2 / 3))
     # m1 (Peru) is the one unanswerable question, and is abstained on; h1 and r1 are answered.
     assert metrics["abstain_unanswerable"] == 1.0
     assert metrics["abstain_answerable"] <= 1 / 3

@@ -37,7 +37,8 @@ def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
     r = client.request("POST", "/api/ask", json={"question": "What did Macron announce about missiles?"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(body) == {"question", "answer", "outcome", "abstained", "short_answer", "confidence", "notice",
+                         "citations", "timings_ms"}
     assert "medium- and long-range missiles" in body["answer"]
     assert body["citations"][0]["date"] == "2024-02-27"
 
@@ -45,12 +46,26 @@ def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
 @both_store_modes
 def test_ask_uses_history(client: _SyncASGI) -> None:
     alone = client.request("POST", "/api/ask", json={"question": "Which areas were they?"}).json()
-    assert alone["abstained"] is True
     history = [{"role": "user", "content": "What did Macron outline during the conference?"},
                {"role": "assistant", "content": "During the conference, Macron outlined five key areas [1]"}]
     r = client.request("POST", "/api/ask", json={"question": "Which areas were they?", "history": history})
     assert r.status_code == 200
-    assert r.json()["abstained"] is False and "cyber defense" in r.json()["answer"]
+    body = r.json()
+    assert body["outcome"] == "answered" and "cyber defense" in body["answer"]
+    # The conversation makes the judge surer than the bare question does.
+    assert alone["confidence"] is None or body["confidence"] > alone["confidence"]
+
+
+@both_store_modes
+def test_as_of_reads_time_words_and_a_bad_one_is_a_json_error(client: _SyncASGI) -> None:
+    r = client.request("POST", "/api/ask", json={"question": "What did Macron announce this week about missiles?",
+                                                 "as_of": "2024-02-29"})
+    assert r.status_code == 200 and r.json()["notice"] is None  # published 2024-02-27: inside the week
+    late = client.request("POST", "/api/ask", json={"question": "What did Macron announce this week about missiles?",
+                                                    "as_of": "2024-06-01"}).json()
+    assert "2024-02-27" in (late["notice"] or "")
+    bad = client.request("POST", "/api/ask", json={"question": "What happened today?", "as_of": "someday"})
+    assert 400 <= bad.status_code < 500 and "as_of" in bad.json()["error"] and "--" not in bad.json()["error"]
 
 
 @both_store_modes
