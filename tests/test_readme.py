@@ -40,7 +40,8 @@ def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert "1 indexed" in out
     assert "medium- and long-range missiles" in out
-    assert "False" in out and "cyber defense" in out  # the follow-up was answered
+    # The follow-up "What did he announce about missiles?" was answered for Macron.
+    assert "answered" in out and out.count("medium- and long-range missiles") >= 2
 
 
 def test_every_command_in_the_readme_exists() -> None:

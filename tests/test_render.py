@@ -159,3 +159,22 @@ def test_chat_history_accepts_strings_and_content_blocks() -> None:
         {"role": "user", "content": "What did Macron say about ground troops?"},
         {"role": "assistant", "content": "He did not rule them out."},
     ]
+
+
+def test_uncertain_answer_has_its_own_mark_and_wording() -> None:
+    uncertain = Answer(question="How much will the glasses cost?", text="The closest the articles come: Nothing "
+                       "should be ruled out. [1]", citations=[citation(1)], abstained=False, outcome="uncertain")
+    out = render_answer(uncertain)
+    assert out.startswith("❔ The closest the articles come:")
+    assert "may not answer the question" in out and "Closest source" in out
+    assert "⚠️" not in out  # not an abstention
+    answered = render_answer(answer("Nothing should be ruled out. [1]", [citation(1)]))
+    assert "❔" not in answered and "may not answer" not in answered and "**Sources**" in answered
+
+
+def test_a_notice_about_an_older_article_is_shown_escaped() -> None:
+    dated = answer("Nothing should be ruled out. [1]", [citation(1)])
+    dated.notice = "No article published this week answers this; the answer comes from an article of 2024-02-27 <b>."
+    out = render_answer(dated)
+    assert "🕒 _No article published this week" in out and "2024-02-27" in out
+    assert_no_raw_html(out)
