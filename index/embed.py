@@ -45,6 +45,8 @@ class Encoder(Protocol):
 
     def encode_tokens(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
+    def content_token_counts(self, texts: list[str]) -> list[int]: ...
+
 
 def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
@@ -120,6 +122,13 @@ class TorchEncoder:
             tokens.append(kept / np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12))
         return np.asarray(pooled, dtype=np.float32), [t.astype(np.float32) for t in tokens]
 
+    def content_token_counts(self, texts: list[str]) -> list[int]:
+        """How many content tokens `encode_tokens` keeps of each text (the tokenizer alone)."""
+        tokenizer = self.model.tokenizer
+        limit = self.model.get_max_seq_length() or 512
+        return [len(content_positions(tokenizer.convert_ids_to_tokens(
+            tokenizer(text, truncation=True, max_length=limit)["input_ids"]))) for text in texts]
+
 
 @functools.lru_cache(maxsize=4)
 def load_encoder(model_name: str, backend: str = DEFAULT_BACKEND, device: str = "cpu",
@@ -179,6 +188,11 @@ class Embedder(Embeddings):
             return np.zeros((0, self.dimension), dtype=np.float32), []
         pooled, tokens = self._encoder.encode_tokens(list(texts), self.batch_size)
         return np.asarray(pooled, dtype=np.float32), tokens
+
+    def content_token_counts(self, texts: list[str]) -> list[int]:
+        """How many content-token vectors `encode_tokens` returns for each text, without running
+        the model: it locates each sentence's tokens inside a chunk's stored token vectors."""
+        return self._encoder.content_token_counts(list(texts)) if texts else []
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()

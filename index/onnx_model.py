@@ -213,6 +213,10 @@ class OnnxEncoder:
         pooled = np.stack([p for p, _ in done]) if done else np.zeros((0, self.dimension), dtype=np.float32)
         return pooled, [t for _, t in done]
 
+    def content_token_counts(self, texts: list[str]) -> list[int]:
+        """How many content tokens `encode_tokens` keeps of each text (the tokenizer alone)."""
+        return [len(content_positions(e.tokens)) for e in self.tokenizer.encode_batch(texts)]
+
     def _map(self, texts: list[str], embed):  # noqa: ANN001, ANN202
         if len(texts) <= 1 or self.workers == 1:
             return [embed(text) for text in texts]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from qa.answer_type import SHORT_KINDS, new_spans
-from qa.judge import Judge, candidates, feature_matrix
+from qa.judge import Judge, candidates, feature_matrix, shortlist
 from qa.models import Answer, Citation
 from qa.scoring import Query, ScoredChunk, ScoredSentence
 from qa.weights import DEFAULT_ABSTAIN_THRESHOLD, DEFAULT_WEIGHTS, Weights
@@ -67,6 +67,7 @@ class Decider:
             return Decision("not_in_articles", self._closest(chunks), None, None)
         best_evidence = max(s.evidence for s, _ in pairs)
         if self.judge is not None:
+            pairs = shortlist(pairs, self.weights.selection_late)
             probabilities = self.judge.probabilities(feature_matrix(query, chunks, pairs))
             selection = {s.key: float(p) for (s, _), p in zip(pairs, probabilities, strict=True)}
             bar = self.judge.answer_at

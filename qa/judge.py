@@ -35,8 +35,9 @@ JUDGE_PATH = Path(__file__).with_name("judge.json")
 FEATURES = (
     "evidence", "cosine", "lexical", "asks_type", "type_match", "type_missing", "late", "chunk_gap",
     "evidence_gap", "keyword", "chunk_cosine", "chunk_missing", "novelty", "log_length", "is_list",
-    "chunk_rank",
+    "chunk_rank", "sentence_late",
 )
+SHORTLIST = 8  # candidates the judge weighs: the most evidence and token match
 
 
 def features(query: Query, chunks: Sequence[ScoredChunk], sentence: ScoredSentence, chunk: ScoredChunk,
@@ -60,6 +61,7 @@ def features(query: Query, chunks: Sequence[ScoredChunk], sentence: ScoredSenten
         math.log1p(len(sentence.text)),
         float(sentence.role == "list"),
         1.0 / (1 + chunk.rank),
+        sentence.late,
     ]
 
 
@@ -73,6 +75,12 @@ def candidates(chunks: Sequence[ScoredChunk]) -> list[tuple[ScoredSentence, Scor
                 seen.add(sentence.key)
                 out.append((sentence, chunk))
     return out
+
+
+def shortlist(pairs: Sequence[tuple[ScoredSentence, ScoredChunk]], late_weight: float = 0.5,
+              size: int = SHORTLIST) -> list[tuple[ScoredSentence, ScoredChunk]]:
+    """The `size` candidates with the most evidence plus token match: what the judge weighs."""
+    return sorted(pairs, key=lambda pair: -(pair[0].evidence + late_weight * pair[1].late))[:size]
 
 
 def feature_matrix(query: Query, chunks: Sequence[ScoredChunk],

@@ -64,6 +64,7 @@ class ScoredSentence:
     type_match: bool  # holds a new span of the kind of answer asked for
     evidence: float  # cosine + weights.lexical x lexical + weights.answer_type x type_match
     novelty: float  # share of its content words that are not the question's: 0 restates the question
+    late: float = 0.0  # late interaction with this sentence's own tokens (the chunk's, if unknown)
 
     @property
     def text(self) -> str:
@@ -105,11 +106,14 @@ class ScoredChunk:
 
 
 def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.ndarray, np.ndarray | None]],
-                 weights: Weights = DEFAULT_WEIGHTS) -> list[ScoredChunk]:
+                 weights: Weights = DEFAULT_WEIGHTS,
+                 token_counts: Sequence[Sequence[int]] | None = None) -> list[ScoredChunk]:
     """Score every sentence of every hit and rank the chunks, best first.
 
     `evidence` holds each hit's stored (sentence vectors, token codes), one row per sentence of
-    `index.text.sentence_spans(hit.text)`.
+    `index.text.sentence_spans(hit.text)`; `token_counts` how many of the codes each of those
+    sentences owns (`Embedder.content_token_counts`), to match the question token by token
+    against one sentence.
     """
     hits = list(hits)
     spans = [sentence_spans(h.text) or [(0, len(h.text))] for h in hits]
@@ -122,8 +126,12 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
     question_rows = np.atleast_2d(query.vectors).T
     top_keyword = max((h.keyword for h in hits), default=0.0) or 1.0
     chunks = []
-    for hit, chunk_spans, chunk_words, (vectors, codes) in zip(hits, spans, words, evidence, strict=True):
+    counts_of = list(token_counts) if token_counts is not None else [None] * len(hits)
+    for hit, chunk_spans, chunk_words, (vectors, codes), counts in zip(hits, spans, words, evidence, counts_of,
+                                                                        strict=True):
         cosines = (np.asarray(vectors) @ question_rows).max(axis=1)
+        chunk_late = late_score(query.tokens, codes)
+        own_codes = _split_codes(codes, counts, len(chunk_spans))
         parts = classify_all(hit.text, chunk_spans)
         sentences = []
         for n, part in enumerate(parts):
@@ -136,15 +144,18 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
             type_match = holds_type(text, query.kind, query.question)
             own = set(terms(text))
             novelty = len(own - own_terms) / len(own) if own else 0.0
+            if own_codes is None:
+                sentence_late = chunk_late
+            else:
+                sentence_late = late_score(query.tokens, np.concatenate([own_codes[i] for i in covered]))
             sentences.append(ScoredSentence(hit, part.start, part.end, part.role, cosine, lexical, type_match,
                                             cosine + weights.lexical * lexical + weights.answer_type * type_match,
-                                            novelty))
+                                            novelty, sentence_late))
         chunk_terms = set().union(*chunk_words) | set(terms(hit.title))
         total = sum(idf.values())
         missing = sum(w for t, w in idf.items() if t not in chunk_terms) / total if total > 0 else 0.0
         in_window = bool(query.window and hit.date and query.window.since <= hit.date <= query.window.until)
-        chunks.append(ScoredChunk(hit, sentences, late_score(query.tokens, codes), hit.keyword / top_keyword,
-                                  missing, in_window))
+        chunks.append(ScoredChunk(hit, sentences, chunk_late, hit.keyword / top_keyword, missing, in_window))
     for chunk in chunks:
         chunk.score = (0.5 * chunk.top_evidence + 0.5 * chunk.hit.score + weights.keyword * chunk.keyword
                        + weights.late * chunk.late + weights.recency * chunk.in_window)
@@ -152,6 +163,14 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
     for rank, chunk in enumerate(chunks):
         chunk.rank = rank
     return chunks
+
+
+def _split_codes(codes: np.ndarray | None, counts: Sequence[int] | None, n: int) -> list[np.ndarray] | None:
+    """A chunk's token codes cut into its sentences' (they are stored one sentence after another),
+    or None when the counts are unknown or do not add up."""
+    if codes is None or counts is None or len(counts) != n or sum(counts) != len(codes):
+        return None
+    return np.split(codes, np.cumsum(counts)[:-1])
 
 
 def _sentence_words(text: str, spans: list[tuple[int, int]]) -> list[set[str]]:

@@ -110,3 +110,11 @@ def test_answering_with_onnx_never_imports_torch(tmp_path: Path) -> None:
                           timeout=120)
     assert "missiles" in done.stdout, done.stdout + done.stderr
     assert done.stdout.strip().endswith("NO-TORCH"), done.stdout
+
+
+def test_content_token_counts_match_the_token_vectors(embedder: Embedder, torch_embedder: Embedder,
+                                                      sample_texts: list[str]) -> None:
+    # The counts locate each sentence's vectors inside a chunk's stored tokens without the model.
+    for model in (embedder, torch_embedder):
+        _, tokens = model.encode_tokens(sample_texts)
+        assert model.content_token_counts(sample_texts) == [len(t) for t in tokens]

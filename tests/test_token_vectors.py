@@ -95,3 +95,16 @@ def test_ingest_stores_token_vectors_and_fills_older_rows(assistant: Assistant) 
     assert "Friday" in answer.text
     refilled = store.sentences.read([chunk_id])[chunk_id][1]
     assert refilled is not None and np.array_equal(refilled, codes)
+
+
+def test_each_sentence_is_matched_against_its_own_tokens(assistant: Assistant) -> None:
+    assistant.ingest_articles([Article(id="harbour", title="Lowtown harbour", source="harbour.txt", text=(
+        "The harbour of Lowtown reopened on Friday after a storm. Its lighthouse is painted bright green. "
+        "Fishermen sold eel at the market."))])
+    trace = assistant.trace("What colour is the lighthouse painted?")
+    sentences = trace.chunks[0].sentences
+    chunk_late = trace.chunks[0].late
+    lighthouse = next(s for s in sentences if "lighthouse" in s.text)
+    eel = next(s for s in sentences if "eel" in s.text)
+    # The chunk's score is the best match over all its tokens; a sentence only gets its own.
+    assert lighthouse.late > eel.late and max(s.late for s in sentences) <= chunk_late + 1e-6

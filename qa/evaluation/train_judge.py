@@ -12,8 +12,8 @@ Training data, never the articles anything is measured on:
   occur nowhere in the redacted article, or the question is dropped).
 - The natural tune set, `tests/data/natural/tune` (its articles share nothing with the test set).
 
-Each question runs through the answer path with the evidence rule (`answer.judge: false`); every
-quotable sentence of the top chunks is a row labelled 1 when it holds a gold answer (0 for all
+Each question runs through the answer path with the evidence rule (`answer.judge: false`); each
+shortlisted sentence of the top chunks (`qa.judge.shortlist`) is a row labelled 1 when it holds a gold answer (0 for all
 rows of a question with no answer). Each source weighs the same in the fit. The bar `answer_at`
 is the probability under which at most `--max-unanswered` of the answerable SQuAD training
 questions whose answer was among the candidates would fall.
@@ -40,7 +40,7 @@ from qa.evaluation.datasets import Dataset, EvalQuestion, load_squad
 from qa.evaluation.metrics import contains_answer
 from qa.evaluation.natural import load_natural
 from qa.evaluation.runner import build_index
-from qa.judge import FEATURES, JUDGE_PATH, Judge, candidates, feature_matrix, fit_logistic
+from qa.judge import FEATURES, JUDGE_PATH, Judge, candidates, feature_matrix, fit_logistic, shortlist
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +89,14 @@ def redact(dataset: Dataset, titles: list[str], rng: random.Random) -> Dataset:
 
 
 def collect(assistant: Assistant, dataset: Dataset, questions: list[EvalQuestion]) -> Rows:
-    """Feature rows of every quotable candidate sentence of every question."""
+    """Feature rows of the shortlisted candidate sentences of every question (what the judge
+    weighs at answer time, `Decider.decide`)."""
     xs, ys, qs, answerable = [], [], [], []
     top_k = assistant.settings.retrieval.top_k
     for n, question in enumerate(questions):
         trace = assistant.trace(question.text, list(question.history), as_of=question.as_of)
         chunks = trace.chunks[:top_k]
-        pairs = candidates(chunks)
+        pairs = shortlist(candidates(chunks), assistant.weights.selection_late)
         if not pairs:
             continue
         xs.append(feature_matrix(trace.query, chunks, pairs))
@@ -109,11 +110,14 @@ def answer_bar(judge: Judge, rows: Rows, max_unanswered: float) -> float:
     """The highest probability bar under which at most `max_unanswered` of the answerable
     questions with their answer among the candidates would fall."""
     p = judge.probabilities(rows.x)
+    asks, held = FEATURES.index("asks_type"), FEATURES.index("type_match")
     best = []
     for q in np.unique(rows.question[rows.answerable]):
         mask = rows.question == q
         if rows.y[mask].any():
-            best.append(float(p[mask].max()))
+            # As `Decider.decide`: only a sentence holding the kind asked for can answer.
+            eligible = (rows.x[mask, asks] == 0) | (rows.x[mask, held] == 1)
+            best.append(float(p[mask][eligible].max()) if eligible.any() else -1.0)
     best.sort()
     allowed = int(max_unanswered * len(best))
     return float(np.floor(best[min(allowed, len(best) - 1)] * 10_000) / 10_000)
