@@ -108,6 +108,15 @@ _NOT_NAMES = frozenset(
     tell show give list""".split()
 )
 
+# Capitalized adjectives of nationality and region: "the French president" names no one.
+_DEMONYMS = frozenset(
+    """french british german dutch american russian ukrainian chinese japanese european italian spanish
+    polish canadian australian indian israeli iranian palestinian turkish mexican korean african english
+    scottish irish welsh swiss swedish norwegian danish finnish greek brazilian belgian austrian
+    portuguese hungarian czech romanian arab asian latin western eastern northern southern soviet nordic
+    baltic""".split()
+)
+
 
 @dataclass(frozen=True)
 class Span:
@@ -153,6 +162,11 @@ def _name_spans(sentence: str, kind: str) -> Iterator[Span]:
         words = words[cut:]
         while words and start < len(sentence) and sentence[start] == " ":
             start += 1
+        while words and words[0].lower() in _DEMONYMS:  # "Dutch Prime Minister ..." was cut above
+            start = sentence.index(words[0], start) + len(words[0])
+            words = words[1:]
+            while start < len(sentence) and sentence[start] == " ":
+                start += 1
         if not words:
             continue
         text = " ".join(words).rstrip(".,'’")

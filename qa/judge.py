@@ -111,9 +111,9 @@ class Judge:
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_dict(self) -> dict:
-        return {"features": list(FEATURES), "coef": [round(float(v), 6) for v in self.coef],
-                "intercept": round(float(self.intercept), 6), "mean": [round(float(v), 6) for v in self.mean],
-                "scale": [round(float(v), 6) for v in self.scale], "answer_at": round(float(self.answer_at), 4),
+        return {"features": list(FEATURES), "coef": [round(float(v), 4) for v in self.coef],
+                "intercept": round(float(self.intercept), 4), "mean": [round(float(v), 4) for v in self.mean],
+                "scale": [round(float(v), 4) for v in self.scale], "answer_at": round(float(self.answer_at), 4),
                 "trained_on": self.trained_on}
 
     @classmethod

@@ -53,6 +53,9 @@ def test_spans_of_each_kind(kind: str, sentence: str, found: list[str]) -> None:
     assert [s.text for s in new_spans(sentence, kind, "")] == found
 
 
-def test_titles_are_not_part_of_a_name() -> None:
+def test_titles_and_nationalities_are_not_part_of_a_name() -> None:
     spans = [s.text for s in new_spans("Prime Minister Mark Rutte spoke.", "person", "")]
     assert spans == ["Mark Rutte"]
+    assert [s.text for s in new_spans("French President Emmanuel Macron spoke.", "person", "")] == ["Emmanuel Macron"]
+    # "the French president" names no one: it does not answer "who".
+    assert not holds_type("The French president declined to comment.", "person", "Who is the president?")

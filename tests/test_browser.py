@@ -115,6 +115,17 @@ def test_follow_up_and_abstention_in_the_browser(page: object, server: str) -> N
     screenshot(page, "chat-abstention.png")
 
 
+def test_uncertain_answers_are_marked_in_the_chat(page: object, server: str) -> None:
+    box = open_chat(page, server + "/")
+    bot = page.locator("#qa-chatbot")
+    # The article names the city only in passing ("a conference in Paris"): the judge is not sure.
+    ask(box, "Where was the conference held?")
+    bot.get_by_text("The closest the articles come").first.wait_for(timeout=60_000)
+    text = bot.inner_text()
+    assert "may not answer the question" in text and "Paris" in text and "Not in the articles" not in text
+    screenshot(page, "chat-uncertain.png")
+
+
 def test_start_screen_offers_examples_from_the_articles(page: object, server: str) -> None:
     open_chat(page, server + "/")
     status = page.locator("#qa-status")

@@ -165,11 +165,11 @@ def test_uncertain_answer_has_its_own_mark_and_wording() -> None:
     uncertain = Answer(question="How much will the glasses cost?", text="The closest the articles come: Nothing "
                        "should be ruled out. [1]", citations=[citation(1)], abstained=False, outcome="uncertain")
     out = render_answer(uncertain)
-    assert out.startswith("❔ The closest the articles come:")
+    assert out.startswith("**Uncertain:** The closest the articles come:")
     assert "may not answer the question" in out and "Closest source" in out
     assert "⚠️" not in out  # not an abstention
     answered = render_answer(answer("Nothing should be ruled out. [1]", [citation(1)]))
-    assert "❔" not in answered and "may not answer" not in answered and "**Sources**" in answered
+    assert "Uncertain" not in answered and "may not answer" not in answered and "**Sources**" in answered
 
 
 def test_a_notice_about_an_older_article_is_shown_escaped() -> None:

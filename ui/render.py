@@ -50,7 +50,7 @@ def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool
         title = "Closest sources (they do not answer the question)"
     elif answer.outcome == "uncertain":
         # Its own wording and mark: the articles are on the subject, the detail may be missing.
-        lines = [f"❔ {body}", "_This may not answer the question: the articles do not clearly say._"]
+        lines = [f"**Uncertain:** {body}", "_This may not answer the question: the articles do not clearly say._"]
         title = "Closest source (it may not answer the question)"
     else:
         lines = [body]
