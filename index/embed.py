@@ -168,6 +168,7 @@ class Embedder(Embeddings):
         self._encoder = encoder or load_encoder(model_name, backend, device,
                                                 Path(cache_dir or DEFAULT_CACHE).expanduser().resolve())
         self.dimension = int(self._encoder.dimension)
+        self._counts: dict[str, int] = {}
 
     @property
     def space(self) -> str:
@@ -192,7 +193,15 @@ class Embedder(Embeddings):
     def content_token_counts(self, texts: list[str]) -> list[int]:
         """How many content-token vectors `encode_tokens` returns for each text, without running
         the model: it locates each sentence's tokens inside a chunk's stored token vectors."""
-        return self._encoder.content_token_counts(list(texts)) if texts else []
+        if not texts:
+            return []
+        # Cached per text: the chunks a question reads recur from question to question.
+        missing = [t for t in dict.fromkeys(texts) if t not in self._counts]
+        if missing:
+            if len(self._counts) > 100_000:
+                self._counts.clear()
+            self._counts.update(zip(missing, self._encoder.content_token_counts(missing), strict=True))
+        return [self._counts[t] for t in texts]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()

@@ -30,7 +30,6 @@ from index.errors import EmptyQuestionError, QAError
 from index.ingest import Ingestor
 from index.models import Article, ArticleInfo, FileReport, Hit, IngestReport
 from index.store import ArticleStore, embedded_client, server_client
-from index.text import sentence_spans
 from qa.answer import EMPTY_INDEX, Decider, build_answer
 from qa.answer_type import expected_type
 from qa.config import Settings, load_settings
@@ -38,7 +37,7 @@ from qa.history import resolve
 from qa.judge import load_judge
 from qa.models import Answer
 from qa.retrieve import Retriever
-from qa.scoring import Query, ScoredChunk, score_chunks
+from qa.scoring import Query, ScoredChunk, match_sentence_tokens, score_chunks
 from qa.temporal import Window, date_range, strip_time_words, time_window
 from qa.weights import DEFAULT_WEIGHTS
 
@@ -228,11 +227,8 @@ class Assistant:
         vectors = vector if retrieval_text == asked_now else np.stack([self.embedder.encode([asked_now])[0], vector])
         query = Query(asked=question.strip(), question=asked_now, retrieval=retrieval_text, vectors=vectors,
                       tokens=query_tokens, kind=expected_type(asked_now), window=window)
-        evidence = self.store.sentence_evidence(hits)
-        spans = [sentence_spans(h.text) or [(0, len(h.text))] for h in hits]
-        counts = self.embedder.content_token_counts([h.text[s:e] for h, chunk in zip(hits, spans) for s, e in chunk])
-        per_hit = np.split(np.asarray(counts, dtype=np.int64), np.cumsum([len(c) for c in spans])[:-1]) if hits else []
-        chunks = score_chunks(query, hits, evidence, self.weights, [list(c) for c in per_hit])
+        chunks = score_chunks(query, hits, self.store.sentence_evidence(hits), self.weights)
+        match_sentence_tokens(query, chunks[:top_k], self.embedder.content_token_counts)
         retrieved = time.perf_counter()
         decision = self.decider.decide(query, chunks[:top_k])
         answer = build_answer(query, decision) if hits else Answer(query.asked, EMPTY_INDEX, [], abstained=True)

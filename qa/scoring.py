@@ -16,8 +16,8 @@ time ("this week"), a bonus for being published inside that window. Weights: `qa
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -65,6 +65,7 @@ class ScoredSentence:
     evidence: float  # cosine + weights.lexical x lexical + weights.answer_type x type_match
     novelty: float  # share of its content words that are not the question's: 0 restates the question
     late: float = 0.0  # late interaction with this sentence's own tokens (the chunk's, if unknown)
+    covered: tuple[int, ...] = ()  # which of the chunk's stored sentences it spans
 
     @property
     def text(self) -> str:
@@ -92,7 +93,8 @@ class ScoredChunk:
     in_window: bool  # published inside the window a time word named
     score: float = 0.0  # the ranking score
     rank: int = 0  # 0 for the best chunk
-    extra: dict[str, float] = field(default_factory=dict)
+    codes: np.ndarray | None = field(default=None, repr=False)  # the chunk's stored token codes
+    spans: list[tuple[int, int]] = field(default_factory=list, repr=False)  # its stored sentences
 
     @property
     def best(self) -> ScoredSentence | None:
@@ -106,32 +108,28 @@ class ScoredChunk:
 
 
 def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.ndarray, np.ndarray | None]],
-                 weights: Weights = DEFAULT_WEIGHTS,
-                 token_counts: Sequence[Sequence[int]] | None = None) -> list[ScoredChunk]:
+                 weights: Weights = DEFAULT_WEIGHTS) -> list[ScoredChunk]:
     """Score every sentence of every hit and rank the chunks, best first.
 
     `evidence` holds each hit's stored (sentence vectors, token codes), one row per sentence of
-    `index.text.sentence_spans(hit.text)`; `token_counts` how many of the codes each of those
-    sentences owns (`Embedder.content_token_counts`), to match the question token by token
-    against one sentence.
+    `index.text.sentence_spans(hit.text)`. A sentence's own late interaction is left at its
+    chunk's; `match_sentence_tokens` refines it for the chunks an answer is chosen from.
     """
     hits = list(hits)
     spans = [sentence_spans(h.text) or [(0, len(h.text))] for h in hits]
     words = [_sentence_words(h.text, chunk) for h, chunk in zip(hits, spans, strict=True)]
     context_terms = set(terms(query.retrieval)) | set(terms(query.question))
-    idf = idf_weights(context_terms, [w for chunk in words for w in chunk])
+    idf = idf_weights(context_terms, [w for chunk, _ in words for w in chunk])
     for term in set(terms(query.question)) & idf.keys():
         idf[term] *= weights.follow_up_own_words  # what is asked now counts more than the topic
     own_terms = set(terms(query.question))
     question_rows = np.atleast_2d(query.vectors).T
     top_keyword = max((h.keyword for h in hits), default=0.0) or 1.0
     chunks = []
-    counts_of = list(token_counts) if token_counts is not None else [None] * len(hits)
-    for hit, chunk_spans, chunk_words, (vectors, codes), counts in zip(hits, spans, words, evidence, counts_of,
-                                                                        strict=True):
+    for hit, chunk_spans, (chunk_words, chunk_own), (vectors, codes) in zip(hits, spans, words, evidence,
+                                                                              strict=True):
         cosines = (np.asarray(vectors) @ question_rows).max(axis=1)
         chunk_late = late_score(query.tokens, codes)
-        own_codes = _split_codes(codes, counts, len(chunk_spans))
         parts = classify_all(hit.text, chunk_spans)
         sentences = []
         for n, part in enumerate(parts):
@@ -142,20 +140,17 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
             sentence_words = set().union(*(chunk_words[i] for i in covered))
             lexical = overlap(idf, sentence_words)
             type_match = holds_type(text, query.kind, query.question)
-            own = set(terms(text))
+            own = set().union(*(chunk_own[i] for i in covered))
             novelty = len(own - own_terms) / len(own) if own else 0.0
-            if own_codes is None:
-                sentence_late = chunk_late
-            else:
-                sentence_late = late_score(query.tokens, np.concatenate([own_codes[i] for i in covered]))
             sentences.append(ScoredSentence(hit, part.start, part.end, part.role, cosine, lexical, type_match,
                                             cosine + weights.lexical * lexical + weights.answer_type * type_match,
-                                            novelty, sentence_late))
+                                            novelty, chunk_late, tuple(covered)))
         chunk_terms = set().union(*chunk_words) | set(terms(hit.title))
         total = sum(idf.values())
         missing = sum(w for t, w in idf.items() if t not in chunk_terms) / total if total > 0 else 0.0
         in_window = bool(query.window and hit.date and query.window.since <= hit.date <= query.window.until)
-        chunks.append(ScoredChunk(hit, sentences, chunk_late, hit.keyword / top_keyword, missing, in_window))
+        chunks.append(ScoredChunk(hit, sentences, chunk_late, hit.keyword / top_keyword, missing, in_window,
+                                  codes=codes, spans=chunk_spans))
     for chunk in chunks:
         chunk.score = (0.5 * chunk.top_evidence + 0.5 * chunk.hit.score + weights.keyword * chunk.keyword
                        + weights.late * chunk.late + weights.recency * chunk.in_window)
@@ -163,6 +158,21 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
     for rank, chunk in enumerate(chunks):
         chunk.rank = rank
     return chunks
+
+
+def match_sentence_tokens(query: Query, chunks: Sequence[ScoredChunk],
+                          count_tokens: Callable[[list[str]], list[int]]) -> None:
+    """Give each sentence of `chunks` its own late-interaction score (in place): the question's
+    tokens matched against that sentence's tokens alone. `count_tokens` is
+    `Embedder.content_token_counts`, which says where each sentence's tokens sit in its chunk's
+    stored codes without running the model."""
+    for chunk in chunks:
+        texts = [chunk.hit.text[s:e] for s, e in chunk.spans]
+        own = _split_codes(chunk.codes, count_tokens(texts), len(chunk.spans))
+        if own is None:
+            continue
+        chunk.sentences = [replace(s, late=late_score(query.tokens, np.concatenate([own[i] for i in s.covered])))
+                           if s.covered else s for s in chunk.sentences]
 
 
 def _split_codes(codes: np.ndarray | None, counts: Sequence[int] | None, n: int) -> list[np.ndarray] | None:
@@ -173,17 +183,17 @@ def _split_codes(codes: np.ndarray | None, counts: Sequence[int] | None, n: int)
     return np.split(codes, np.cumsum(counts)[:-1])
 
 
-def _sentence_words(text: str, spans: list[tuple[int, int]]) -> list[set[str]]:
-    """Each sentence's content words; one that opens by referring back ("Its lighthouse is
-    green") also gets the previous sentence's words, which name what it refers to."""
+def _sentence_words(text: str, spans: list[tuple[int, int]]) -> tuple[list[set[str]], list[set[str]]]:
+    """Each sentence's content words, and its own ones: one that opens by referring back ("Its
+    lighthouse is green") also gets the previous sentence's words, which name what it refers to."""
     words: list[set[str]] = []
+    owns: list[set[str]] = []
     for n, (start, end) in enumerate(spans):
         own = set(terms(text[start:end]))
+        owns.append(own)
         first = text[start:end].split(maxsplit=1)[0].lower().strip("\"'“‘(,") if end > start else ""
-        if n and first in REFERRING:
-            own |= words[n - 1]
-        words.append(own)
-    return words
+        words.append(own | words[n - 1] if n and first in REFERRING else own)
+    return words, owns
 
 
 def log_length(sentence: ScoredSentence) -> float:
