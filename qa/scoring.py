@@ -15,6 +15,7 @@ time ("this week"), a bonus for being published inside that window. Weights: `qa
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from index.text import sentence_spans
 from index.token_vectors import late_score
 from qa.answer_type import holds_type
 from qa.lexical import idf_weights, overlap, terms
-from qa.sentence_roles import QUOTABLE, classify_all
+from qa.sentence_roles import QUOTABLE, Part, classify_all
 from qa.temporal import Window
 from qa.weights import DEFAULT_WEIGHTS, Weights
 
@@ -116,21 +117,19 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
     chunk's; `match_sentence_tokens` refines it for the chunks an answer is chosen from.
     """
     hits = list(hits)
-    spans = [sentence_spans(h.text) or [(0, len(h.text))] for h in hits]
-    words = [_sentence_words(h.text, chunk) for h, chunk in zip(hits, spans, strict=True)]
+    layouts = [_layout(h.text) for h in hits]
     context_terms = set(terms(query.retrieval)) | set(terms(query.question))
-    idf = idf_weights(context_terms, [w for chunk, _ in words for w in chunk])
+    idf = idf_weights(context_terms, [w for layout in layouts for w in layout[1]])
     for term in set(terms(query.question)) & idf.keys():
         idf[term] *= weights.follow_up_own_words  # what is asked now counts more than the topic
     own_terms = set(terms(query.question))
     question_rows = np.atleast_2d(query.vectors).T
     top_keyword = max((h.keyword for h in hits), default=0.0) or 1.0
     chunks = []
-    for hit, chunk_spans, (chunk_words, chunk_own), (vectors, codes) in zip(hits, spans, words, evidence,
-                                                                              strict=True):
+    for hit, (chunk_spans, chunk_words, chunk_own, parts), (vectors, codes) in zip(hits, layouts, evidence,
+                                                                                      strict=True):
         cosines = (np.asarray(vectors) @ question_rows).max(axis=1)
         chunk_late = late_score(query.tokens, codes)
-        parts = classify_all(hit.text, chunk_spans)
         sentences = []
         for n, part in enumerate(parts):
             text = hit.text[part.start:part.end]
@@ -181,6 +180,16 @@ def _split_codes(codes: np.ndarray | None, counts: Sequence[int] | None, n: int)
     if codes is None or counts is None or len(counts) != n or sum(counts) != len(codes):
         return None
     return np.split(codes, np.cumsum(counts)[:-1])
+
+
+@functools.lru_cache(maxsize=16_384)
+def _layout(text: str) -> tuple[list[tuple[int, int]], list[set[str]], list[set[str]], list[Part]]:
+    """What does not depend on the question, once per chunk text: its sentences, their words
+    (with and without what a referring sentence borrows) and their roles. Cached: the chunks
+    that questions retrieve recur."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    words, owns = _sentence_words(text, spans)
+    return spans, words, owns, classify_all(text, spans)
 
 
 def _sentence_words(text: str, spans: list[tuple[int, int]]) -> tuple[list[set[str]], list[set[str]]]:
