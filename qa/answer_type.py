@@ -22,6 +22,10 @@ SHORT_KINDS = frozenset({"money", "percent", "count", "number", "duration", "tim
 
 _I = re.I
 _Q_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "How much does it weigh?" asks for a measure, not a price: checked before money.
+    ("number", re.compile(r"\bhow much\b.*\b(weigh|weighs|weighed|weight|heav(y|ier)|rain|snow|water|fuel|oil|gas|"
+                          r"land|area|energy|power|electricity|memory|storage|data|time|longer|faster|bigger|"
+                          r"higher|rise|rose|fall|fell|grow|grew)\b", _I)),
     ("money", re.compile(r"\b(in|of) (dollars|euros|pounds|money)\b|\bhow much (money|did|does|do|will|would|is|was|are|were|has|have|had|cost|to)\b.*"
                          r"|\bhow much\b.*\b(cost|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|charge|"
                          r"earn|owe|sell|sold|budget|fund|funding|invest|salary)|\bwhat (is|was|will be) the (price|"
@@ -83,7 +87,8 @@ _SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
                          r"reason|why)\b", _I),
 }
 _NUMBER_SPAN = re.compile(rf"\b{_NUM}(?:\s?(?:%|percent|km|kilometres?|kilometers?|miles?|metres?|meters?|feet|"
-                          rf"kg|tons?|tonnes?|degrees?|points?|goals?|runs?|votes?|seats?|years? old))?", _I)
+                          rf"kg|kilograms?|grams?|g|ounces?|oz|lbs?|pounds?|litres?|liters?|gallons?|inches?|cm|mm|mph|km/h|acres?|"
+                          rf"hectares?|tons?|tonnes?|degrees?|points?|goals?|runs?|votes?|seats?|years? old))?\b", _I)
 # A run of capitalized words (a proper name), allowing "of", "de", "van" inside and initials.
 _PROPER = re.compile(r"\b(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*|[A-Z]{2,}|[A-Z]\.)"
                      r"(?:\s+(?:(?:of|de|van|von|der|da|del|du|la|le|al|bin|the)\s+)?(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*"
@@ -142,9 +147,12 @@ def spans(sentence: str, kind: str) -> Iterator[Span]:
         yield from _name_spans(sentence, kind)
         return
     pattern = _NUMBER_SPAN if kind == "number" else _SPAN_PATTERNS[kind]
+    # A number inside a date, a price, a time or a percentage is not a count or a measure.
+    taken = [(m.start(), m.end()) for other in ("money", "date", "time", "percent")
+             for m in _SPAN_PATTERNS[other].finditer(sentence)] if kind in ("count", "number") else []
     for m in pattern.finditer(sentence):
         text = m.group(0).strip()
-        if text:
+        if text and not any(s < m.start() + len(text) and m.start() < e for s, e in taken):
             yield Span(kind, m.start(), m.start() + len(text), text)
 
 

@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from chromadb import ClientAPI
+from langchain_core.runnables import Runnable
 
 from index.chunk import SentenceChunker
 from index.dates import parse_date
@@ -41,9 +42,21 @@ from qa.scoring import Query, ScoredChunk, match_sentence_tokens, score_chunks
 from qa.temporal import Window, date_range, strip_time_words, time_window
 from qa.weights import DEFAULT_WEIGHTS
 
+if TYPE_CHECKING:
+    from qa.chain import ArticleRetriever
+
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A question as understood (`Query`), its scored chunks best first, and its as-of date."""
+
+    query: Query
+    chunks: list[ScoredChunk]
+    as_of: dt.date
 
 
 @dataclass(frozen=True)
@@ -96,8 +109,8 @@ class Assistant:
         self.store = store or self._open_store(client, check_model)
         self.chunker = SentenceChunker(settings.chunking.size, settings.chunking.overlap)
         retrieval = settings.retrieval
-        self.retriever = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
-                                   candidates=retrieval.candidates, rrf_k=retrieval.rrf_k)
+        self.search = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
+                                candidates=retrieval.candidates, rrf_k=retrieval.rrf_k)
         self.weights = DEFAULT_WEIGHTS
         answer = settings.answer
         self.decider = Decider(judge=load_judge() if answer.judge else None, threshold=answer.abstain_threshold,
@@ -190,37 +203,40 @@ class Assistant:
         """
         return self.trace(question, history, since=since, until=until, as_of=as_of).answer
 
-    def trace(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
-              until: str | None = None, as_of: str | dt.date | None = None,
-              retrieve_k: int | None = None) -> Trace:
-        """`ask`, also returning the ranked, scored chunks; `retrieve_k` ranks deeper than the
-        answer reads (evaluation measures recall@10 and @100 while the answer uses `retrieval.top_k`)."""
+    def rank(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
+             until: str | None = None, as_of: str | dt.date | None = None,
+             k: int | None = None) -> Ranking:
+        """Retrieve and score: the question as understood and the chunks, best first.
+
+        `k` ranks at least that many (default `retrieval.candidates`); the sentences of the
+        first `retrieval.top_k` chunks are matched token by token, as the answer needs. This is
+        what `ArticleRetriever` returns as documents and what `ask` answers from.
+        """
         if not isinstance(question, str) or not question.strip():
             raise EmptyQuestionError("the question is empty: type a question about the articles")
         if len(question) > MAX_QUESTION_CHARS:
             raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
         since_iso, until_iso = _iso_or_error("since", since), _iso_or_error("until", until)
         today = _as_of_or_error(as_of)
-        started = time.perf_counter()
         follow = resolve(question, history)
         window = time_window(follow.resolved, today)
         asked_now = strip_time_words(follow.resolved) if window else follow.resolved
         retrieval_text = strip_time_words(follow.query) if window else follow.query
         top_k = self.settings.retrieval.top_k
-        pool = max(self.settings.retrieval.candidates, top_k, retrieve_k or 0)
+        pool = max(self.settings.retrieval.candidates, top_k, k or 0)
         if since_iso is None and until_iso is None:
             since_iso, until_iso = date_range(question)  # "in February 2024" narrows the search
             named = since_iso is not None or until_iso is not None
         else:
             named = False
-        vector, query_tokens, hits = self.retriever.retrieve(retrieval_text, k=pool, since=since_iso, until=until_iso)
+        vector, query_tokens, hits = self.search.retrieve(retrieval_text, k=pool, since=since_iso, until=until_iso)
         if named and not hits:  # nothing published then: the date was about the events, search all
-            vector, query_tokens, hits = self.retriever.retrieve(retrieval_text, k=pool, encoded=(vector, query_tokens))
+            vector, query_tokens, hits = self.search.retrieve(retrieval_text, k=pool, encoded=(vector, query_tokens))
         if window and not named:
             # "this week": make sure what was published then is among the candidates; it is
             # preferred when it carries the evidence (`Weights.recency`), never required.
-            _, _, recent = self.retriever.retrieve(retrieval_text, k=top_k, since=window.since, until=window.until,
-                                                   encoded=(vector, query_tokens))
+            _, _, recent = self.search.retrieve(retrieval_text, k=top_k, since=window.since, until=window.until,
+                                                encoded=(vector, query_tokens))
             known = {h.chunk_id for h in hits}
             hits += [h for h in recent if h.chunk_id not in known]
         # A follow-up is retrieved with its context but answered for what it asks now.
@@ -229,15 +245,44 @@ class Assistant:
                       tokens=query_tokens, kind=expected_type(asked_now), window=window)
         chunks = score_chunks(query, hits, self.store.sentence_evidence(hits), self.weights)
         match_sentence_tokens(query, chunks[:top_k], self.embedder.content_token_counts)
+        return Ranking(query, chunks, today)
+
+    def answer_ranking(self, ranking: Ranking) -> Answer:
+        """Decide and answer from a ranking (`rank`): the extractive answer path."""
+        query, chunks = ranking.query, ranking.chunks
+        decision = self.decider.decide(query, chunks[: self.settings.retrieval.top_k])
+        answer = build_answer(query, decision) if chunks else Answer(query.asked, EMPTY_INDEX, [], abstained=True)
+        if query.window and answer.citations and answer.outcome != "not_in_articles":
+            answer.notice = _window_notice(query.window, ranking.as_of, answer.citations[0].date)
+        return answer
+
+    def trace(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
+              until: str | None = None, as_of: str | dt.date | None = None,
+              retrieve_k: int | None = None) -> Trace:
+        """`ask`, also returning the ranked, scored chunks; `retrieve_k` ranks deeper than the
+        answer reads (evaluation measures recall@10 and @100 while the answer uses `retrieval.top_k`)."""
+        started = time.perf_counter()
+        ranking = self.rank(question, history, since=since, until=until, as_of=as_of, k=retrieve_k)
         retrieved = time.perf_counter()
-        decision = self.decider.decide(query, chunks[:top_k])
-        answer = build_answer(query, decision) if hits else Answer(query.asked, EMPTY_INDEX, [], abstained=True)
-        if window and answer.citations and answer.outcome != "not_in_articles":
-            answer.notice = _window_notice(window, today, answer.citations[0].date)
+        answer = self.answer_ranking(ranking)
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}
-        return Trace(answer, [c.hit for c in chunks], chunks, query)
+        return Trace(answer, [c.hit for c in ranking.chunks], ranking.chunks, ranking.query)
+
+    @property
+    def retriever(self) -> ArticleRetriever:
+        """This assistant's ranking as a LangChain retriever (`qa.chain.ArticleRetriever`)."""
+        from qa.chain import ArticleRetriever
+
+        return ArticleRetriever(assistant=self, k=self.settings.retrieval.top_k)
+
+    def as_runnable(self) -> Runnable:
+        """The extractive answer path as a LangChain runnable (`qa.chain.extractive_chain`):
+        a question, or `{"question", "history"?, "since"?, "until"?, "as_of"?}`, in; an `Answer` out."""
+        from qa.chain import extractive_chain
+
+        return extractive_chain(self)
 
     def has_articles(self) -> bool:
         return self.store.count() > 0

@@ -13,6 +13,8 @@ from qa.answer_type import expected_type, holds_type, new_spans
     ("How many stations does ABC have?", "count"),
     ("What percentage of households are single?", "percent"),
     ("how much do the glasses cost", "money"),
+    ("How much do the glasses weigh?", "number"),
+    ("How much rain fell on Tuesday?", "number"),
     ("What's the price of the new phone?", None),
     ("What is the price of the new phone?", "money"),
     ("what time does the match start", "time"),
