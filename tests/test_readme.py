@@ -44,6 +44,20 @@ def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "answered" in out and out.count("medium- and long-range missiles") >= 2
 
 
+def test_langchain_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "data").mkdir()
+    shutil.copytree(SAMPLE_DIR, tmp_path / "data" / "articles")
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    monkeypatch.chdir(tmp_path)
+    script = tmp_path / "chain_example.py"
+    script.write_text(_blocks("python")[1], encoding="utf-8")
+    runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "Macron Ukraine Ground Troops 2024-02-27 |" in out and "missiles" in out
+    assert "answered: " in out and "Mark Rutte" in out
+
+
 def test_every_command_in_the_readme_exists() -> None:
     used = set(re.findall(r"\bqa (ingest|ask|chat|stats|articles|delete|reindex|serve|eval)\b", README))
     for command in used:
