@@ -25,7 +25,6 @@ import argparse
 import json
 import logging
 import random
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
