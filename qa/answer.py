@@ -79,7 +79,7 @@ class Decider:
         answering = [(s, c) for s, c in ranked if self._answers(s, selection[s.key], bar, required)]
         if answering:
             lead = selection[answering[0][0].key]
-            margin = self.weights.near_best if self.judge is None else self.weights.near_best * 2
+            margin = self.weights.near_best if self.judge is None else self.weights.near_best_probability
             chosen = [s for s, _ in answering[: self.max_sentences] if selection[s.key] >= lead - margin]
             confidence = lead if self.judge is not None else None
             return Decision("answered", chosen, best_evidence, confidence)

@@ -20,7 +20,8 @@ class Weights:
     recency: float = 0.08  # a chunk published inside the window a time word names ("this week")
     # Choosing what to quote among the sentences that clear the bar.
     selection_late: float = 0.5  # times the chunk's late-interaction score
-    near_best: float = 0.1  # further sentences must score within this of the first one
+    near_best: float = 0.1  # further sentences must score within this of the first one (evidence rule)
+    near_best_probability: float = 0.2  # the same, in the judge's probability
     follow_up_own_words: float = 2.0  # a follow-up's own words weigh this much more than the topic's
     # With the trained judge, the evidence threshold (calibrated for answering) only separates
     # "uncertain" from "not in the articles": this far under it a passage is still on topic.
