@@ -198,7 +198,7 @@ class Embedder(Embeddings):
         # Cached per text: the chunks a question reads recur from question to question.
         missing = [t for t in dict.fromkeys(texts) if t not in self._counts]
         if missing:
-            if len(self._counts) > 100_000:
+            if len(self._counts) > 20_000:  # bounded: a long-running server sees many texts
                 self._counts.clear()
             self._counts.update(zip(missing, self._encoder.content_token_counts(missing), strict=True))
         return [self._counts[t] for t in texts]
