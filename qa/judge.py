@@ -1,7 +1,7 @@
 """Does this sentence answer the question? A small learned judge over the scores we already have.
 
 One similarity threshold cannot tell "about the subject" from "holds the asked-for detail". The
-judge is a logistic model over 16 features of a candidate sentence and its chunk (evidence,
+judge is a logistic model over 17 features of a candidate sentence and its chunk (evidence,
 cosine, lexical coverage, whether the kind of answer asked for is present, late-interaction
 alignment, keyword rank, the gaps to the best chunk and sentence, the question's words missing
 from the chunk, how much the sentence says beyond the question ...). It gives each quotable
