@@ -1,6 +1,6 @@
 """`make bench`: speed and memory of the project on this machine, printed as one table.
 
-    python -m bench.run [--quick] [--only ingest,latency,filters,update,http,cold,memory]
+    python -m bench.run [--quick] [--only ingest,latency,grounding,filters,update,http,cold,memory]
 
 Each row is one measure, with the issue's target where it has one. The table is printed and
 written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
@@ -137,6 +137,27 @@ class Bench:
             self.add(Row(f"question p50, in process, {label} chunks", p50, "ms"))
             self.add(Row(f"question p95, in process, {label} chunks", p95, "ms",
                          f"<= {target:.0f}" if target else "", p95 <= target if target else None))
+
+    def grounding(self) -> None:
+        """The grounding check of a generated answer (`qa.grounding`): 5 sentences over 5 sources,
+        the sources' vectors not cached (each question brings new passages)."""
+        from index.text import split_sentences
+        from qa.grounding import GroundingChecker, Source
+
+        assistant = Assistant(self.settings_for(self.index(1_000)), embedder=self.embedder)
+        times = []
+        for question in self.sample_questions(min(self.questions, 100), seed=1):
+            chunks = assistant.rank(question).chunks[:5]
+            sources = [Source(n, c.hit.text, c.hit.title) for n, c in enumerate(chunks, start=1)]
+            sentences = [(n, sentence) for n, c in enumerate(chunks, start=1) for sentence in split_sentences(c.hit.text)]
+            answer = " ".join(f"{sentence.rstrip('.')} [{n}]." for n, sentence in sentences[:5])
+            checker = GroundingChecker(self.embedder.encode)
+            started = time.perf_counter()
+            checker.check(answer, sources)
+            times.append((time.perf_counter() - started) * 1000)
+        self.add(Row("grounding check, 5-sentence answer over 5 sources, p50", _pct(times, 50), "ms"))
+        self.add(Row("grounding check, 5-sentence answer over 5 sources, p95", _pct(times, 95), "ms", "<= 50",
+                     _pct(times, 95) <= 50))
 
     def update(self) -> None:
         """Adding one article to, and deleting it from, the largest index: what an upload costs."""
@@ -358,7 +379,7 @@ def write_results(rows: list[Row], settings: Settings, seconds: float) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
-    parser.add_argument("--only", default="ingest,latency,filters,update,http,cold,memory",
+    parser.add_argument("--only", default="ingest,latency,grounding,filters,update,http,cold,memory",
                         help="comma-separated measures to run")
     parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
     args = parser.parse_args(argv)

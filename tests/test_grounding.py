@@ -1,0 +1,83 @@
+"""The grounding check of generated answers, with the real embedding model."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from index.embed import Embedder
+from qa.grounding import GroundingChecker, Source
+
+SOURCES = [
+    Source(1, "Macron announced a new coalition to provide medium- and long-range missiles to Ukraine. "
+              "The conference took place in Paris on Monday.", "Macron Ukraine Ground Troops"),
+    Source(2, "Dutch Prime Minister Mark Rutte dismissed the idea of sending ground troops. "
+              "About 20 leaders attended the meeting.", "Rutte on troops"),
+]
+
+
+@pytest.fixture(scope="module")
+def checker(embedder: Embedder) -> GroundingChecker:
+    return GroundingChecker(embedder.encode)
+
+
+def test_a_faithful_cited_answer_passes_whole(checker: GroundingChecker) -> None:
+    answer = ("Macron announced a coalition to supply Ukraine with medium- and long-range missiles [1]. "
+              "Mark Rutte dismissed sending ground troops [2].")
+    result = checker.check(answer, SOURCES)
+    assert [s.supported for s in result.sentences] == [True, True]
+    assert result.text == answer and result.cited == [1, 2] and not result.removed
+
+
+def test_an_invented_sentence_is_removed_with_its_reason(checker: GroundingChecker) -> None:
+    answer = ("Macron announced a coalition to supply Ukraine with long-range missiles [1]. "
+              "The missiles will cost 4 billion euros and arrive in June [1].")
+    result = checker.check(answer, SOURCES)
+    assert result.text == "Macron announced a coalition to supply Ukraine with long-range missiles [1]."
+    (removed,) = result.removed
+    assert "4 is not in [1]" in removed.reason
+
+
+def test_a_sentence_citing_the_wrong_source_is_not_supported(checker: GroundingChecker) -> None:
+    result = checker.check("Mark Rutte dismissed the idea of sending ground troops [1].", SOURCES)
+    assert not result.supported and result.text == ""
+    assert "[1]" in result.removed[0].reason
+
+
+def test_citations_to_missing_sources_are_dropped(checker: GroundingChecker) -> None:
+    result = checker.check("Rutte dismissed sending ground troops [2, 7]. Leaders met in Brussels [9].", SOURCES)
+    assert result.text == "Rutte dismissed sending ground troops [2]."
+    assert result.sentences[0].dropped_citations == (7,)
+    assert result.removed[0].reason == "cites no existing source ([9])"
+
+
+def test_uncited_sentences_and_marks(embedder: Embedder) -> None:
+    marking = GroundingChecker(embedder.encode, unsupported="mark")
+    result = marking.check("The conference took place in Paris. [1] Everyone agreed with him.", SOURCES)
+    assert result.sentences[0].cited == (1,) and result.sentences[0].supported  # marker after the period
+    assert result.sentences[1].reason == "cites no source"
+    assert result.text.endswith("Everyone agreed with him. [unsupported: cites no source]")
+    with pytest.raises(ValueError, match="mark"):
+        GroundingChecker(embedder.encode, unsupported="keep")
+
+
+def test_numbers_must_match_whole(checker: GroundingChecker) -> None:
+    assert checker.check("About 20 leaders attended the meeting [2].", SOURCES).sentences[0].supported
+    assert not checker.check("About 2 leaders attended the meeting [2].", SOURCES).sentences[0].supported
+
+
+def test_nothing_supported_is_empty(checker: GroundingChecker) -> None:
+    result = checker.check("Bananas are yellow [1]. The moon is made of cheese [2].", SOURCES)
+    assert result.text == "" and len(result.removed) == 2 and result.cited == []
+    assert checker.check("", SOURCES).text == ""
+
+
+def test_a_five_sentence_answer_is_checked_in_milliseconds(checker: GroundingChecker) -> None:
+    answer = " ".join(["Macron announced a coalition for long-range missiles [1].",
+                       "Rutte dismissed ground troops [2].", "The conference was in Paris [1].",
+                       "About 20 leaders attended [2].", "The missiles go to Ukraine [1]."])
+    checker.check(answer, SOURCES)  # sources' vectors cached, as for a repeated source
+    started = time.perf_counter()
+    result = checker.check(answer, SOURCES)
+    assert len(result.sentences) == 5 and (time.perf_counter() - started) < 1.0  # generous: noisy CI
