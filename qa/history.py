@@ -27,7 +27,6 @@ _REFERRING = frozenset(
     "former latter".split()
 )
 _PERSONAL = {"he": "{name}", "she": "{name}", "him": "{name}", "his": "{name}'s", "hers": "{name}'s"}
-_HER = re.compile(r"\bher\b(?=\s+(?P<next>\w+))?", re.I)
 _FOLLOW_UP_OPENERS = ("and ", "but ", "what about", "how about", "also ", "so ", "then ")
 
 

@@ -16,7 +16,6 @@ time ("this week"), a bonus for being published inside that window. Weights: `qa
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -204,6 +203,3 @@ def _sentence_words(text: str, spans: list[tuple[int, int]]) -> tuple[list[set[s
         words.append(own | words[n - 1] if n and first in REFERRING else own)
     return words, owns
 
-
-def log_length(sentence: ScoredSentence) -> float:
-    return math.log1p(len(sentence.text))
