@@ -28,16 +28,23 @@ def test_quickstart_is_exactly_two_commands() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def run_python_block(n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the README's n-th Python block in a folder holding the sample articles and the
+    config, as a reader would; return what it printed."""
     (tmp_path / "data").mkdir()
     shutil.copytree(SAMPLE_DIR, tmp_path / "data" / "articles")
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     monkeypatch.chdir(tmp_path)
-    script = tmp_path / "example.py"
-    script.write_text(_blocks("python")[0], encoding="utf-8")
+    script = tmp_path / f"example{n}.py"
+    script.write_text(_blocks("python")[n], encoding="utf-8")
     runpy.run_path(str(script), run_name="__main__")
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_python_block(0, tmp_path, monkeypatch, capsys)
     assert "1 indexed" in out
     assert "medium- and long-range missiles" in out
     # The follow-up "What did he announce about missiles?" was answered for Macron.
@@ -46,14 +53,7 @@ def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 def test_langchain_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "data").mkdir()
-    shutil.copytree(SAMPLE_DIR, tmp_path / "data" / "articles")
-    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
-    monkeypatch.chdir(tmp_path)
-    script = tmp_path / "chain_example.py"
-    script.write_text(_blocks("python")[1], encoding="utf-8")
-    runpy.run_path(str(script), run_name="__main__")
-    out = capsys.readouterr().out
+    out = run_python_block(1, tmp_path, monkeypatch, capsys)
     assert "Macron Ukraine Ground Troops 2024-02-27 |" in out and "missiles" in out
     assert "answered: " in out and "Mark Rutte" in out
 
