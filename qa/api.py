@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ from index.store import ArticleStore, embedded_client, server_client
 from qa.answer import EMPTY_INDEX, Decider, build_answer
 from qa.answer_type import expected_type
 from qa.config import Settings, load_settings
-from qa.history import resolve
+from qa.history import resolve, trim_history
 from qa.judge import load_judge
 from qa.models import Answer
 from qa.retrieve import Retriever
@@ -43,7 +43,9 @@ from qa.temporal import Window, date_range, strip_time_words, time_window
 from qa.weights import DEFAULT_WEIGHTS
 
 if TYPE_CHECKING:
-    from qa.chain import ArticleRetriever
+    from langchain_core.language_models import BaseChatModel
+
+    from qa.chain import ArticleRetriever, LLMAnswerer
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +101,12 @@ class Assistant:
         embedder: The embedding model; pass one to share it between assistants or tests.
         store: The article store; built from `settings` when None.
         check_model: Refuse an index built with another model (False only to rebuild it).
+        chat_model: The language model of `answer.mode: llm` (default: built from `llm`).
     """
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
-                 store: ArticleStore | None = None, check_model: bool = True) -> None:
+                 store: ArticleStore | None = None, check_model: bool = True,
+                 chat_model: BaseChatModel | None = None) -> None:
         self.settings = settings
         client = None if store else self._chroma_client()  # an unreachable server fails before the model loads
         self.embedder = embedder or build_embedder(settings)
@@ -117,6 +121,18 @@ class Assistant:
                                max_sentences=answer.max_sentences, sources_on_abstain=answer.sources_on_abstain,
                                weights=self.weights)
         self._write_lock = threading.Lock()  # one ingestion at a time per process
+        self.generator = self._generator(chat_model) if answer.mode == "llm" else None
+
+    def _generator(self, model: BaseChatModel | None) -> LLMAnswerer:
+        from qa.chain import LLMAnswerer
+        from qa.grounding import GroundingChecker
+        from qa.llm import chat_model
+
+        llm = self.settings.llm
+        models_dir = self.settings.embedding.cache_dir or self.settings.data.dir / "models"
+        checker = GroundingChecker(self.embedder.encode, min_similarity=llm.min_similarity,
+                                   min_lexical=llm.min_lexical, unsupported=llm.unsupported)
+        return LLMAnswerer(self, model or chat_model(llm, models_dir=models_dir), checker)
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, *, embedder: Embedder | None = None) -> Assistant:
@@ -197,11 +213,38 @@ class Assistant:
                 (ISO date; default: today). Articles published in the period such a word
                 names are preferred when they carry the evidence.
 
+        With `answer.mode: llm` a language model writes the answer from the retrieved passages
+        and each sentence is checked against the sources it cites (`qa.chain.LLMAnswerer`).
+
         Raises:
             EmptyQuestionError: The question is empty or whitespace.
             QAError: A date filter is not a date, or the question is too long.
         """
-        return self.trace(question, history, since=since, until=until, as_of=as_of).answer
+        if self.generator is None:
+            return self.trace(question, history, since=since, until=until, as_of=as_of).answer
+        started = time.perf_counter()
+        answer = self.generator.chain.invoke(_inputs(question, history, since, until, as_of))
+        answer.timings_ms = {"total": (time.perf_counter() - started) * 1000}
+        return answer
+
+    def stream(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
+               until: str | None = None, as_of: str | dt.date | None = None) -> Iterator[str | Answer]:
+        """`ask`, streamed: with a language model, the draft so far (a `str`) as its tokens
+        arrive, then the checked `Answer`, which replaces the draft. Extractive: the `Answer`."""
+        if self.generator is None:
+            yield self.ask(question, history, since=since, until=until, as_of=as_of)
+            return
+        started = time.perf_counter()
+        first: float | None = None
+        for event in self.generator.stream(_inputs(question, history, since, until, as_of)):
+            if isinstance(event, str) and first is None:
+                first = time.perf_counter()
+            if isinstance(event, Answer):
+                done = time.perf_counter()
+                event.timings_ms = {"total": (done - started) * 1000}
+                if first is not None:
+                    event.timings_ms["first_token"] = (first - started) * 1000
+            yield event
 
     def rank(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
              until: str | None = None, as_of: str | dt.date | None = None,
@@ -212,10 +255,8 @@ class Assistant:
         first `retrieval.top_k` chunks are matched token by token, as the answer needs. This is
         what `ArticleRetriever` returns as documents and what `ask` answers from.
         """
-        if not isinstance(question, str) or not question.strip():
-            raise EmptyQuestionError("the question is empty: type a question about the articles")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        check_question(question)
+        history = trim_history(history, self.settings.answer.history_chars)
         since_iso, until_iso = _iso_or_error("since", since), _iso_or_error("until", until)
         today = _as_of_or_error(as_of)
         follow = resolve(question, history)
@@ -278,14 +319,28 @@ class Assistant:
         return ArticleRetriever(assistant=self, k=self.settings.retrieval.top_k)
 
     def as_runnable(self) -> Runnable:
-        """The extractive answer path as a LangChain runnable (`qa.chain.extractive_chain`):
-        a question, or `{"question", "history"?, "since"?, "until"?, "as_of"?}`, in; an `Answer` out."""
+        """The configured answer path as a LangChain runnable: a question, or `{"question",
+        "history"?, "since"?, "until"?, "as_of"?}`, in; an `Answer` out. Extractive:
+        `qa.chain.extractive_chain`; llm: `LLMAnswerer.chain` (retriever | prompt | model | check)."""
         from qa.chain import extractive_chain
 
-        return extractive_chain(self)
+        return extractive_chain(self) if self.generator is None else self.generator.chain
 
     def has_articles(self) -> bool:
         return self.store.count() > 0
+
+
+def _inputs(question: str, history: Sequence[Any] | None, since: str | None, until: str | None,
+            as_of: str | dt.date | None) -> dict[str, Any]:
+    return {"question": question, "history": list(history or []), "since": since, "until": until, "as_of": as_of}
+
+
+def check_question(question: Any) -> None:
+    """Raise a clear error for a question that is empty or too long."""
+    if not isinstance(question, str) or not question.strip():
+        raise EmptyQuestionError("the question is empty: type a question about the articles")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
 
 
 def _iso_or_error(name: str, value: str | None) -> str | None:

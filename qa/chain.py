@@ -13,6 +13,7 @@ sentence evidence and late interaction, follow-ups resolved, time words read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -103,3 +104,110 @@ def extractive_chain(assistant: Any) -> Runnable:
     return (RunnableLambda(_question_input, name="question")
             | RunnableLambda(rank, name="rank")
             | RunnableLambda(assistant.answer_ranking, name="extractive_answer"))
+
+
+class LLMAnswerer:
+    """The generative answer path, as LCEL runnables:
+
+        question -> standalone question -> retriever -> prompt -> chat model -> grounding check
+
+    - `chain`: the whole path (`invoke`, `batch`, `stream`); when the model fails (unreachable,
+      timeout, garbage) it falls back to the extractive answer, with a notice saying why.
+    - `prepare`, `draft` and `check` are its parts, so a caller can stream the model's tokens
+      (`Assistant.stream`) and still end with the checked answer.
+
+    Args:
+        assistant: The `qa.api.Assistant` (its ranking, extractive path and settings).
+        model: The chat model (`qa.llm.chat_model`); wrapped in `GuardedModel`.
+        checker: The `GroundingChecker` the generated sentences go through.
+    """
+
+    def __init__(self, assistant: Any, model: Runnable, checker: Any) -> None:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.runnables import RunnablePassthrough
+
+        from qa.generate import ANSWER_PROMPT, format_sources
+        from qa.llm import GuardedModel, LLMUnavailable
+
+        self.assistant = assistant
+        self.settings = assistant.settings
+        llm = self.settings.llm
+        self.model = GuardedModel(model, retries=llm.retries)
+        self.checker = checker
+        self.retriever = ArticleRetriever(assistant=assistant, k=llm.sources)
+        answer_inputs = RunnableLambda(
+            lambda x: {"sources": format_sources(x["docs"]), "question": x["standalone"],
+                       "max_sentences": self.settings.answer.max_sentences + 1}, name="prompt_inputs")
+        self.prepare = (RunnableLambda(_question_input, name="question")
+                        | RunnablePassthrough.assign(standalone=RunnableLambda(self._standalone, name="rewrite"))
+                        | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve, name="retrieve")))
+        self.draft = answer_inputs | ANSWER_PROMPT | self.model | StrOutputParser()
+        self.check = RunnableLambda(self._check, name="grounding_check")
+        generated = self.prepare | RunnablePassthrough.assign(draft=self.draft) | self.check
+        fallback = RunnableLambda(self._fallback, name="extractive_fallback")
+        self.chain = (RunnableLambda(_question_input, name="question")
+                      | generated.with_fallbacks([fallback], exceptions_to_handle=(LLMUnavailable,),
+                                                 exception_key="error"))
+
+    def _standalone(self, inputs: dict[str, Any]) -> str:
+        """The question to retrieve with: rewritten by the model when it follows up on the
+        conversation, else as asked (the retriever still reads the history by rule)."""
+        from qa.api import MAX_QUESTION_CHARS, check_question
+        from qa.generate import REWRITE_PROMPT, conversation_for_rewrite, standalone_question
+        from qa.history import is_follow_up, trim_history
+
+        question = inputs["question"].strip()
+        check_question(question)  # before the model sees it
+        history = trim_history(inputs.get("history"), self.settings.answer.history_chars)
+        conversation = conversation_for_rewrite(history)
+        if not self.settings.llm.rewrite_follow_ups or conversation is None or not is_follow_up(question):
+            return question
+        reply = self.model.invoke(REWRITE_PROMPT.invoke({"conversation": conversation, "question": question}))
+        rewritten = standalone_question(reply.text, question, MAX_QUESTION_CHARS)
+        return rewritten or question
+
+    def _retrieve(self, inputs: dict[str, Any]) -> list[Document]:
+        options = {key: inputs[key] for key in ("since", "until", "as_of") if inputs.get(key)}
+        rewritten = inputs["standalone"] != inputs["question"].strip()
+        # A rewritten question stands alone; otherwise the rule-based follow-up reading applies.
+        history = None if rewritten else inputs.get("history")
+        return self.retriever.invoke(inputs["standalone"], history=history, **options)
+
+    def _check(self, inputs: dict[str, Any]) -> Any:
+        from qa.generate import grounded_answer, is_refusal, number_sources
+
+        docs = inputs["docs"]
+        draft = inputs["draft"]
+        checked = self.checker.check(draft, number_sources(docs))
+        answer = grounded_answer(inputs["question"].strip(), docs, checked, mark=self.checker.unsupported == "mark",
+                                 sources_on_abstain=self.settings.answer.sources_on_abstain,
+                                 refused=is_refusal(draft))
+        if inputs["standalone"] != inputs["question"].strip():
+            answer.notice = " ".join(filter(None, [f"Read as: “{inputs['standalone']}”", answer.notice]))
+        return answer
+
+    def _fallback(self, inputs: dict[str, Any]) -> Any:
+        error = inputs.pop("error")
+        question = inputs.pop("question")
+        answer = self.assistant.answer_ranking(self.assistant.rank(question, inputs.pop("history", None), **inputs))
+        message = f"No generated answer: {error}. This answer quotes the articles instead."
+        answer.notice = " ".join(filter(None, [message, answer.notice]))
+        return answer
+
+    def stream(self, value: Any) -> Iterator[Any]:
+        """The draft as it is generated (the text so far, a `str`), then the checked `Answer`
+        (or, when the model fails, the extractive answer with a notice)."""
+        from qa.llm import LLMUnavailable
+
+        inputs = _question_input(value)
+        try:
+            prepared = self.prepare.invoke(inputs)
+            draft = ""
+            for piece in self.draft.stream(prepared):
+                if piece:
+                    draft += piece
+                    yield draft
+            answer = self.check.invoke({**prepared, "draft": draft})
+        except LLMUnavailable as exc:
+            answer = self._fallback({**inputs, "error": exc})
+        yield answer

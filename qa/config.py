@@ -108,12 +108,45 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    mode: Literal["extractive"] = "extractive"
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="extractive: quote sentences; llm: a language model writes, every sentence checked.")
     abstain_threshold: float = Field(DEFAULT_ABSTAIN_THRESHOLD, ge=-1.0, le=2.0,
                                      description="Below this evidence score the answer abstains.")
     judge: bool = Field(True, description="Decide with the trained judge (qa/judge.json) when present.")
     max_sentences: int = Field(2, ge=1, le=10)
     sources_on_abstain: int = Field(3, ge=0, le=20)
+    history_chars: int = Field(4000, ge=0, le=200_000,
+                               description="Characters of chat history used to read a follow-up; oldest dropped first.")
+
+
+class LLMSettings(_Section):
+    provider: Literal["openai", "ollama", "llamacpp"] = Field(
+        "openai", description="openai (any OpenAI-compatible endpoint), ollama, or llamacpp (in-process GGUF).")
+    model: str = Field("", description="Model name for openai and ollama; empty: the provider's default.")
+    base_url: str | None = Field(None, description="Endpoint, e.g. http://127.0.0.1:8080/v1 or http://127.0.0.1:11434.")
+    api_key_env: str = Field("OPENAI_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                             description="Environment variable holding the API key (openai); never the key itself.")
+    model_path: Path | None = Field(None, description="GGUF file (llamacpp); empty: the bundled Gemma 3 270M.")
+    context_tokens: int = Field(4096, ge=512, le=131072, description="Context window (llamacpp).")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(400, ge=16, le=8192, description="Longest answer, in tokens.")
+    timeout_s: float = Field(30.0, gt=0, le=600, description="Seconds to wait for the model (per attempt).")
+    retries: int = Field(1, ge=0, le=5, description="Attempts after the first when the model is unreachable.")
+    sources: int = Field(5, ge=1, le=20, description="Retrieved passages given to the model as numbered sources.")
+    rewrite_follow_ups: bool = Field(True, description="Let the model rewrite a follow-up into a standalone question.")
+    unsupported: Literal["remove", "mark"] = Field(
+        "remove", description="What happens to a sentence its cited sources do not support.")
+    min_similarity: float = Field(0.55, ge=-1.0, le=1.0,
+                                  description="Least cosine between a sentence and some sentence of a cited source.")
+    min_lexical: float = Field(0.5, ge=0.0, le=1.0,
+                               description="Least share of a sentence's content words found in its cited sources.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            raise ValueError(f"{url!r} is not an http(s) URL like http://127.0.0.1:8080/v1")
+        return url
 
 
 class ServerSettings(_Section):
@@ -128,6 +161,7 @@ class ServerSettings(_Section):
     cors_origins: list[str] = Field(default_factory=lambda: ["*"],
                                     description="Origins allowed to call /api from a browser (CORS).")
     max_upload_mb: int = Field(20, ge=1, le=1024)
+    mcp: bool = Field(False, description="Serve the articles to MCP clients at /mcp (tools: ask, search, list).")
 
     @field_validator("embed_origins", "cors_origins")
     @classmethod
@@ -145,6 +179,7 @@ class Settings(_Section):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     def resolve_paths(self, base: Path) -> Settings:
@@ -152,6 +187,10 @@ class Settings(_Section):
             self.data.dir = (base / self.data.dir.expanduser()).resolve()
         else:
             self.data.dir = self.data.dir.expanduser()
+        model_path = self.llm.model_path
+        if model_path is not None:
+            model_path = model_path.expanduser()
+            self.llm.model_path = model_path if model_path.is_absolute() else (base / model_path).resolve()
         cache = self.embedding.cache_dir  # None: <data.dir>/models, decided where the model loads
         if cache is not None:
             cache = cache.expanduser()

@@ -53,6 +53,7 @@ class CheckedSentence:
     lexical: float  # share of its content words found in the cited sources
     reason: str = ""  # why it is not supported ("" when it is)
     dropped_citations: tuple[int, ...] = ()  # markers that pointed at no source
+    support: tuple[tuple[int, int, int], ...] = ()  # (source n, start, end): each cited source's closest sentence
 
 
 @dataclass
@@ -94,7 +95,7 @@ class GroundingChecker:
         self.min_similarity = min_similarity
         self.min_lexical = min_lexical
         self.unsupported = unsupported
-        self._source_vectors: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._source_vectors: dict[str, tuple[list[tuple[int, int]], np.ndarray]] = {}
 
     def check(self, answer: str, sources: Sequence[Source]) -> GroundedText:
         by_n = {s.n: s for s in sources}
@@ -121,32 +122,42 @@ class GroundingChecker:
     def _verdict(self, piece: str, text: str, vector: np.ndarray, cited: list[Source], numbers: tuple[int, ...],
                  dropped: tuple[int, ...]) -> CheckedSentence:
         if not cited:
-            reason = "cites no source" if not dropped else f"cites no existing source ({_markers(dropped)})"
+            reason = "cites no source" if not dropped else f"cites no existing source ({_numbers(dropped)})"
             return CheckedSentence(piece, (), False, 0.0, 0.0, reason, dropped)
         source_text = " ".join(s.text for s in cited)
         words = set(terms(text))
         found = set(terms(source_text))
         lexical = len(words & found) / len(words) if words else 1.0
-        similarity = max(float((self._vectors(s.text) @ vector).max(initial=-1.0)) for s in cited)
+        support = []
+        for source in cited:
+            spans, vectors = self._vectors(source.text)
+            scores = vectors @ vector
+            best = int(np.argmax(scores))
+            support.append((source.n, *spans[best], float(scores[best])))
+        similarity = max(score for *_, score in support)
         missing_numbers = [n for n in _NUMBER.findall(text)
                            if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", source_text)]
+        # Reasons name no source numbers: the answer renumbers its sources.
+        cited_sources = "the cited source" if len(numbers) == 1 else "the cited sources"
         if missing_numbers:
-            reason = f"{missing_numbers[0]} is not in {_markers(numbers)}"
+            reason = f"{missing_numbers[0]} is not in {cited_sources}"
         elif similarity < self.min_similarity:
-            reason = f"not close to what {_markers(numbers)} says (similarity {similarity:.2f})"
+            reason = f"not close to what {cited_sources} say{'s' if len(numbers) == 1 else ''} (similarity {similarity:.2f})"
         elif lexical < self.min_lexical:
-            reason = f"most of its words are not in {_markers(numbers)}"
+            reason = f"most of its words are not in {cited_sources}"
         else:
             reason = ""
-        return CheckedSentence(piece, numbers, not reason, round(similarity, 4), round(lexical, 4), reason, dropped)
+        return CheckedSentence(piece, numbers, not reason, round(similarity, 4), round(lexical, 4), reason, dropped,
+                               tuple((n, start, end) for n, start, end, _ in support))
 
-    def _vectors(self, text: str) -> np.ndarray:
+    def _vectors(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """The sentence spans of a source and their vectors (cached: sources recur between questions)."""
         if text not in self._source_vectors:
-            if len(self._source_vectors) > 4096:  # sources recur between questions; keep it bounded
+            if len(self._source_vectors) > 4096:
                 self._source_vectors.clear()
-            sentences = [text[s:e] for s, e in sentence_spans(text)] or [text]
-            self._source_vectors[text] = (sentences, np.asarray(self.encode(sentences)))
-        return self._source_vectors[text][1]
+            spans = list(sentence_spans(text)) or [(0, len(text))]
+            self._source_vectors[text] = (spans, np.asarray(self.encode([text[s:e] for s, e in spans])))
+        return self._source_vectors[text]
 
 
 def _markers_before_stops(text: str) -> str:
@@ -170,5 +181,5 @@ def _without(text: str, dropped: tuple[int, ...]) -> str:
     return re.sub(r"\s+([.!?])", r"\1", _MARKER.sub(keep, text)).strip()
 
 
-def _markers(numbers: Sequence[int]) -> str:
-    return ", ".join(f"[{n}]" for n in numbers)
+def _numbers(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers)

@@ -102,3 +102,44 @@ def contextualize(question: str, history: Sequence[Any] | None) -> str:
     """The query to retrieve with: the question, preceded by the last user question when the
     new one reads as a follow-up (pronouns resolved)."""
     return resolve(question, history).query
+
+
+def trim_history(history: Sequence[Any] | None, max_chars: int) -> list[Any]:
+    """The newest turns of `history` whose text fits in `max_chars`, oldest dropped first.
+
+    A turn is a `{"role", "content"}` dict or a `(user, assistant)` pair; a budget is counted
+    in characters (a model-independent bound, and no tokenizer download). The newest turn is
+    kept, cut to the budget, even when it alone is longer.
+    """
+    kept: list[Any] = []
+    used = 0
+    for item in reversed(list(history or [])):
+        size = _turn_chars(item)
+        if used + size > max_chars:
+            if not kept and max_chars > 0:
+                kept.append(_cut(item, max_chars))
+            break
+        kept.append(item)
+        used += size
+    return kept[::-1]
+
+
+def _turn_chars(item: Any) -> int:
+    if isinstance(item, dict):
+        content = item.get("content")
+        return len(content) if isinstance(content, str) else 0
+    if isinstance(item, (list, tuple)):
+        return sum(len(part) for part in item if isinstance(part, str))
+    return 0
+
+
+def _cut(item: Any, max_chars: int) -> Any:
+    """A turn cut to `max_chars`: the start of a message is what a follow-up refers back to."""
+    if isinstance(item, dict) and isinstance(item.get("content"), str):
+        return {**item, "content": item["content"][:max_chars]}
+    if isinstance(item, (list, tuple)):
+        user = item[0][:max_chars] if item and isinstance(item[0], str) else ""
+        rest = max_chars - len(user)
+        answer = item[1][:rest] if len(item) > 1 and isinstance(item[1], str) else ""
+        return (user, answer)
+    return item

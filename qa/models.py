@@ -31,9 +31,23 @@ class Citation:
                 "source": self.source, "quote": self.quote}
 
 
+@dataclass(frozen=True)
+class UnsupportedSentence:
+    """A sentence a language model wrote that its cited sources do not support, and why."""
+
+    text: str
+    reason: str
+    removed: bool  # False when `llm.unsupported: mark` kept it in the answer, flagged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "reason": self.reason, "removed": self.removed}
+
+
 @dataclass
 class Answer:
-    """A grounded answer: sentences copied from the articles with `[n]` markers, or an abstention.
+    """A grounded answer with `[n]` markers: sentences copied from the articles (extractive), or
+    written by a language model and kept only where the cited sources support them (llm); or
+    an abstention.
 
     `outcome` is "answered", "uncertain" (the closest the articles come, possibly not answering)
     or "not_in_articles"; `abstained` is true only for the last, as it always was.
@@ -49,6 +63,8 @@ class Answer:
     confidence: float | None = None  # the judge's probability that the quote answers (None: rule)
     short_answer: str | None = None  # "Paris", when the quote holds exactly one span of the kind asked
     notice: str | None = None  # e.g. the answer comes from an article older than "this week"
+    mode: str = "extractive"  # "llm" when a language model wrote it (and each sentence was checked)
+    unsupported: list[UnsupportedSentence] = field(default_factory=list)  # what the check removed or marked
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -63,6 +79,8 @@ class Answer:
             "short_answer": self.short_answer,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
             "notice": self.notice,
+            "mode": self.mode,
+            "unsupported": [u.to_dict() for u in self.unsupported],
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -39,7 +39,7 @@ def test_missiles_question_is_answered_with_a_dated_citation() -> None:
     assert cited["quote"] in SAMPLE_FILE.read_text(encoding="utf-8")  # verbatim from the article
     assert "medium- and long-range missiles" in cited["quote"]
     assert set(result) == {"question", "answer", "outcome", "abstained", "short_answer", "confidence", "notice",
-                           "citations", "timings_ms"}
+                           "mode", "unsupported", "citations", "timings_ms"}
     assert result["outcome"] == "answered"
     assert set(cited) == {"n", "article_id", "title", "date", "source", "quote"}
 

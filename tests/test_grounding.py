@@ -36,20 +36,20 @@ def test_an_invented_sentence_is_removed_with_its_reason(checker: GroundingCheck
     result = checker.check(answer, SOURCES)
     assert result.text == "Macron announced a coalition to supply Ukraine with long-range missiles [1]."
     (removed,) = result.removed
-    assert "4 is not in [1]" in removed.reason
+    assert "4 is not in the cited source" in removed.reason
 
 
 def test_a_sentence_citing_the_wrong_source_is_not_supported(checker: GroundingChecker) -> None:
     result = checker.check("Mark Rutte dismissed the idea of sending ground troops [1].", SOURCES)
     assert not result.supported and result.text == ""
-    assert "[1]" in result.removed[0].reason
+    assert "the cited source" in result.removed[0].reason
 
 
 def test_citations_to_missing_sources_are_dropped(checker: GroundingChecker) -> None:
     result = checker.check("Rutte dismissed sending ground troops [2, 7]. Leaders met in Brussels [9].", SOURCES)
     assert result.text == "Rutte dismissed sending ground troops [2]."
     assert result.sentences[0].dropped_citations == (7,)
-    assert result.removed[0].reason == "cites no existing source ([9])"
+    assert result.removed[0].reason == "cites no existing source (9)"
 
 
 def test_uncited_sentences_and_marks(embedder: Embedder) -> None:

@@ -38,7 +38,7 @@ def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"question", "answer", "outcome", "abstained", "short_answer", "confidence", "notice",
-                         "citations", "timings_ms"}
+                         "mode", "unsupported", "citations", "timings_ms"}
     assert "medium- and long-range missiles" in body["answer"]
     assert body["citations"][0]["date"] == "2024-02-27"
 

@@ -176,5 +176,5 @@ def test_a_notice_about_an_older_article_is_shown_escaped() -> None:
     dated = answer("Nothing should be ruled out. [1]", [citation(1)])
     dated.notice = "No article published this week answers this; the answer comes from an article of 2024-02-27 <b>."
     out = render_answer(dated)
-    assert "🕒 _No article published this week" in out and "2024-02-27" in out
+    assert "ℹ️ _No article published this week" in out and "2024-02-27" in out
     assert_no_raw_html(out)

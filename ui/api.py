@@ -37,6 +37,12 @@ class CitationOut(BaseModel):
     quote: str
 
 
+class UnsupportedOut(BaseModel):
+    text: str = Field(description="A generated sentence its cited sources do not support.")
+    reason: str
+    removed: bool = Field(description="False when llm.unsupported: mark kept it in the answer, flagged.")
+
+
 class AskResponse(BaseModel):
     question: str
     answer: str
@@ -47,6 +53,10 @@ class AskResponse(BaseModel):
                                                        "quote holds exactly one.")
     confidence: float | None = Field(None, description="The answer judge's probability that the quote answers.")
     notice: str | None = Field(None, description="E.g. the answer comes from before the period asked about.")
+    mode: Literal["extractive", "llm"] = Field(
+        description="extractive: quoted sentences; llm: written by the language model, each sentence checked.")
+    unsupported: list[UnsupportedOut] = Field(
+        default_factory=list, description="Generated sentences the check removed (or marked), and why.")
     citations: list[CitationOut]
     timings_ms: dict[str, float]
 

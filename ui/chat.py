@@ -9,7 +9,7 @@ import gradio as gr
 
 from index.errors import QAError
 from qa.api import Assistant
-from ui.render import escape_md, render_answer
+from ui.render import escape_md, render_answer, render_draft
 
 EMPTY_INDEX_HELP = (
     "**No articles are indexed yet.** Add some with `qa ingest PATH` (files or folders of .txt, .md, "
@@ -27,19 +27,33 @@ def status_line(assistant: Assistant) -> str:
     count = len(assistant.articles())
     if count == 0:
         return EMPTY_INDEX_HELP
-    return (f"Answers are sentences quoted from the {count} indexed article{'s' if count != 1 else ''}, "
+    articles = f"{count} indexed article{'s' if count != 1 else ''}"
+    if assistant.generator is not None:
+        return (f"Answers are written by a language model from the {articles}; every sentence is checked "
+                "against the source it cites. When the articles don't say, the answer says so.")
+    return (f"Answers are sentences quoted from the {articles}, "
             "each with its source. When the articles don't say, the answer says so.")
 
 
 def make_responder(assistant: Assistant) -> Any:
     def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
         yield "_Searching the articles…_"
+        answer = None
         try:
-            answer = assistant.ask(message, plain_history(history))
+            for event in assistant.stream(message, plain_history(history)):
+                if isinstance(event, str):  # a language model's draft, not yet checked
+                    yield render_draft(event)
+                else:
+                    answer = event
         except QAError as exc:
             yield f"⚠️ {escape_md(str(exc))}"
             return
-        # The answer is ready at once (extractive); stream its sentences, then the source cards.
+        if answer is None:
+            return
+        if answer.mode == "llm":  # the checked answer replaces the streamed draft
+            yield render_answer(answer)
+            return
+        # An extractive answer is ready at once; stream its sentences, then the source cards.
         sentences = answer.text.split("] ")
         for i in range(1, len(sentences)):
             yield render_answer(answer, text="] ".join(sentences[:i]) + "]", with_sources=False)

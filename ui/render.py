@@ -56,8 +56,26 @@ def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool
         lines = [body]
         title = "Sources"
     if answer.notice:
-        lines.append(f"🕒 _{escape_md(answer.notice)}_")
+        lines.append(f"ℹ️ _{escape_md(answer.notice)}_")
+    if with_sources and answer.unsupported:
+        lines.append(render_unsupported(answer))
+    if with_sources and answer.mode == "llm" and not answer.abstained:
+        lines.append("_Written by a language model from the sources below; each sentence was checked "
+                     "against the sources it cites._")
     if with_sources and answer.citations:
         lines.append(f"**{title}**")
         lines.extend(render_citation(c) for c in answer.citations)
     return "\n\n".join(lines)
+
+
+def render_unsupported(answer: Answer) -> str:
+    """The generated sentences the check removed or marked, with why, folded away."""
+    verb = "Marked" if not any(u.removed for u in answer.unsupported) else "Removed"
+    items = "\n".join(f"<li>{escape_md(u.text)} <em>({escape_md(u.reason)})</em></li>" for u in answer.unsupported)
+    return (f"<details><summary>{verb}: {len(answer.unsupported)} generated sentence"
+            f"{'s' if len(answer.unsupported) > 1 else ''} the sources do not support</summary><ul>{items}</ul></details>")
+
+
+def render_draft(text: str) -> str:
+    """A generated answer while it streams: the model's words so far, not yet checked."""
+    return f"{_marker_safe(text)}\n\n_Checking each sentence against its sources…_"
