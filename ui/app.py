@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 import gradio as gr
@@ -18,9 +20,11 @@ from qa.config import ServerSettings, load_settings
 from ui.admin import article_rows, build_articles_tab
 from ui.api import build_router
 from ui.chat import build_chat, status_line
+from ui.mcp import build_mcp
 
 MAX_BODY_BYTES = 256 * 1024
 EMBED_PATH = "/embed"
+MCP_PATH = "/mcp"
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -57,7 +61,20 @@ def build_widget(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
 def create_app(assistant: Assistant) -> FastAPI:
     """Build the ASGI app; the assistant (and its one model) is shared by every request."""
     server = assistant.settings.server
-    app = FastAPI(title="News QA", version="0.1.0",
+    mcp = build_mcp(assistant) if server.mcp else None
+    # The SDK's app is one route (no middleware); added to this app's routes it answers at
+    # /mcp exactly, where a mount would redirect /mcp to /mcp/ and MCP clients do not follow.
+    mcp_app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, host=server.host) if mcp else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if mcp is None:
+            yield
+            return
+        async with mcp.session_manager.run():  # the MCP sessions live as long as the server
+            yield
+
+    app = FastAPI(title="News QA", version="0.1.0", lifespan=lifespan,
                   description="Grounded, cited answers from your news articles.")
     app.add_middleware(CORSMiddleware, allow_origins=server.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"])
@@ -97,6 +114,8 @@ def create_app(assistant: Assistant) -> FastAPI:
         return _error(exc.status_code, str(exc.detail))
 
     app.include_router(build_router(assistant))
+    if mcp_app is not None:
+        app.router.routes.extend(mcp_app.routes)
     max_file = f"{server.max_upload_mb}mb"
     # The widget is mounted first: the page at "/" would otherwise catch /embed too.
     app = gr.mount_gradio_app(app, build_widget(assistant, server), path=EMBED_PATH, footer_links=[],

@@ -1,0 +1,82 @@
+"""The articles as tools for AI assistants: an MCP server at /mcp (`server.mcp: true`).
+
+Built with the official `mcp` SDK (`MCPServer`, Streamable HTTP) and mounted in the FastAPI
+app; Gradio's own MCP server (`gradio[mcp]`) was not used because its extra downgrades
+pydantic. Tools:
+
+- ask: the same grounded answer and citations as the chat and `POST /api/ask`;
+- search: the ranked passages (what `ArticleRetriever` returns), with the best sentence;
+- list_articles: what is indexed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from mcp.server.mcpserver import MCPServer
+
+from qa.api import Assistant
+from qa.chain import chunk_document
+
+INSTRUCTIONS = (
+    "Answers questions from a collection of indexed news articles. Every answer quotes or cites "
+    "the articles it comes from; when the articles do not answer, it says 'Not in the articles'. "
+    "Use `ask` for a grounded answer, `search` for the passages themselves, `list_articles` to see "
+    "what is indexed."
+)
+
+
+def build_mcp(assistant: Assistant) -> MCPServer:
+    server = MCPServer(name="news-qa", instructions=INSTRUCTIONS, version="0.1.0")
+
+    @server.tool()
+    async def ask(question: str, since: str | None = None, until: str | None = None,
+                  as_of: str | None = None) -> dict[str, Any]:
+        """Answer a question from the news articles, with numbered citations.
+
+        Args:
+            question: The question in plain language.
+            since: Only articles published on or after this date (YYYY-MM-DD).
+            until: Only articles published on or before this date (YYYY-MM-DD).
+            as_of: The date 'this week' or 'recently' are read against (YYYY-MM-DD; default today).
+        """
+        answer = await anyio.to_thread.run_sync(
+            lambda: assistant.ask(question, since=since, until=until, as_of=as_of))
+        return answer.to_dict()
+
+    @server.tool()
+    async def search(query: str, k: int = 5, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+        """The passages of the articles that best match a query, best first.
+
+        Args:
+            query: What to look for.
+            k: How many passages (1 to 20).
+            since: Only articles published on or after this date (YYYY-MM-DD).
+            until: Only articles published on or before this date (YYYY-MM-DD).
+        """
+        k = max(1, min(int(k), 20))
+
+        def run() -> list[dict[str, Any]]:
+            ranking = assistant.rank(query, k=k, since=since, until=until)
+            return [_passage(chunk_document(chunk)) for chunk in ranking.chunks[:k]]
+
+        return await anyio.to_thread.run_sync(run)
+
+    @server.tool()
+    async def list_articles(limit: int = 100) -> list[dict[str, Any]]:
+        """The indexed articles, newest first: id, title, date, source, URL and chunk count.
+
+        Args:
+            limit: Most articles listed (1 to 1000).
+        """
+        found = await anyio.to_thread.run_sync(assistant.articles)
+        return [a.to_dict() for a in found[: max(1, min(int(limit), 1000))]]
+
+    return server
+
+
+def _passage(doc: Any) -> dict[str, Any]:
+    meta = doc.metadata
+    keep = ("article_id", "title", "date", "source", "url", "rank", "score", "best_sentence")
+    return {"text": doc.page_content, **{key: meta.get(key) for key in keep}}
