@@ -16,7 +16,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from index.errors import QAError
 from index.models import FileReport, IngestReport
@@ -168,6 +170,9 @@ def print_answer(answer: Answer) -> None:
         out.print("[magenta](uncertain: this may not answer the question)[/]")
     if answer.notice:
         out.print(f"[dim]{escape(answer.notice)}[/]")
+    for u in answer.unsupported:
+        verb = "removed" if u.removed else "marked"
+        out.print(f"[dim]{verb}, not supported by its sources ({escape(u.reason)}): {escape(u.text)}[/]")
     if answer.citations:
         out.print("\nClosest sources:" if answer.abstained else "\nSources:")
     for c in answer.citations:
@@ -202,13 +207,30 @@ def chat(ctx: typer.Context) -> None:
         if not command:
             continue
         try:
-            answer = assistant.ask(question, history)
+            answer = _streamed(assistant, question, history, show_draft=interactive)
         except QAError as exc:
             err.print(f"[red]Error:[/red] {escape(str(exc))}")
             continue
         print_answer(answer)
         out.print()
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+def _streamed(assistant: Assistant, question: str, history: list[dict[str, str]], *, show_draft: bool) -> Answer:
+    """The answer; a language model's draft is shown as it streams, then replaced by the
+    checked answer."""
+    events = assistant.stream(question, history)
+    if not show_draft or assistant.generator is None:
+        return list(events)[-1]  # the stream always ends with the answer
+    answer = None
+    with Live(console=out, transient=True, auto_refresh=False) as live:
+        for event in events:
+            if isinstance(event, str):
+                live.update(Text(event + "\n(checking each sentence against its sources…)", style="dim"),
+                            refresh=True)
+            else:
+                answer = event
+    return answer
 
 
 # -- the index -------------------------------------------------------------------------

@@ -18,19 +18,22 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field, PrivateAttr
 
-_MODELS: dict[tuple[str, int], Any] = {}
+_MODELS: dict[tuple[str, int, str | None], Any] = {}
+# Chat formats with no system role: the system message is folded into the first user turn,
+# as those models' own templates do.
+_NO_SYSTEM_ROLE = frozenset({"gemma"})
 _LOAD_LOCK = threading.Lock()
 
 
-def load_llama(path: Path, context_tokens: int) -> Any:
+def load_llama(path: Path, context_tokens: int, chat_format: str | None = None) -> Any:
     """The `llama_cpp.Llama` for a GGUF file, loaded once per process."""
-    key = (str(path), context_tokens)
+    key = (str(path), context_tokens, chat_format)
     with _LOAD_LOCK:
         if key not in _MODELS:
             from llama_cpp import Llama
 
             _MODELS[key] = Llama(model_path=str(path), n_ctx=context_tokens, n_threads=os.cpu_count() or 1,
-                                 verbose=False)
+                                 chat_format=chat_format, verbose=False)
         return _MODELS[key]
 
 
@@ -52,6 +55,8 @@ class LlamaCppChat(BaseChatModel):
         context_tokens: The context window to allocate.
         temperature: Sampling temperature (0: greedy, reproducible).
         max_tokens: Longest completion.
+        chat_format: A llama-cpp-python chat format ("gemma", "chatml"...) for a GGUF file
+            without a chat template; None: the file's own template.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -60,6 +65,7 @@ class LlamaCppChat(BaseChatModel):
     context_tokens: int = Field(4096, ge=256)
     temperature: float = 0.0
     max_tokens: int = 400
+    chat_format: str | None = None
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)  # one generation at a time
 
     @property
@@ -71,12 +77,18 @@ class LlamaCppChat(BaseChatModel):
         return {"model_path": str(self.model_path), "temperature": self.temperature}
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
-        return {"messages": [{"role": _role(m), "content": m.text} for m in messages],
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "stop": stop or []}
+        turns = [{"role": _role(m), "content": m.text} for m in messages]
+        if self.chat_format in _NO_SYSTEM_ROLE:
+            system = "\n\n".join(t["content"] for t in turns if t["role"] == "system")
+            turns = [t for t in turns if t["role"] != "system"]
+            if system and turns and turns[0]["role"] == "user":
+                turns[0] = {"role": "user", "content": f"{system}\n\n{turns[0]['content']}"}
+        return {"messages": turns, "temperature": self.temperature, "max_tokens": self.max_tokens,
+                "stop": stop or []}
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        llama = load_llama(self.model_path, self.context_tokens)
+        llama = load_llama(self.model_path, self.context_tokens, self.chat_format)
         with self._lock:
             reply = llama.create_chat_completion(**self._request(messages, stop))
         choice = reply["choices"][0]
@@ -86,7 +98,7 @@ class LlamaCppChat(BaseChatModel):
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        llama = load_llama(self.model_path, self.context_tokens)
+        llama = load_llama(self.model_path, self.context_tokens, self.chat_format)
         with self._lock:
             for part in llama.create_chat_completion(**self._request(messages, stop), stream=True):
                 text = part["choices"][0].get("delta", {}).get("content") or ""

@@ -61,8 +61,10 @@ def chat_model(settings: LLMSettings, *, models_dir: Path) -> BaseChatModel:
     path = settings.model_path or bundled_gguf(models_dir)
     if not path.is_file():
         raise ConfigError(f"llm.model_path: no GGUF file at {path}")
+    # The bundled Gemma file carries no chat template (llama.cpp would fall back to Llama 2's).
+    chat_format = "gemma" if settings.model_path is None else None
     return LlamaCppChat(model_path=path, context_tokens=settings.context_tokens, temperature=settings.temperature,
-                        max_tokens=settings.max_tokens)
+                        max_tokens=settings.max_tokens, chat_format=chat_format)
 
 
 def bundled_gguf(models_dir: Path) -> Path:

@@ -260,3 +260,21 @@ def test_the_http_api_reports_the_mode_and_what_was_removed(llm_assistant: Assis
     assert body["mode"] == "llm" and body["outcome"] == "answered"
     assert body["unsupported"] == [{"text": "About 900 missiles were sent.", "reason": "900 is not in the cited source",
                                     "removed": True}]
+
+
+def test_a_long_history_reaches_the_model_trimmed_to_the_budget(llm_assistant: Assistant, script: Scripted,
+                                                                server: ScriptedLLM) -> None:
+    script.rewrite = lambda request: Reply("What did Emmanuel Macron announce about missiles?")
+    script.answer = lambda request: Reply(MISSILES.format(n=source_number(request, "long-range missiles")))
+    old = [{"role": "user", "content": f"Old question number {n} about octopuses?"} for n in range(2000)]
+    recent = [{"role": "user", "content": "What did Macron say about ground troops?"},
+              {"role": "assistant", "content": "Ground troops could not be ruled out [1]."}]
+    answer = llm_assistant.ask("What did he announce about missiles?", old + recent)
+    rewrite = server.requests[0]
+    conversation = last_user_message(rewrite)
+    budget = llm_assistant.settings.answer.history_chars
+    assert "What did Macron say about ground troops?" in conversation
+    assert "Old question number 0 " not in conversation and "Old question number 1999" in conversation
+    labels = conversation.count("\nUser: ") + conversation.count("\nAssistant: ")
+    assert len(conversation) < budget + 12 * labels + 200  # the budget, role labels, the prompt's own words
+    assert answer.citations[0].article_id.startswith(MACRON)
