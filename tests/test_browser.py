@@ -244,3 +244,45 @@ def test_empty_index_explains_how_to_add_articles(page: object, empty_server: st
     endpoints = Client(empty_server, verbose=False).view_api(return_format="dict", print_info=False)
     assert "/upload" not in endpoints["named_endpoints"]  # no password configured: no admin at all
     screenshot(page, "empty-index.png")
+
+
+# -- answer.mode: llm, against a scripted OpenAI-compatible server ------------------------
+INVENTED = "The coalition will also send 300 fighter jets by June"
+
+
+@pytest.fixture(scope="module")
+def llm_server(tmp_path_factory: pytest.TempPathFactory, articles: Path) -> Iterator[str]:
+    from bench.scripted_llm import Reply, ScriptedLLM, last_user_message
+
+    def answer(request: dict) -> Reply:
+        prompt = last_user_message(request)
+        n = next(int(line[1]) for line in prompt.splitlines() if line.startswith("[") and "Macron" in line)
+        text = (f"Macron announced a new coalition to provide medium- and long-range missiles to Ukraine [{n}]. "
+                f"{INVENTED} [{n}].")
+        return Reply(text, token_delay_s=0.15)  # slow enough to watch the draft stream
+
+    data = tmp_path_factory.mktemp("served-llm") / "data"
+    with ScriptedLLM(answer) as llm, running_server(data, articles, env={
+            "QA_ANSWER__MODE": "llm", "QA_LLM__BASE_URL": llm.base_url, "QA_LLM__MODEL": "scripted"}) as url:
+        yield url
+
+
+def test_a_generated_answer_streams_then_the_checked_answer_replaces_it(page: object, llm_server: str) -> None:
+    box = open_chat(page, llm_server + "/")
+    bot = page.locator("#qa-chatbot")
+    ask(box, "What kind of missiles will Ukraine get?")
+    # The draft, as it streams: the model's words so far, marked as not yet checked.
+    page.wait_for_function("""() => {
+        const text = document.querySelector('#qa-chatbot').innerText;
+        return text.includes('long-range missiles') && text.includes('Checking each sentence against its sources');
+    }""", timeout=60_000)
+    screenshot(page, "chat-llm-draft.png")
+    bot.get_by_text("Written by a language model").first.wait_for(timeout=60_000)
+    text = bot.inner_text()
+    assert "Checking each sentence" not in text  # the draft was replaced
+    assert "medium- and long-range missiles to Ukraine [1]" in text and "Macron Ukraine Ground Troops" in text
+    assert "Removed: 1 generated sentence the sources do not support" in text
+    assert INVENTED not in text  # folded away under "Removed", not in the answer
+    bot.locator("summary").first.click()
+    assert INVENTED in bot.inner_text() and "300 is not in the cited source" in bot.inner_text()
+    screenshot(page, "chat-llm-checked.png")
