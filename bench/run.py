@@ -1,6 +1,6 @@
 """`make bench`: speed and memory of the project on this machine, printed as one table.
 
-    python -m bench.run [--quick] [--only ingest,latency,grounding,filters,update,http,cold,memory]
+    python -m bench.run [--quick] [--only ingest,latency,grounding,llm,filters,update,http,cold,memory]
 
 Each row is one measure, with the issue's target where it has one. The table is printed and
 written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
@@ -158,6 +158,37 @@ class Bench:
         self.add(Row("grounding check, 5-sentence answer over 5 sources, p50", _pct(times, 50), "ms"))
         self.add(Row("grounding check, 5-sentence answer over 5 sources, p95", _pct(times, 95), "ms", "<= 50",
                      _pct(times, 95) <= 50))
+
+    def llm(self) -> None:
+        """Generated answers against a scripted OpenAI-compatible server that waits `delay` before
+        its first token: what the project adds on top of the model (retrieval, prompt, HTTP,
+        streaming) until the first token reaches the caller, and the whole answer's overhead
+        (the grounding check included) beyond the model's own time."""
+        from bench.scripted_llm import Reply, ScriptedLLM
+
+        delay, tokens, gap = 0.2, 40, 0.005
+        reply = " ".join(["word"] * (tokens - 1)) + " [1]."
+        with ScriptedLLM(lambda request: Reply(reply, delay_s=delay, token_delay_s=gap)) as server:
+            settings = self.settings_for(self.index(1_000))
+            settings.answer.mode = "llm"
+            settings.llm.base_url, settings.llm.model = server.base_url, "scripted"
+            assistant = Assistant(settings, embedder=self.embedder)
+            first, total = [], []
+            for question in self.sample_questions(min(self.questions, 50), seed=2):
+                started = time.perf_counter()
+                seen = None
+                for event in assistant.stream(question):
+                    if seen is None and isinstance(event, str):
+                        seen = time.perf_counter()
+                done = time.perf_counter()
+                first.append((seen - started - delay) * 1000)
+                total.append((done - started - delay - gap * (tokens - 1)) * 1000)
+        self.add(Row("LLM time to first token beyond the model's, p50", _pct(first, 50), "ms",
+                     note=f"scripted server, first token after {delay * 1000:.0f} ms"))
+        self.add(Row("LLM time to first token beyond the model's, p95", _pct(first, 95), "ms", "<= 300",
+                     _pct(first, 95) <= 300))
+        self.add(Row("LLM whole answer beyond the model's, p95", _pct(total, 95), "ms",
+                     note=f"{tokens} streamed tokens; retrieval, prompt, HTTP, grounding check"))
 
     def update(self) -> None:
         """Adding one article to, and deleting it from, the largest index: what an upload costs."""
@@ -379,7 +410,7 @@ def write_results(rows: list[Row], settings: Settings, seconds: float) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
-    parser.add_argument("--only", default="ingest,latency,grounding,filters,update,http,cold,memory",
+    parser.add_argument("--only", default="ingest,latency,grounding,llm,filters,update,http,cold,memory",
                         help="comma-separated measures to run")
     parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
     args = parser.parse_args(argv)
