@@ -125,14 +125,10 @@ class Assistant:
 
     def _generator(self, model: BaseChatModel | None) -> LLMAnswerer:
         from qa.chain import LLMAnswerer
-        from qa.grounding import GroundingChecker
         from qa.llm import chat_model
 
-        llm = self.settings.llm
         models_dir = self.settings.embedding.cache_dir or self.settings.data.dir / "models"
-        checker = GroundingChecker(self.embedder.encode, min_similarity=llm.min_similarity,
-                                   min_lexical=llm.min_lexical, unsupported=llm.unsupported)
-        return LLMAnswerer(self, model or chat_model(llm, models_dir=models_dir), checker)
+        return LLMAnswerer(self, model or chat_model(self.settings.llm, models_dir=models_dir))
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, *, embedder: Embedder | None = None) -> Assistant:

@@ -118,22 +118,28 @@ class LLMAnswerer:
 
     Args:
         assistant: The `qa.api.Assistant` (its ranking, extractive path and settings).
-        model: The chat model (`qa.llm.chat_model`); wrapped in `GuardedModel`.
-        checker: The `GroundingChecker` the generated sentences go through.
+        model: Any LangChain chat model (`qa.llm.chat_model` builds the configured one);
+            wrapped in `GuardedModel`.
+        checker: The `GroundingChecker` the generated sentences go through (default: one with
+            the `llm` section's thresholds).
+        prompt: The answer prompt, a `ChatPromptTemplate` taking `sources`, `question` and
+            `max_sentences` (default `qa.generate.ANSWER_PROMPT`).
     """
 
-    def __init__(self, assistant: Any, model: Runnable, checker: Any) -> None:
+    def __init__(self, assistant: Any, model: Runnable, checker: Any = None, prompt: Runnable | None = None) -> None:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.runnables import RunnablePassthrough
 
         from qa.generate import ANSWER_PROMPT, format_sources
+        from qa.grounding import GroundingChecker
         from qa.llm import GuardedModel, LLMUnavailable
 
         self.assistant = assistant
         self.settings = assistant.settings
         llm = self.settings.llm
         self.model = GuardedModel(model, retries=llm.retries)
-        self.checker = checker
+        self.checker = checker or GroundingChecker(assistant.embedder.encode, min_similarity=llm.min_similarity,
+                                                   min_lexical=llm.min_lexical, unsupported=llm.unsupported)
         self.retriever = ArticleRetriever(assistant=assistant, k=llm.sources)
         answer_inputs = RunnableLambda(
             lambda x: {"sources": format_sources(x["docs"]), "question": x["standalone"],
@@ -141,7 +147,7 @@ class LLMAnswerer:
         self.prepare = (RunnableLambda(_question_input, name="question")
                         | RunnablePassthrough.assign(standalone=RunnableLambda(self._standalone, name="rewrite"))
                         | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve, name="retrieve")))
-        self.draft = answer_inputs | ANSWER_PROMPT | self.model | StrOutputParser()
+        self.draft = answer_inputs | (prompt or ANSWER_PROMPT) | self.model | StrOutputParser()
         self.check = RunnableLambda(self._check, name="grounding_check")
         generated = self.prepare | RunnablePassthrough.assign(draft=self.draft) | self.check
         fallback = RunnableLambda(self._fallback, name="extractive_fallback")

@@ -29,15 +29,19 @@ def test_quickstart_is_exactly_two_commands() -> None:
 
 
 def run_python_block(n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                     capsys: pytest.CaptureFixture[str]) -> str:
+                     capsys: pytest.CaptureFixture[str], replace: dict[str, str] | None = None) -> str:
     """Run the README's n-th Python block in a folder holding the sample articles and the
-    config, as a reader would; return what it printed."""
+    config, as a reader would (with `replace`'s substitutions); return what it printed."""
     (tmp_path / "data").mkdir()
     shutil.copytree(SAMPLE_DIR, tmp_path / "data" / "articles")
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     monkeypatch.chdir(tmp_path)
     script = tmp_path / f"example{n}.py"
-    script.write_text(_blocks("python")[n], encoding="utf-8")
+    code = _blocks("python")[n]
+    for old, new in (replace or {}).items():
+        assert old in code
+        code = code.replace(old, new)
+    script.write_text(code, encoding="utf-8")
     runpy.run_path(str(script), run_name="__main__")
     return capsys.readouterr().out
 
@@ -56,6 +60,23 @@ def test_langchain_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     out = run_python_block(1, tmp_path, monkeypatch, capsys)
     assert "Macron Ukraine Ground Troops 2024-02-27 |" in out and "missiles" in out
     assert "answered: " in out and "Mark Rutte" in out
+
+
+def test_llm_example_runs_against_an_openai_compatible_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.scripted_llm import Reply, ScriptedLLM, last_user_message
+
+    def reply(request: dict) -> Reply:
+        prompt = last_user_message(request)
+        n = next(int(line[1]) for line in prompt.splitlines() if line.startswith("[") and "Macron" in line)
+        return Reply(f"Ukraine will get medium- and long-range missiles [{n}]. Also 70 tanks [{n}].")
+
+    with ScriptedLLM(reply) as llm:
+        out = run_python_block(2, tmp_path, monkeypatch, capsys,
+                               replace={"http://127.0.0.1:8080/v1": llm.base_url})
+    assert "draft: Ukraine" in out and "draft: Ukraine will get medium- and long-range missiles [1]. Also 70" in out
+    assert "llm Ukraine will get medium- and long-range missiles [1]." in out
+    assert "removed: Also 70 tanks. - 70 is not in the cited source" in out
 
 
 def test_every_command_in_the_readme_exists() -> None:
