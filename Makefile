@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve chroma bench train-judge test clean
+.PHONY: install browser serve chroma bench train-judge test test-llm clean
 
 install: $(STAMP)
 
@@ -46,5 +46,16 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest
 
+# Generated answers on a real model in this process: the llamacpp extra and the bundled Gemma 3
+# 270M GGUF; prints answer latency, time to first token and tokens/s. Not part of `make test`:
+# llama-cpp-python compiles from source once (about 6-12 minutes on 2 cores). The build is
+# portable (AVX2, GGML_NATIVE=OFF): a native one uses AMX/AVX-512 tile instructions that some
+# virtual machines do not enable, and then crashes on the first token.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+test-llm: install
+	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+	  $(BIN)/pip install --quiet --disable-pip-version-check --no-cache-dir 'llama-cpp-python>=0.3.16'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,llamacpp]'
+	$(BIN)/python -m pytest -m llm_local -s tests/test_llm_local.py
 clean:
 	rm -rf $(VENV) .qa-data .pytest_cache

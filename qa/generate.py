@@ -84,6 +84,9 @@ def standalone_question(reply: str, question: str, max_chars: int) -> str | None
         return None
     if not re.search(r"\w", line) or len(line) > min(max_chars, 3 * len(question) + 200):
         return None
+    # A question, not an answer, and not the instructions echoed back (small models do that).
+    if not line.endswith("?") or re.search(r"\b(rewrite|rewritten|standalone|pronouns?)\b", line, re.I):
+        return None
     return line
 
 

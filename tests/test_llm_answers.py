@@ -278,3 +278,46 @@ def test_a_long_history_reaches_the_model_trimmed_to_the_budget(llm_assistant: A
     labels = conversation.count("\nUser: ") + conversation.count("\nAssistant: ")
     assert len(conversation) < budget + 12 * labels + 200  # the budget, role labels, the prompt's own words
     assert answer.citations[0].article_id.startswith(MACRON)
+
+
+def test_the_http_api_streams_drafts_then_the_answer_as_ndjson(llm_assistant: Assistant, script: Scripted) -> None:
+    import json
+
+    from fastapi import FastAPI
+
+    from ui.api import build_router
+
+    script.answer = lambda request: Reply(MISSILES.format(n=source_number(request, "long-range missiles")))
+    app = FastAPI()
+    app.include_router(build_router(llm_assistant))
+    client = TestClient(app)
+    with client.stream("POST", "/api/ask/stream", json={"question": "What kind of missiles will Ukraine get?"}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+        events = [json.loads(line) for line in r.iter_lines() if line]
+    drafts, final = events[:-1], events[-1]
+    assert len(drafts) > 5 and all(e["type"] == "draft" for e in drafts)
+    assert drafts[-1]["text"] == MISSILES.format(n=source_number_in(drafts[-1]["text"]))
+    assert final["type"] == "answer" and final["mode"] == "llm" and final["answer"] == MISSILES.format(n=1)
+    # A bad question fails before the stream starts, so the app's handler answers 400.
+    from index.errors import EmptyQuestionError
+
+    with pytest.raises(EmptyQuestionError):
+        client.post("/api/ask/stream", json={"question": " "})
+
+
+def source_number_in(text: str) -> int:
+    return int(re.search(r"\[(\d+)\]", text).group(1))
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ("Standalone question: What did Macron announce about missiles?", "What did Macron announce about missiles?"),
+    ('"What did Macron announce about missiles?"\nIt asks about Macron.', "What did Macron announce about missiles?"),
+    ("Macron announced a coalition for missiles.", None),  # an answer, not a question
+    ("Rewrite the user's last question so that it can be understood?", None),  # the prompt echoed
+    ("", None),
+    ("?", None),
+])
+def test_only_a_plausible_rewrite_is_used(reply: str, expected: str | None) -> None:
+    from qa.generate import standalone_question
+
+    assert standalone_question(reply, "What did he announce about missiles?", 2000) == expected

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa.api import MAX_QUESTION_CHARS, Assistant
@@ -88,6 +92,24 @@ def build_router(assistant: Assistant) -> APIRouter:
         answer = await run_in_threadpool(assistant.ask, body.question, history,
                                          since=body.since, until=body.until, as_of=body.as_of)
         return answer.to_dict()
+
+    @router.post("/ask/stream", response_class=StreamingResponse, responses={200: {
+        "content": {"application/x-ndjson": {}},
+        "description": 'One JSON object per line: {"type": "draft", "text"} while a language model writes '
+                       '(the text so far, not yet checked), then {"type": "answer", ...} with the /api/ask JSON.'}})
+    async def ask_stream(body: AskRequest) -> StreamingResponse:
+        """`/api/ask`, streamed as NDJSON: drafts as the model writes, then the checked answer."""
+        history = [m.model_dump() for m in body.history or []]
+        events = assistant.stream(body.question, history, since=body.since, until=body.until, as_of=body.as_of)
+        first = await run_in_threadpool(next, events)  # a bad question fails here, as a 400
+
+        def lines() -> Iterator[bytes]:
+            for event in itertools.chain([first], events):
+                payload = {"type": "draft", "text": event} if isinstance(event, str) else \
+                    {"type": "answer", **event.to_dict()}
+                yield (json.dumps(payload, ensure_ascii=False) + "\n").encode()
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     @router.get("/health", response_model=Health)
     async def health(request: Request) -> dict[str, Any]:
