@@ -1,7 +1,8 @@
-"""A scripted OpenAI-compatible chat server on loopback, for tests and the benchmark.
+"""A scripted OpenAI-compatible (and Ollama) chat server on loopback, for tests and the benchmark.
 
 It speaks enough of `POST /v1/chat/completions` (plain and `stream: true` server-sent events)
-for `langchain-openai`'s `ChatOpenAI`. What it answers is a script: a function from the
+for `langchain-openai`'s `ChatOpenAI`, and of Ollama's `POST /api/chat` (plain and NDJSON
+streaming) for `langchain-ollama`'s `ChatOllama` (`ollama_url`). What it answers is a script: a function from the
 request's JSON to a `Reply`, so a test decides per request (the rewrite prompt and the answer
 prompt can get different replies) and can fail on purpose: hang past the client's timeout,
 answer 500, or send garbage. Every request is recorded in `requests`.
@@ -65,7 +66,13 @@ class ScriptedLLM:
 
     @property
     def base_url(self) -> str:
+        """The OpenAI-compatible endpoint."""
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def ollama_url(self) -> str:
+        """The Ollama endpoint."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> ScriptedLLM:
         self._thread.start()
@@ -85,7 +92,8 @@ class ScriptedLLM:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 owner.requests.append(body)
-                if not self.path.endswith("/chat/completions"):
+                ollama = self.path == "/api/chat"
+                if not ollama and not self.path.endswith("/chat/completions"):
                     return self._send(404, b'{"error": {"message": "not found"}}')
                 reply = owner.script(body)
                 time.sleep(reply.delay_s)
@@ -96,9 +104,25 @@ class ScriptedLLM:
                     return self._send(500, b'{"error": {"message": "scripted failure", "type": "server_error"}}')
                 if reply.kind == "garbage":
                     return self._send(200, b"<html>this is not JSON</html>", "text/html")
+                if ollama:
+                    return self._ollama(body, reply)
                 if body.get("stream"):
                     return self._stream(body, reply)
                 return self._send(200, json.dumps(_completion(body, reply.text)).encode())
+
+            def _ollama(self, body: dict[str, Any], reply: Reply) -> None:
+                if body.get("stream") is False:
+                    return self._send(200, json.dumps(_ollama_message(body, reply.text, done=True)).encode())
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.end_headers()
+                for n, piece in enumerate(_pieces(reply.text)):
+                    if n and reply.token_delay_s:
+                        time.sleep(reply.token_delay_s)
+                    self.wfile.write(json.dumps(_ollama_message(body, piece, done=False)).encode() + b"\n")
+                    self.wfile.flush()
+                self.wfile.write(json.dumps(_ollama_message(body, "", done=True)).encode() + b"\n")
+                self.wfile.flush()
 
             def _send(self, status: int, data: bytes, content_type: str = "application/json") -> None:
                 self.send_response(status)
@@ -142,3 +166,11 @@ def _completion(body: dict[str, Any], text: str) -> dict[str, Any]:
 def _chunk(body: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     return {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0,
             "model": body.get("model", "m"), "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+def _ollama_message(body: dict[str, Any], text: str, *, done: bool) -> dict[str, Any]:
+    message = {"model": body.get("model", "m"), "created_at": "2024-01-01T00:00:00Z",
+               "message": {"role": "assistant", "content": text}, "done": done}
+    if done:
+        message.update(done_reason="stop", total_duration=0, eval_count=0, prompt_eval_count=0)
+    return message

@@ -321,3 +321,33 @@ def test_only_a_plausible_rewrite_is_used(reply: str, expected: str | None) -> N
     from qa.generate import standalone_question
 
     assert standalone_question(reply, "What did he announce about missiles?", 2000) == expected
+
+
+def test_the_ollama_provider_answers_through_the_same_chain(index_dir: Path, server: ScriptedLLM, script: Scripted,
+                                                           embedder: Embedder) -> None:
+    script.answer = lambda request: Reply(MISSILES.format(n=source_number(request, "long-range missiles")))
+    settings = _settings(index_dir, server.ollama_url, provider="ollama")
+    answer = Assistant(settings, embedder=embedder).ask("What kind of missiles will Ukraine get?")
+    assert answer.mode == "llm" and answer.text == MISSILES.format(n=1)
+    assert server.requests[-1]["model"] == "scripted" and server.requests[-1]["messages"][0]["role"] == "system"
+
+
+def test_an_unreachable_model_says_so_and_answers_extractively(index_dir: Path, embedder: Embedder) -> None:
+    from tests.conftest import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    answer = Assistant(_settings(index_dir, closed), embedder=embedder).ask("What kind of missiles will Ukraine get?")
+    assert answer.mode == "extractive" and "long-range missiles" in answer.text
+    assert "could not be reached" in answer.notice
+
+
+def test_llamacpp_without_its_extra_is_a_clear_configuration_error(index_dir: Path, embedder: Embedder,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from index.errors import ConfigError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llama_cpp" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"pip install '\.\[llamacpp\]'"):
+        Assistant(_settings(index_dir, "http://127.0.0.1:9/v1", provider="llamacpp"), embedder=embedder)
