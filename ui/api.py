@@ -82,8 +82,13 @@ class ArticleOut(BaseModel):
     chunks: int
 
 
+MAX_BODY_BYTES = 256 * 1024
+
+
 def build_router(assistant: Assistant) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["api"])
+    # The limit holds for bodies without a Content-Length too (chunked uploads): FastAPI
+    # stops reading at the limit and answers 413.
+    router = APIRouter(prefix="/api", tags=["api"], max_body_size=MAX_BODY_BYTES)
 
     @router.post("/ask", response_model=AskResponse)
     async def ask(body: AskRequest) -> dict[str, Any]:

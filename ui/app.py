@@ -18,17 +18,27 @@ from index.errors import ArticleNotFoundError, QAError
 from qa.api import Assistant
 from qa.config import ServerSettings, load_settings
 from ui.admin import article_rows, build_articles_tab
-from ui.api import build_router
+from ui.api import MAX_BODY_BYTES, build_router
 from ui.chat import build_chat, status_line
 from ui.mcp import build_mcp
 
-MAX_BODY_BYTES = 256 * 1024
 EMBED_PATH = "/embed"
 MCP_PATH = "/mcp"
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"ok": False, "status": status, "error": message, **extra}, status_code=status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"ok": False, "status": status, "error": message, **extra}, status_code=status,
+                        headers=headers)
+
+
+def _problem(error: dict[str, Any]) -> dict[str, str]:
+    """One validation error as {field, problem}, in words a client can act on."""
+    field = ".".join(str(p) for p in error["loc"][1:] if not isinstance(p, int) or error["type"] != "json_invalid")
+    if error["type"] == "json_invalid":
+        return {"field": "body", "problem": f"not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})"}
+    if error["type"] == "model_attributes_type" and not field:
+        return {"field": "body", "problem": "must be a JSON object"}
+    return {"field": field or "body", "problem": error["msg"]}
 
 
 def frame_ancestors(origins: list[str]) -> str:
@@ -96,8 +106,7 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "problem": e["msg"]}
-                   for e in exc.errors()]
+        details = [_problem(e) for e in exc.errors()]
         summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details)
         return _error(422, f"invalid request: {summary}", details=details)
 
@@ -111,9 +120,26 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+        if exc.status_code == 413:
+            return _error(413, f"request body is over the limit of {MAX_BODY_BYTES} bytes")
+        return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
-    app.include_router(build_router(assistant))
+    api = build_router(assistant)
+    app.include_router(api)
+    api_methods = {route.path: route.methods for route in api.routes}
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
+                   include_in_schema=False)
+    async def unknown_api_route(request: Request, rest: str) -> JSONResponse:
+        """Any other /api path: the project's JSON error, not the chat page's 404."""
+        path = request.url.path.rstrip("/") or "/"
+        allowed = api_methods.get(path)
+        if allowed:
+            methods = ", ".join(sorted(allowed))
+            return _error(405, f"{request.method} is not allowed on {path}; use {methods}", {"Allow": methods},
+                          allowed=sorted(allowed))
+        known = ", ".join(sorted(api_methods))
+        return _error(404, f"no API route {path}; the routes are {known} (see /docs)")
     if mcp_app is not None:
         app.router.routes.extend(mcp_app.routes)
     max_file = f"{server.max_upload_mb}mb"
