@@ -3,20 +3,26 @@
 A bad file is reported (skipped or failed, with the reason) and the batch goes on. Pruning
 removes articles whose file is gone, or that a re-read file no longer contains; articles of a
 file that failed to load this time are kept, so a transient error loses nothing.
+
+Articles are stored in batches of about `batch_chunks` chunks, gathered across small files
+and cut inside big ones: a JSONL dump of any size is read line by line and stored as it is
+read, so memory does not grow with the input, progress moves per batch, and an interrupted
+run resumes where it stopped (stored chunks are recognized by the record manager and not
+embedded again).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunk import SentenceChunker
 from index.errors import LoadError, UnsupportedFileError
-from index.load import iter_files, load_file
-from index.models import Article, Chunk, FileReport, IngestReport
+from index.load import iter_sources, load_file, stream_jsonl
+from index.models import Article, Chunk, FileReport, IngestProgress, IngestReport
 from index.store import ArticleStore
 
 logger = logging.getLogger(__name__)
@@ -26,11 +32,13 @@ Progress = Callable[[FileReport], None]
 
 @dataclass
 class _Loaded:
-    """A file read and chunked, waiting to be stored with others."""
+    """A file (or, for a big one, a slice of it) read and chunked, waiting to be stored."""
 
     path: Path
     report: FileReport
     items: list[tuple[Article, list[Chunk]]] = field(default_factory=list)
+    last: bool = True  # the file's last slice: its report is final once this is stored
+    size: int = 0  # bytes of the file this slice completes, for progress
 
 
 class Ingestor:
@@ -49,7 +57,8 @@ class Ingestor:
         self.batch_chunks = batch_chunks
 
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
-               on_file: Progress | None = None, on_start: Callable[[int], None] | None = None) -> IngestReport:
+               on_file: Progress | None = None, on_start: Callable[[int], None] | None = None,
+               on_progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
         """Ingest every supported file under `paths`.
 
         Args:
@@ -57,27 +66,52 @@ class Ingestor:
             prune: Also remove stored articles under `paths` whose file is gone.
             on_file: Called with each file's report once it is stored (progress display).
             on_start: Called once with the number of files found.
+            on_progress: Called after every stored batch with the bytes and articles done so far.
         """
         paths = [Path(p).expanduser() for p in paths]
-        files = list(iter_files(paths))
+        files = list(iter_sources(paths))
         if on_start:
             on_start(len(files))
+        progress = IngestProgress(files_total=len(files), bytes_total=sum(_size(path) for path, _, _ in files))
         report = IngestReport()
         seen: dict[str, set[str]] = {}  # resolved file path -> ids of the articles it holds now
         pending: list[_Loaded] = []  # files read and chunked, stored together once enough wait
+        streaming = 0  # bytes read so far of the big file being streamed
 
         def flush() -> None:
             self._store(pending, seen)
             for loaded in pending:
-                if on_file:
-                    on_file(loaded.report)
+                progress.articles += len(loaded.items)
+                if loaded.last:
+                    progress.files_done += 1
+                    progress.bytes_done += loaded.size
+                    if on_file:
+                        on_file(loaded.report)
             pending.clear()
+            if on_progress:
+                on_progress(progress.moved(streaming))
 
-        for path, explicit in files:
-            loaded = self._load(path, explicit)
+        def full() -> bool:
+            return sum(len(c) for item in pending for _, c in item.items) >= self.batch_chunks
+
+        for path, explicit, shown in files:
+            if path.suffix.lower() == ".jsonl" and path.is_file():
+                file_report = FileReport(str(path), "unchanged")
+                report.files.append(file_report)
+                for piece in self._stream(path, shown, file_report):
+                    if isinstance(piece, int):
+                        streaming = piece
+                        continue
+                    pending.append(piece)
+                    if full() or piece.last:
+                        flush()
+                streaming = 0
+                continue
+            loaded = self._load(path, explicit, shown)
+            loaded.size = _size(path)
             report.files.append(loaded.report)
             pending.append(loaded)
-            if sum(len(c) for item in pending for _, c in item.items) >= self.batch_chunks:
+            if full():
                 flush()
         flush()
         if prune:
@@ -86,22 +120,52 @@ class Ingestor:
             self.store.sync_keywords()
         return report
 
-    def _load(self, path: Path, explicit: bool) -> _Loaded:
-        shown = str(path)
+    def _load(self, path: Path, explicit: bool, shown: str) -> _Loaded:
+        where = str(path)
         try:
-            loaded = load_file(path)
+            loaded = load_file(path, shown)
         except UnsupportedFileError as exc:
             # Named on the command line: the user meant it, so it failed. Met in a folder: skipped.
-            return _Loaded(path, FileReport(shown, "failed" if explicit else "skipped", str(exc)))
+            return _Loaded(path, FileReport(where, "failed" if explicit else "skipped", str(exc)))
         except LoadError as exc:
-            return _Loaded(path, FileReport(shown, "failed", str(exc)))
-        report = FileReport(shown, "unchanged", warnings=list(loaded.warnings))
+            return _Loaded(path, FileReport(where, "failed", str(exc)))
+        report = FileReport(where, "unchanged", warnings=list(loaded.warnings))
         return _Loaded(path, report, [(a, self.chunker.split(a)) for a in loaded.articles])
+
+    def _stream(self, path: Path, shown: str, report: FileReport) -> Iterator[_Loaded | int]:
+        """A JSONL file as slices of about `batch_chunks` chunks, read line by line; between
+        them, ints: the bytes read so far (progress). The last slice has `last` set."""
+        items: list[tuple[Article, list[Chunk]]] = []
+        chunks = 0
+        read = 0
+
+        def bytes_read(offset: int) -> None:
+            nonlocal read
+            read = offset
+
+        try:
+            for article in stream_jsonl(path, shown, report.warnings, on_bytes=bytes_read):
+                pieces = self.chunker.split(article)
+                items.append((article, pieces))
+                chunks += len(pieces)
+                if chunks >= self.batch_chunks:
+                    yield read
+                    yield _Loaded(path, report, items, last=False)
+                    items, chunks = [], 0
+        except LoadError as exc:
+            report.status, report.reason = "failed", str(exc)
+        except OSError as exc:  # the file vanished or the disk failed mid-read: keep what is stored
+            report.status, report.reason = "failed", f"reading stopped: {exc.strerror or exc}"
+        yield read
+        if report.status != "failed" and not items and not report.articles:
+            report.status = "failed"
+            report.reason = "; ".join(report.warnings[:5]) or "no article text found"
+        yield _Loaded(path, report, items if report.status != "failed" else [], last=True, size=_size(path))
 
     def _store(self, pending: list[_Loaded], seen: dict[str, set[str]]) -> None:
         """Store the articles of several files in one call; when that fails, file by file, so
         a store failure on one file does not lose the others."""
-        stored = [loaded for loaded in pending if loaded.report.status == "unchanged"]
+        stored = [loaded for loaded in pending if loaded.report.status not in ("failed", "skipped")]
         try:
             counts = self.store.upsert_articles([item for loaded in stored for item in loaded.items])
         except Exception:
@@ -120,12 +184,13 @@ class Ingestor:
 
     @staticmethod
     def _settle(loaded: _Loaded, counts: dict[str, tuple[int, int]], seen: dict[str, set[str]]) -> None:
+        """Add a stored file (or slice) to its file's report."""
         report = loaded.report
         ids = {article.id for article, _ in loaded.items}
-        report.articles = len(loaded.items)
-        report.chunks_added = sum(counts.get(i, (0, 0))[0] for i in ids)
-        report.chunks_deleted = sum(counts.get(i, (0, 0))[1] for i in ids)
-        seen[str(loaded.path.resolve())] = ids
+        report.articles += len(loaded.items)
+        report.chunks_added += sum(counts.get(i, (0, 0))[0] for i in ids)
+        report.chunks_deleted += sum(counts.get(i, (0, 0))[1] for i in ids)
+        seen.setdefault(str(loaded.path.resolve()), set()).update(ids)
         if report.chunks_deleted:
             report.status = "updated"
         elif report.chunks_added:
@@ -170,6 +235,7 @@ class Ingestor:
         return added, deleted
 
     def _prune(self, roots: list[Path], seen: dict[str, set[str]]) -> list[str]:
+        seen = {path: ids for path, ids in seen.items() if ids}
         resolved = [root.resolve() for root in roots]
         pruned = []
         for info in self.store.articles():
@@ -184,3 +250,10 @@ class Ingestor:
                 self.store.delete_article(info.id, sync=False)
                 pruned.append(info.id)
         return pruned
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0

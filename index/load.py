@@ -8,10 +8,11 @@ with the reason; callers report it and go on with the next file.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,30 +58,53 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path).parts
-                if child.is_file() and not any(part.startswith(".") for part in rel):
+                # A broken symbolic link is yielded too, so that it is reported, not ignored.
+                if (child.is_file() or (child.is_symlink() and not child.exists())) and \
+                        not any(part.startswith(".") for part in rel):
                     yield child, False
         else:
             yield path, True
+
+
+def iter_sources(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool, str]]:
+    """`iter_files`, with the name a reader is shown for each file: its path relative to the
+    folder it was found in (`world/2024-02-27-macron.txt`), or its file name when named
+    explicitly. Never the server's absolute path: that stays in `Article.path`."""
+    for raw in paths:
+        root = Path(raw).expanduser()
+        for path, explicit in iter_files([root]):
+            shown = path.name if explicit else path.relative_to(root).as_posix()
+            yield path, explicit, shown
 
 
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def load_file(path: Path) -> LoadedFile:
-    """Read one file into articles, or raise `LoadError` saying why it cannot be."""
+def load_file(path: Path, shown: str | None = None) -> LoadedFile:
+    """Read one file into articles, or raise `LoadError` saying why it cannot be.
+
+    `shown` is the source a reader sees when the article has no URL (default: the file name).
+    A JSONL file is read whole here; `stream_jsonl` reads one of any size in bounded memory.
+    """
     if not is_supported(path):
         raise UnsupportedFileError(
             f"unsupported file type '{path.suffix or path.name}' "
             f"(supported: {', '.join(SUPPORTED_SUFFIXES)})"
         )
+    if path.suffix.lower() == ".jsonl":
+        warnings: list[str] = []
+        articles = list(stream_jsonl(path, shown, warnings))
+        if not articles:
+            raise LoadError("; ".join(warnings) or "no article text found")
+        return LoadedFile(path, articles, warnings)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise LoadError(f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB limit")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise LoadError("no such file") from None
+        raise LoadError("broken symbolic link" if path.is_symlink() else "no such file") from None
     except IsADirectoryError:
         raise LoadError("is a directory") from None
     except OSError as exc:
@@ -90,16 +114,16 @@ def load_file(path: Path) -> LoadedFile:
     text, warnings = decode_bytes(data)
     loaded = LoadedFile(path, [], warnings)
     suffix = path.suffix.lower()
-    if suffix in (".json", ".jsonl"):
-        records = _json_records(text, suffix == ".jsonl", loaded.warnings)
+    if suffix == ".json":
+        records = _json_records(text)
         for n, record in enumerate(records):
-            article = _article_from_record(record, path, n, len(records), loaded.warnings)
+            article = _article_from_record(record, path, n, len(records), loaded.warnings, shown)
             if article is not None:
                 loaded.articles.append(article)
     else:
         fields = {".html": _parse_html, ".htm": _parse_html, ".md": _parse_markdown,
                   ".markdown": _parse_markdown}.get(suffix, _parse_text)(text)
-        article = _build_article(fields, path, index=None, warnings=loaded.warnings)
+        article = _build_article(fields, path, index=None, warnings=loaded.warnings, shown=shown)
         if article is not None:
             loaded.articles.append(article)
     if not loaded.articles:
@@ -107,11 +131,29 @@ def load_file(path: Path) -> LoadedFile:
     return loaded
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 when `head` starts with its byte-order mark (what Windows editors
+    save as "Unicode"), else None."""
+    return next((encoding for bom, encoding in _BOMS if head.startswith(bom)), None)
+
+
 def decode_bytes(data: bytes) -> tuple[str, list[str]]:
-    """Decode UTF-8 (with or without BOM), falling back to Windows-1252/Latin-1.
+    """Decode UTF-8 (with or without BOM), UTF-16 and UTF-32 (with a BOM), falling back to
+    Windows-1252/Latin-1.
 
     Raises `LoadError` for binary content rather than indexing garbage.
     """
+    encoding = _bom_encoding(data[:4])
+    if encoding is not None:
+        try:
+            return data.decode(encoding).lstrip("\ufeff"), []
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"starts with a {encoding.upper()} byte-order mark but is not {encoding.upper()} "
+                            f"text (byte {exc.start})") from None
     if b"\x00" in data[:8192]:
         raise LoadError("binary content (NUL bytes), not a text file")
     try:
@@ -209,16 +251,19 @@ def _parse_html(text: str) -> dict[str, Any]:
     canonical = soup.find("link", attrs={"rel": "canonical"})
     fields["url"] = meta("og:url") or (canonical.get("href") if canonical else None)
     # Script, style and page furniture are never article text.
+    # Not the whole <head>: in malformed pages (an unclosed <head>) the article sits inside it.
     for tag in soup(["script", "style", "noscript", "template", "iframe", "nav", "header",
-                     "footer", "aside", "form", "svg", "head"]):
+                     "footer", "aside", "form", "svg", "title", "meta", "link"]):
         tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = [b for b in root.find_all(_BLOCKS) if not b.find(_BLOCKS)]
+    blocks = root.find_all(_BLOCKS)
     if blocks:
         for br in root.find_all("br"):
             br.replace_with(" ")
-        # Strings joined as they stand: inline tags (<a>, <em>) must not add spaces.
-        paragraphs = [" ".join(b.get_text().split()) for b in blocks]
+        # Each block's own text, without the blocks inside it: in malformed HTML (an unclosed
+        # <p> or <b>) blocks nest, and a block's text must be neither lost nor repeated.
+        # Strings are joined as they stand: inline tags (<a>, <em>) must not add spaces.
+        paragraphs = [" ".join(_own_text(b).split()) for b in blocks]
         if title and paragraphs and paragraphs[0] == title:
             paragraphs = paragraphs[1:]
         body = "\n\n".join(p for p in paragraphs if p)
@@ -228,17 +273,110 @@ def _parse_html(text: str) -> dict[str, Any]:
     return fields
 
 
-def _json_records(text: str, lines: bool, warnings: list[str]) -> list[dict[str, Any]]:
-    if lines:
-        records = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                warnings.append(f"line {number}: invalid JSON ({exc.msg})")
-        return records
+MAX_WARNINGS = 50  # per file: a dump with a million bad lines must not fill memory with them
+
+
+def stream_jsonl(path: Path, shown: str | None, warnings: list[str],
+                 on_bytes: Callable[[int], None] | None = None) -> Iterator[Article]:
+    """The articles of a JSONL file, one line at a time: memory does not grow with the file.
+
+    A line that is not valid JSON, or holds no article, is reported in `warnings` with its
+    line number (the first `MAX_WARNINGS` of them, then a count) and skipped. `on_bytes` gets
+    the bytes read so far after each article, for progress. Records are numbered as in
+    `load_file` (an id without a URL or `id` field is stable across runs).
+
+    Raises:
+        LoadError: The file cannot be read, is empty, or is binary.
+    """
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise LoadError("no such file") from None
+    except IsADirectoryError:
+        raise LoadError("is a directory") from None
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    skipped = 0
+
+    def warn(message: str) -> None:
+        nonlocal skipped
+        if len(warnings) < MAX_WARNINGS:
+            warnings.append(message)
+        else:
+            skipped += 1
+
+    with handle:
+        head = handle.read(8192)
+        handle.seek(0)
+        if not head.strip():
+            raise LoadError("empty file" if not head else "file contains only whitespace")
+        encoding = _bom_encoding(head)
+        if encoding is not None:  # UTF-16/32: decode the whole stream, still line by line
+            lines: Iterator[tuple[str, int]] = _decoded_lines(handle, encoding)
+        else:
+            decode_bytes(head)  # refuses binary content before anything is indexed
+            lines = _utf8_lines(handle, warn)
+        records = _numbered_records(lines, warn)
+        previous = next(records, None)
+        n = 0
+        while previous is not None:
+            following = next(records, None)
+            record, line_number, offset = previous
+            single = n == 0 and following is None  # a one-record file keeps the plain id
+            article = _article_from_record(record, path, n, 1 if single else 2, warnings, shown,
+                                           where=f"line {line_number}", warn=warn)
+            n += 1
+            if article is not None:
+                yield article
+            if on_bytes:
+                on_bytes(offset)
+            previous = following
+    if skipped:
+        warnings.append(f"... and {skipped} more line(s) with the same kinds of problems")
+
+
+def _utf8_lines(handle: Any, warn: Callable[[str], None]) -> Iterator[tuple[str, int]]:
+    """(line, bytes read so far) for a UTF-8 file; a line that is not UTF-8 is read as Windows-1252."""
+    offset = 0
+    for number, raw in enumerate(handle, start=1):
+        offset += len(raw)
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8"), offset
+        except UnicodeDecodeError:
+            warn(f"line {number}: not UTF-8; decoded as Windows-1252")
+            yield raw.decode("cp1252", errors="replace"), offset
+
+
+def _decoded_lines(handle: Any, encoding: str) -> Iterator[tuple[str, int]]:
+    import codecs
+
+    reader = codecs.getreader(encoding)(handle)
+    for line in reader:
+        yield line.lstrip("\ufeff"), handle.tell()
+
+
+def _numbered_records(lines: Iterator[tuple[str, int]], warn: Callable[[str], None]
+                      ) -> Iterator[tuple[Any, int, int]]:
+    for number, (line, offset) in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line), number, offset
+        except json.JSONDecodeError as exc:
+            warn(f"line {number}: invalid JSON ({exc.msg}), skipped")
+
+
+def _own_text(block: Any) -> str:
+    """The text of `block` that is not inside a nested block."""
+    parts = []
+    for string in block.find_all(string=True):
+        owner = string.find_parent(_BLOCKS)
+        if owner is block:
+            parts.append(str(string))
+    return "".join(parts)
+
+
+def _json_records(text: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -248,27 +386,32 @@ def _json_records(text: str, lines: bool, warnings: list[str]) -> list[dict[str,
     return data if isinstance(data, list) else [data]
 
 
-def _article_from_record(record: Any, path: Path, n: int, total: int, warnings: list[str]) -> Article | None:
-    where = f"record {n + 1}"
+def _article_from_record(record: Any, path: Path, n: int, total: int, warnings: list[str], shown: str | None,
+                         where: str | None = None, warn: Callable[[str], None] | None = None) -> Article | None:
+    where = where or f"record {n + 1}"
+    warn = warn or warnings.append
     if not isinstance(record, dict):
-        warnings.append(f"{where}: expected an object, got {type(record).__name__}")
+        warn(f"{where}: expected an object, got {type(record).__name__}, skipped")
         return None
     fields = {str(k).lower(): v for k, v in record.items()}
     text = next((fields[k] for k in ("text", "content", "body") if isinstance(fields.get(k), str)), None)
     if text is None:
-        warnings.append(f"{where}: no 'text' or 'content' field")
+        warn(f"{where}: no 'text' or 'content' field, skipped")
         return None
     fields["text"] = normalize_text(text)
     fields.setdefault("date", fields.get("published") or fields.get("published_at"))
-    return _build_article(fields, path, index=n if total > 1 else None, warnings=warnings, where=where)
+    return _build_article(fields, path, index=n if total > 1 else None, warnings=warnings, where=where,
+                          shown=shown, warn=warn)
 
 
 def _build_article(fields: dict[str, Any], path: Path, index: int | None, warnings: list[str],
-                   where: str = "") -> Article | None:
+                   where: str = "", shown: str | None = None,
+                   warn: Callable[[str], None] | None = None) -> Article | None:
     prefix = f"{where}: " if where else ""
+    warn = warn or warnings.append
     text = fields.get("text") or ""
     if not text.strip():
-        warnings.append(f"{prefix}no article text")
+        warn(f"{prefix}no article text, skipped")
         return None
     resolved = str(path.resolve())
     url = _clean(fields.get("url"))
@@ -277,7 +420,7 @@ def _build_article(fields: dict[str, Any], path: Path, index: int | None, warnin
     if raw_date not in (None, ""):
         date = parse_date(raw_date)
         if date is None:
-            warnings.append(f"{prefix}unrecognized date {str(raw_date)!r}, left empty")
+            warn(f"{prefix}unrecognized date {str(raw_date)[:80]!r}, left empty")
     stem_date = _STEM_DATE.match(path.stem)
     if date is None and stem_date:
         date = parse_date(stem_date.group(1))
@@ -293,7 +436,8 @@ def _build_article(fields: dict[str, Any], path: Path, index: int | None, warnin
         digest = hashlib.sha256(f"{resolved}#{index}".encode()).hexdigest()[:8]
         slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "article"
         article_id = f"{slug}-{index + 1}-{digest}" if index is not None else f"{slug}-{digest}"
-    source = url or _clean(fields.get("source")) or resolved
+    # What a reader is shown: never the server's absolute path (that is `path`).
+    source = url or _clean(fields.get("source")) or shown or path.name
     return Article(id=article_id, title=normalize_text(title), text=text, source=source,
                    date=date, url=url, path=resolved)
 

@@ -88,6 +88,26 @@ class FileReport:
 
 
 @dataclass
+class IngestProgress:
+    """How far an ingestion is: files and bytes done of the total, articles stored."""
+
+    files_total: int = 0
+    bytes_total: int = 0
+    files_done: int = 0
+    bytes_done: int = 0  # bytes of the files finished
+    articles: int = 0
+    streaming: int = 0  # bytes read so far of a big file still being read
+
+    def moved(self, streaming: int) -> IngestProgress:
+        self.streaming = streaming
+        return self
+
+    @property
+    def bytes(self) -> int:
+        return self.bytes_done + self.streaming
+
+
+@dataclass
 class IngestReport:
     """The outcome of one ingestion run, per file, plus what pruning removed."""
 

@@ -29,7 +29,7 @@ from index.dates import parse_date
 from index.embed import Embedder
 from index.errors import EmptyQuestionError, QAError
 from index.ingest import Ingestor
-from index.models import Article, ArticleInfo, FileReport, Hit, IngestReport
+from index.models import Article, ArticleInfo, FileReport, Hit, IngestProgress, IngestReport
 from index.store import ArticleStore, embedded_client, server_client
 from qa.answer import EMPTY_INDEX, Decider, build_answer
 from qa.answer_type import expected_type
@@ -153,11 +153,12 @@ class Assistant:
     # -- articles ----------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
                on_file: Callable[[FileReport], None] | None = None,
-               on_start: Callable[[int], None] | None = None) -> IngestReport:
+               on_start: Callable[[int], None] | None = None,
+               on_progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
         """Index the articles in `paths` (files or folders); see `Ingestor.ingest`."""
         with self._write_lock:
             return Ingestor(self.store, self.chunker).ingest(paths, prune=prune, on_file=on_file,
-                                                             on_start=on_start)
+                                                             on_start=on_start, on_progress=on_progress)
 
     def ingest_articles(self, articles: Iterable[Article]) -> tuple[int, int]:
         """Index articles that are not files (evaluation data, feeds); returns (added, deleted) chunks."""
@@ -173,12 +174,14 @@ class Assistant:
             return self.store.delete_article(article_id)
 
     def reindex(self, on_file: Callable[[FileReport], None] | None = None,
-                on_start: Callable[[int], None] | None = None) -> IngestReport:
+                on_start: Callable[[int], None] | None = None,
+                on_progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
         """Rebuild the whole index with the configured model from the articles' files."""
         with self._write_lock:
             files = sorted({a.path for a in self.store.articles() if a.path})
             self.store.reset()
-            report = Ingestor(self.store, self.chunker).ingest(files, on_file=on_file, on_start=on_start)
+            report = Ingestor(self.store, self.chunker).ingest(files, on_file=on_file, on_start=on_start,
+                                                               on_progress=on_progress)
         return report
 
     def stats(self) -> Stats:

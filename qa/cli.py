@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -17,11 +18,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn,
+                           TimeRemainingColumn)
 from rich.text import Text
 
 from index.errors import QAError
-from index.models import FileReport, IngestReport
+from index.models import FileReport, IngestProgress, IngestReport
 from qa.api import Assistant
 from qa.config import Settings, load_settings
 from qa.models import Answer
@@ -105,21 +107,26 @@ def ingest(
 
 def _ingest_with_progress(assistant: Assistant, paths: list[Path], prune: bool, quiet: bool,
                           rebuild: bool = False) -> IngestReport:
-    progress = Progress(TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(),
+    # The bar measures bytes, so it moves inside a big JSONL dump too; the rate is articles/s.
+    progress = Progress(TextColumn("[bold]Ingesting"), BarColumn(), TaskProgressColumn(),
+                        TextColumn("{task.fields[articles]} articles, {task.fields[rate]}/s"),
                         TimeRemainingColumn(), TextColumn("{task.description}"),
                         console=err, transient=True, disable=quiet or not err.is_terminal)
+    started = time.monotonic()
     with progress:
-        task = progress.add_task("", total=None)
+        task = progress.add_task("", total=None, articles=0, rate="-")
 
-        def on_start(total: int) -> None:
-            progress.update(task, total=total)
+        def on_progress(done: IngestProgress) -> None:
+            rate = done.articles / max(time.monotonic() - started, 1e-6)
+            progress.update(task, total=max(done.bytes_total, 1), completed=done.bytes,
+                            articles=done.articles, rate=f"{rate:.0f}")
 
         def on_file(report: FileReport) -> None:
-            progress.update(task, advance=1, description=escape(Path(report.path).name))
+            progress.update(task, description=escape(Path(report.path).name))
 
         if rebuild:
-            return assistant.reindex(on_file=on_file, on_start=on_start)
-        return assistant.ingest(paths, prune=prune, on_file=on_file, on_start=on_start)
+            return assistant.reindex(on_file=on_file, on_progress=on_progress)
+        return assistant.ingest(paths, prune=prune, on_file=on_file, on_progress=on_progress)
 
 
 def _print_report(report: IngestReport, as_json: bool) -> None:

@@ -44,7 +44,7 @@ def test_bundled_sample_article() -> None:
     assert not article.text.lower().startswith("date")
     assert article.text.startswith("French President Emmanuel Macron")
     assert article.path == str(SAMPLE_FILE.resolve())
-    assert article.source == article.path  # no URL: the file is the source
+    assert article.source == SAMPLE_FILE.name  # no URL: the file name, never the server's absolute path
     assert article.url is None
 
 
