@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import SAMPLE_DIR, SAMPLE_FILE, both_store_modes
+from tests.support import SAMPLE_DIR, SAMPLE_FILE, both_store_modes
 from ui.cli import app
 
 runner = CliRunner()

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ARTIFACTS, ROOT, SAMPLE_FILE, free_port, running_server
+from tests.support import ARTIFACTS, ROOT, SAMPLE_FILE, free_port, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

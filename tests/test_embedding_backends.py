@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MODEL_CACHE, ROOT, SAMPLE_FILE
+from tests.support import MODEL_CACHE, ROOT, SAMPLE_FILE
 from index.embed import Embedder, load_encoder
 from index.errors import EmbeddingMismatchError, ModelLoadError
 from index.onnx_model import _pooling, fingerprint, prepare

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from qa.api import Assistant
-from tests.conftest import both_store_modes
+from tests.support import both_store_modes
 from ui.app import create_app
 
 

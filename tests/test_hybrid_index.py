@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from qa.api import Assistant
-from tests.conftest import SAMPLE_FILE, both_store_modes
+from tests.support import SAMPLE_FILE, both_store_modes
 
 HARBOUR = ("---\ntitle: Harbour reopens\ndate: 2024-03-01\n---\n"
            "The harbour of Lowtown reopened on Friday after a storm closed it for a week. "

@@ -333,7 +333,7 @@ def test_the_ollama_provider_answers_through_the_same_chain(index_dir: Path, ser
 
 
 def test_an_unreachable_model_says_so_and_answers_extractively(index_dir: Path, embedder: Embedder) -> None:
-    from tests.conftest import free_port
+    from tests.support import free_port
 
     closed = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     answer = Assistant(_settings(index_dir, closed), embedder=embedder).ask("What kind of missiles will Ukraine get?")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from tests.conftest import SAMPLE_DIR, running_server
+from tests.support import SAMPLE_DIR, running_server
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, SAMPLE_DIR
+from tests.support import ROOT, SAMPLE_DIR
 from ui.cli import app
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

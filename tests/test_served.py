@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import QA_SCRIPT as QA
-from tests.conftest import ROOT, SAMPLE_DIR, both_store_modes, running_server
+from tests.support import QA_SCRIPT as QA
+from tests.support import ROOT, SAMPLE_DIR, both_store_modes, running_server
 
 pytestmark = pytest.mark.slow
 

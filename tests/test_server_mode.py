@@ -17,7 +17,7 @@ from index.sentences import SentenceStore
 from index.store import GENERATION_KEY, ArticleStore, server_client
 from qa.api import Assistant
 from qa.config import DataSettings, Settings
-from tests.conftest import SAMPLE_DIR, both_store_modes, free_port
+from tests.support import SAMPLE_DIR, both_store_modes, free_port
 from ui.cli import app
 
 QUESTION = "What did Macron announce about missiles?"
