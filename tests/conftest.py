@@ -26,6 +26,7 @@ from tests.support import (  # noqa: F401
     ROOT,
     SAMPLE_DIR,
     SAMPLE_FILE,
+    SERVER_MODE,
     both_store_modes,
     child_process,
     free_port,

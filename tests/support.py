@@ -40,8 +40,10 @@ KEPT_ENV = {"QA_DATA__DIR", "QA_EMBEDDING__CACHE_DIR"}
 QA_SCRIPT = str(Path(sys.executable).with_name("qa"))
 CHROMA_SCRIPT = str(Path(sys.executable).with_name("chroma"))
 
+# The server store mode: the session's Chroma server (`chroma run`, a child process), so slow.
+SERVER_MODE = pytest.param("server", marks=pytest.mark.slow)
 # Run a test in both store modes: embedded Chroma, and a Chroma server with its own collection.
-both_store_modes = pytest.mark.parametrize("store_mode", ["embedded", "server"], indirect=True)
+both_store_modes = pytest.mark.parametrize("store_mode", ["embedded", SERVER_MODE], indirect=True)
 
 
 def server_store(host: str, port: int) -> StoreSettings:

@@ -33,6 +33,7 @@ def test_refusal_happens_before_any_packet() -> None:
         sock.connect(("198.51.100.7", 9))  # TEST-NET-2, refused by the guard before connect(2)
 
 
+@pytest.mark.slow
 def test_child_processes_are_guarded_too() -> None:
     code = "import netguard, socket; print(netguard.installed())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,11 +17,11 @@ from index.sentences import SentenceStore
 from index.store import GENERATION_KEY, ArticleStore, server_client
 from qa.api import Assistant
 from qa.config import DataSettings, Settings
-from tests.support import SAMPLE_DIR, both_store_modes, free_port
+from tests.support import SAMPLE_DIR, SERVER_MODE, both_store_modes, free_port
 from ui.cli import app
 
 QUESTION = "What did Macron announce about missiles?"
-server_mode = pytest.mark.parametrize("store_mode", ["server"], indirect=True)
+server_mode = pytest.mark.parametrize("store_mode", [SERVER_MODE], indirect=True)
 
 
 def other_host(settings: Settings, embedder: Embedder, data_dir: Path, check_interval_s: float = 0) -> Assistant:
