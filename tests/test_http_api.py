@@ -1,19 +1,47 @@
-"""The JSON API in process (httpx over ASGI): answers, health, and 4xx JSON for bad input."""
+"""The JSON API in process (httpx over ASGI): answers, health, and 4xx JSON for bad input.
+
+Every test here only reads, so the sample article is indexed once per store mode for the
+whole module (not once per test and parameter), and the app over it is built once too.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from index.embed import Embedder
 from qa.api import Assistant
-from tests.support import both_store_modes
+from qa.config import Settings, StoreSettings
+from tests.support import SAMPLE_DIR, both_store_modes, server_store
 from ui.app import create_app
 
 
+@pytest.fixture(scope="module")
+def shared_clients() -> Iterator[dict[str, tuple[Assistant, _SyncASGI]]]:
+    """The module's indexes and apps, one per store mode, made by `client` on first use."""
+    made: dict[str, tuple[Assistant, _SyncASGI]] = {}
+    yield made
+    for assistant, _ in made.values():  # the tests only read: the index is as it was
+        assert [a.title for a in assistant.articles()] == ["Macron Ukraine Ground Troops"]
+
+
 @pytest.fixture
-def client(sample_assistant: Assistant) -> httpx.Client:
-    transport = httpx.ASGITransport(app=create_app(sample_assistant))
-    return _SyncASGI(transport)
+def client(store_mode: str, shared_clients: dict[str, tuple[Assistant, _SyncASGI]], embedder: Embedder,
+           tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> _SyncASGI:
+    """A client of the app over the sample article's index in the test's store mode (shared)."""
+    if store_mode not in shared_clients:
+        # Its own data dir and (in server mode) its own collection, not the test's: they outlive it.
+        data = tmp_path_factory.mktemp(f"http-api-{store_mode}") / "qa-data"
+        store = StoreSettings() if store_mode == "embedded" else server_store(*request.getfixturevalue("chroma_server"))
+        settings = Settings().model_copy(update={"data": Settings().data.model_copy(update={"dir": data}),
+                                                 "store": store})
+        assistant = Assistant(settings, embedder=embedder)
+        assert assistant.ingest([SAMPLE_DIR]).count("indexed") == 1
+        shared_clients[store_mode] = assistant, _SyncASGI(httpx.ASGITransport(app=create_app(assistant)))
+    return shared_clients[store_mode][1]
 
 
 class _SyncASGI:
