@@ -1,6 +1,6 @@
 """`make bench`: speed and memory of the project on this machine, printed as one table.
 
-    python -m bench.run [--quick] [--only ingest,latency,grounding,llm,filters,update,http,cold,memory]
+    python -m bench.run [--quick] [--only ingest,big_ingest,latency,grounding,llm,filters,update,http,cold,memory]
 
 Each row is one measure, with the issue's target where it has one. The table is printed and
 written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
@@ -66,6 +66,7 @@ class Bench:
         self.questions = questions
         self.quick = quick
         self.rows: list[Row] = []
+        self.model_cache = settings.embedding.cache_dir or settings.data.dir / "models"
         # v2: indexes keep token vectors; an older cached index would re-embed them per question.
         self.cache = CACHE / (self.embedder.space.replace(" ", "").replace("(", "-").replace(")", "") + "-v2")
 
@@ -190,6 +191,25 @@ class Bench:
         self.add(Row("LLM whole answer beyond the model's, p95", _pct(total, 95), "ms",
                      note=f"{tokens} streamed tokens; retrieval, prompt, HTTP, grounding check"))
 
+    def big_ingest(self) -> None:
+        """Big inputs: the same N articles as one JSONL dump and as N small files, each ingested
+        by `qa ingest` in a fresh process and data dir: peak RSS (it must not grow with N) and
+        the JSONL's throughput relative to the files'."""
+        sizes = (1_000, 4_000) if self.quick else (1_000, 4_000, 16_000)
+        with tempfile.TemporaryDirectory(prefix="qa-big-") as tmp:
+            work = Path(tmp)
+            for n in sizes:
+                dump, folder = _big_corpus(work / f"n{n}", n)
+                results = {}
+                for label, source in (("JSONL", dump), ("files", folder)):
+                    seconds, peak, chunks = _ingest_peak(source, work / f"data-{label}-{n}", self.model_cache)
+                    results[label] = (seconds, peak, chunks)
+                    self.add(Row(f"ingest {n} articles as {label}: peak RSS", peak, "MB", "<= 1500", peak <= 1500,
+                                 note=f"{chunks} chunks in {seconds:.0f} s ({chunks / seconds:.0f} chunks/s)"))
+                ratio = results["files"][0] / results["JSONL"][0]
+                self.add(Row(f"ingest {n} articles: JSONL throughput / files throughput", ratio, "x", ">= 0.85",
+                             ratio >= 0.85))
+
     def update(self) -> None:
         """Adding one article to, and deleting it from, the largest index: what an upload costs."""
         from index.models import Article
@@ -294,6 +314,42 @@ def _small_files(articles, folder: Path) -> int:  # noqa: ANN001
                                                      encoding="utf-8")
             count += 1
     return count
+
+
+def _big_corpus(folder: Path, n: int) -> tuple[Path, Path]:
+    """`n` distinct news-sized articles (SQuAD paragraphs, each made unique) as one JSONL file
+    and as `n` text files."""
+    data = json.loads((EVAL_DIR / "squad-v1.1-dev.json").read_text(encoding="utf-8"))["data"]
+    paragraphs = [p["context"] for article in data for p in article["paragraphs"]]
+    files = folder / "files"
+    files.mkdir(parents=True)
+    dump = folder / "dump.jsonl"
+    with dump.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            title = f"Dispatch {i}"
+            text = f"{paragraphs[i % len(paragraphs)]} This is dispatch number {i}."
+            out.write(json.dumps({"id": f"dispatch-{i}", "title": title, "date": "2024-01-01", "text": text}) + "\n")
+            (files / f"dispatch-{i:06d}.txt").write_text(f"Title: {title}\nDate: 2024-01-01\n\n{text}",
+                                                          encoding="utf-8")
+    return dump, files
+
+
+_PEAK = "import resource, sys\nfrom ui.cli import main\ntry:\n    main()\nfinally:\n" \
+        "    print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+
+
+def _ingest_peak(source: Path, data_dir: Path, model_cache: Path) -> tuple[float, float, int]:
+    """`qa ingest --json SOURCE` in a fresh process with the model already exported:
+    (seconds, peak RSS in MB, chunks added)."""
+    started = time.perf_counter()
+    env = {**_env(data_dir), "QA_EMBEDDING__CACHE_DIR": str(model_cache)}
+    done = subprocess.run([sys.executable, "-c", _PEAK, "ingest", "--json", str(source)], env=env,
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    peak = next((int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_KB")), 0)
+    if done.returncode != 0:
+        raise RuntimeError(f"qa ingest {source} failed:\n{done.stderr[-2000:]}")
+    return seconds, peak / 1024, json.loads(done.stdout)["chunks_added"]
 
 
 def _recipe_ingest(articles, workdir: Path, batch_size: int) -> tuple[float, int]:  # noqa: ANN001
@@ -410,7 +466,7 @@ def write_results(rows: list[Row], settings: Settings, seconds: float) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
-    parser.add_argument("--only", default="ingest,latency,grounding,llm,filters,update,http,cold,memory",
+    parser.add_argument("--only", default="ingest,big_ingest,latency,grounding,llm,filters,update,http,cold,memory",
                         help="comma-separated measures to run")
     parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
     args = parser.parse_args(argv)

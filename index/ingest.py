@@ -103,9 +103,10 @@ class Ingestor:
                         streaming = piece
                         continue
                     pending.append(piece)
+                    if piece.last:
+                        streaming = 0  # its size now counts in bytes_done
                     if full() or piece.last:
                         flush()
-                streaming = 0
                 continue
             loaded = self._load(path, explicit, shown)
             loaded.size = _size(path)
