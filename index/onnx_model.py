@@ -63,11 +63,12 @@ def prepare(model_dir: Path, cache_dir: Path, *, quantized: bool) -> Path:
             return target
         fp32 = target_dir / FP32_FILE
         if not fp32.exists():
-            logger.warning("exporting the embedding model to ONNX (once; cached in %s)", target_dir)
+            logger.warning("preparing the embedding model: exporting it to ONNX, once, about 15 s "
+                           "(cached in %s; `make install` does this ahead of time)", target_dir)
             with _staging(fp32) as tmp:
                 _export(model_dir, tmp)
         if quantized:
-            logger.warning("quantizing the embedding model to int8 (once)")
+            logger.warning("preparing the embedding model: quantizing it to int8, once, about 10 s")
             with _staging(target) as tmp:
                 _quantize(fp32, tmp)
     return target

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from index.errors import QAError
 from index.models import FileReport, IngestProgress, IngestReport
-from qa.api import Assistant
+from qa.api import Assistant, build_embedder
 from qa.config import Settings, load_settings
 from qa.models import Answer
 
@@ -241,6 +241,19 @@ def _streamed(assistant: Assistant, question: str, history: list[dict[str, str]]
 
 
 # -- the index -------------------------------------------------------------------------
+@app.command()
+def prepare(ctx: typer.Context) -> None:
+    """Prepare the configured embedding model once (ONNX export and int8 quantization, about
+    20 s), so that the first question or ingest after installing starts at full speed.
+    `make install` runs it; running it again is instant."""
+    def body() -> tuple[Any, float]:
+        started = time.perf_counter()
+        return build_embedder(ctx.obj.settings), time.perf_counter() - started
+
+    embedder, seconds = run(ctx, body)
+    out.print(f"Embedding model ready: {escape(embedder.space)}, backend {embedder.backend} ({seconds:.1f} s).")
+
+
 @app.command()
 def stats(ctx: typer.Context,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
