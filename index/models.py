@@ -6,12 +6,22 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def public_source(source: str) -> str:
+    """What a reader may be shown as a source: a URL or a relative name as it is, an absolute
+    file path (an index built before sources were made relative) cut to its file name, so
+    that no public answer or listing reveals the server's folders."""
+    if source.startswith(("/", "\\")) or (len(source) > 2 and source[1] == ":" and source[2] in "\\/"):
+        return source.replace("\\", "/").rsplit("/", 1)[-1]
+    return source
+
+
 @dataclass(frozen=True)
 class Article:
     """One news article, normalized and ready to chunk.
 
-    `source` is what a reader can follow (the URL when there is one, else the file path);
-    `path` is the file it was loaded from, used to prune articles whose file is gone.
+    `source` is what a reader can follow: the URL when there is one, else the file's path
+    relative to the folder it was ingested from (never the server's absolute path); `path`
+    is the file it was loaded from (absolute), for pruning and for administrators.
     """
 
     id: str
@@ -51,6 +61,11 @@ class ArticleInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def public_dict(self) -> dict[str, Any]:
+        """What any reader may see: no server path."""
+        return {"id": self.id, "title": self.title, "date": self.date, "source": public_source(self.source),
+                "url": self.url, "chunks": self.chunks}
 
 
 @dataclass(frozen=True)

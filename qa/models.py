@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from index.models import public_source
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -28,7 +30,7 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"n": self.n, "article_id": self.article_id, "title": self.title, "date": self.date,
-                "source": self.source, "quote": self.quote}
+                "source": public_source(self.source), "quote": self.quote}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import gradio as gr
 
 from index.errors import QAError
 from index.load import SUPPORTED_SUFFIXES
+from index.models import public_source
 from qa.api import Assistant
 from ui.render import escape_md
 
@@ -25,7 +26,7 @@ COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
 
 
 def article_rows(assistant: Assistant) -> list[list[Any]]:
-    return [[a.title, a.date or "", a.url or a.source, a.chunks, a.id] for a in assistant.articles()]
+    return [[a.title, a.date or "", a.url or public_source(a.source), a.chunks, a.id] for a in assistant.articles()]
 
 
 def safe_name(name: str) -> str:

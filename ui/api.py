@@ -127,6 +127,6 @@ def build_router(assistant: Assistant) -> APIRouter:
     async def articles() -> list[dict[str, Any]]:
         """The indexed articles, newest first."""
         found = await run_in_threadpool(assistant.articles)
-        return [a.to_dict() for a in found]
+        return [a.public_dict() for a in found]
 
     return router

@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver import MCPServer
 
+from index.models import public_source
 from qa.api import Assistant
 from qa.chain import chunk_document
 
@@ -71,7 +72,7 @@ def build_mcp(assistant: Assistant) -> MCPServer:
             limit: Most articles listed (1 to 1000).
         """
         found = await anyio.to_thread.run_sync(assistant.articles)
-        return [a.to_dict() for a in found[: max(1, min(int(limit), 1000))]]
+        return [a.public_dict() for a in found[: max(1, min(int(limit), 1000))]]
 
     return server
 
@@ -79,4 +80,5 @@ def build_mcp(assistant: Assistant) -> MCPServer:
 def _passage(doc: Any) -> dict[str, Any]:
     meta = doc.metadata
     keep = ("article_id", "title", "date", "source", "url", "rank", "score", "best_sentence")
-    return {"text": doc.page_content, **{key: meta.get(key) for key in keep}}
+    return {"text": doc.page_content, **{key: meta.get(key) for key in keep},
+            "source": public_source(meta.get("source") or "")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from index.models import public_source
 from qa.models import Answer, Citation
 
 # Characters that are Markdown anywhere in a line; list and heading markers only matter at
@@ -27,7 +28,7 @@ def _marker_safe(text: str) -> str:
 def source_link(c: Citation) -> str:
     if c.url and c.url.startswith(("http://", "https://")):
         return f"[{escape_md(c.url)}]({html.escape(c.url, quote=True)})"
-    return escape_md(c.source)
+    return escape_md(public_source(c.source))
 
 
 def render_citation(c: Citation) -> str:
