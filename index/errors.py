@@ -35,6 +35,10 @@ class ArticleNotFoundError(QAError):
     """No indexed article has the given id."""
 
 
+class IndexBusyError(QAError):
+    """Another process is writing to the index (one writer per data directory)."""
+
+
 class EmptyQuestionError(QAError):
     """The question is empty or whitespace only."""
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import chromadb.errors
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_classic.indexes import SQLRecordManager, index
@@ -416,11 +417,25 @@ class ArticleStore:
         """Chunks by id, scored by cosine similarity to `vector`, in the order of `ids`."""
         if not ids:
             return []
-        got = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        try:
+            got = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+            embeddings = [np.asarray(e, dtype=np.float32) for e in got["embeddings"]]
+        except chromadb.errors.ChromaError as exc:
+            # Embedded Chroma in a process that did not write: chunks another process just
+            # stored are in its SQLite but not yet in this process's vector segment ("Error
+            # finding id"). Their text is readable; their vectors are in the sentence store.
+            logger.info("reading vectors of chunks written by another process from the sentence store (%s)", exc)
+            got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+            codes, scales = self._chunk_vectors_local(got["ids"])
+            embeddings = list(codes.astype(np.float32) * scales[:, None])
         by_id = {i: (doc, meta, emb) for i, doc, meta, emb in
-                 zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)}
-        return [_hit(i, by_id[i][0], by_id[i][1], float(np.asarray(by_id[i][2]) @ vector))
-                for i in ids if i in by_id]
+                 zip(got["ids"], got["documents"], got["metadatas"], embeddings, strict=True)}
+        return [_hit(i, by_id[i][0], by_id[i][1], float(by_id[i][2] @ vector)) for i in ids if i in by_id]
+
+    def _chunk_vectors_local(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The chunks' own vectors from the sentence store only (zeros where it has none)."""
+        _, codes, scales = self.sentences.chunk_vectors(ids)
+        return codes, scales
 
     def sentence_vectors(self, hits: list[Hit]) -> list[np.ndarray]:
         """The stored sentence vectors of each hit, one row per `sentence_spans(hit.text)`."""

@@ -11,6 +11,7 @@ The CLI, the HTTP API and the chat UI are thin layers over this class.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -27,8 +28,9 @@ from langchain_core.runnables import Runnable
 from index.chunk import SentenceChunker
 from index.dates import parse_date
 from index.embed import Embedder
-from index.errors import EmptyQuestionError, QAError
+from index.errors import EmptyQuestionError, IndexBusyError, QAError
 from index.ingest import Ingestor
+from index.lock import writer_lock
 from index.models import Article, ArticleInfo, FileReport, Hit, IngestProgress, IngestReport
 from index.store import ArticleStore, embedded_client, server_client
 from qa.answer import EMPTY_INDEX, Decider, build_answer
@@ -151,33 +153,49 @@ class Assistant:
                             check_model=check_model, records_db=self.settings.store.records_url)
 
     # -- articles ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self, wait_s: float = 0.0) -> Iterator[None]:
+        """One writer at a time: in this process (a thread lock), and across the processes
+        sharing the data directory (`index.lock.writer_lock`; `IndexBusyError` after `wait_s`)."""
+        if not self._write_lock.acquire(timeout=wait_s if wait_s > 0 else -1):
+            raise IndexBusyError("another ingest in this process is still running")
+        try:
+            with writer_lock(self.settings.data.dir, timeout_s=wait_s):
+                yield
+        finally:
+            self._write_lock.release()
+
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
                on_file: Callable[[FileReport], None] | None = None,
                on_start: Callable[[int], None] | None = None,
-               on_progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
-        """Index the articles in `paths` (files or folders); see `Ingestor.ingest`."""
-        with self._write_lock:
+               on_progress: Callable[[IngestProgress], None] | None = None, wait_s: float = 0.0) -> IngestReport:
+        """Index the articles in `paths` (files or folders); see `Ingestor.ingest`.
+
+        Raises:
+            IndexBusyError: Another process is writing to this index for longer than `wait_s`.
+        """
+        with self.writing(wait_s):
             return Ingestor(self.store, self.chunker).ingest(paths, prune=prune, on_file=on_file,
                                                              on_start=on_start, on_progress=on_progress)
 
-    def ingest_articles(self, articles: Iterable[Article]) -> tuple[int, int]:
+    def ingest_articles(self, articles: Iterable[Article], *, wait_s: float = 0.0) -> tuple[int, int]:
         """Index articles that are not files (evaluation data, feeds); returns (added, deleted) chunks."""
-        with self._write_lock:
+        with self.writing(wait_s):
             return Ingestor(self.store, self.chunker).ingest_articles(articles)
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.articles()
 
-    def delete_article(self, article_id: str) -> int:
+    def delete_article(self, article_id: str, *, wait_s: float = 0.0) -> int:
         """Remove one article from the index; return the number of chunks removed."""
-        with self._write_lock:
+        with self.writing(wait_s):
             return self.store.delete_article(article_id)
 
     def reindex(self, on_file: Callable[[FileReport], None] | None = None,
                 on_start: Callable[[int], None] | None = None,
-                on_progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
+                on_progress: Callable[[IngestProgress], None] | None = None, wait_s: float = 0.0) -> IngestReport:
         """Rebuild the whole index with the configured model from the articles' files."""
-        with self._write_lock:
+        with self.writing(wait_s):
             files = sorted({a.path for a in self.store.articles() if a.path})
             self.store.reset()
             report = Ingestor(self.store, self.chunker).ingest(files, on_file=on_file, on_start=on_start,

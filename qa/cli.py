@@ -97,16 +97,19 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl).")],
     prune: Annotated[bool, typer.Option("--prune", help="Remove indexed articles whose file is gone.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another ingest on this data "
+                                        "directory to finish (default: refuse at once).")] = 0.0,
 ) -> None:
-    """Index articles; unchanged ones are skipped, changed ones replaced."""
-    report = run(ctx, lambda: _ingest_with_progress(ctx.obj.assistant(), paths, prune, quiet=as_json))
+    """Index articles; unchanged ones are skipped, changed ones replaced. One ingest at a time
+    per data directory: a second one is refused (or waits, with --wait)."""
+    report = run(ctx, lambda: _ingest_with_progress(ctx.obj.assistant(), paths, prune, quiet=as_json, wait=wait))
     _print_report(report, as_json)
     if report.failed:
         raise typer.Exit(EXIT_FAILED_FILES)
 
 
 def _ingest_with_progress(assistant: Assistant, paths: list[Path], prune: bool, quiet: bool,
-                          rebuild: bool = False) -> IngestReport:
+                          rebuild: bool = False, wait: float = 0.0) -> IngestReport:
     # The bar measures bytes, so it moves inside a big JSONL dump too; the rate is articles/s.
     progress = Progress(TextColumn("[bold]Ingesting"), BarColumn(), TaskProgressColumn(),
                         TextColumn("{task.fields[articles]} articles, {task.fields[rate]}/s"),
@@ -125,8 +128,8 @@ def _ingest_with_progress(assistant: Assistant, paths: list[Path], prune: bool, 
             progress.update(task, description=escape(Path(report.path).name))
 
         if rebuild:
-            return assistant.reindex(on_file=on_file, on_progress=on_progress)
-        return assistant.ingest(paths, prune=prune, on_file=on_file, on_progress=on_progress)
+            return assistant.reindex(on_file=on_file, on_progress=on_progress, wait_s=wait)
+        return assistant.ingest(paths, prune=prune, on_file=on_file, on_progress=on_progress, wait_s=wait)
 
 
 def _print_report(report: IngestReport, as_json: bool) -> None:

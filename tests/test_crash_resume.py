@@ -28,22 +28,29 @@ QA = str(Path(sys.executable).with_name("qa"))
 
 
 def _ingest(dump: Path, data: Path, *, kill_after: float | None = None) -> tuple[bool, str]:
-    """`qa ingest DUMP`; with `kill_after`, SIGKILL it that many seconds in (if still running).
+    """`qa ingest DUMP`; with `kill_after`, SIGKILL it that many seconds after it starts
+    writing (it holds the data directory's writer lock), if it is still running.
     Returns (finished, output)."""
     env = {**os.environ, "QA_DATA__DIR": str(data), "QA_EMBEDDING__CACHE_DIR": str(MODEL_CACHE)}
     proc = subprocess.Popen([QA, "ingest", "--json", str(dump)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    if kill_after is not None:
-        try:
-            out, _ = proc.communicate(timeout=kill_after)
-            return proc.returncode == 0, out
-        except subprocess.TimeoutExpired:
-            proc.kill()  # SIGKILL: no cleanup, no atexit, mid-write
-            out, _ = proc.communicate()
-            return False, out
-    out, _ = proc.communicate(timeout=900)
-    assert proc.returncode == 0, out
-    return True, out
+    if kill_after is None:
+        out, _ = proc.communicate(timeout=900)
+        assert proc.returncode == 0, out
+        return True, out
+    lock = data / "writer.lock"
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:  # wait until it is writing
+        if lock.exists() and lock.read_text(encoding="utf-8").startswith(f"{proc.pid} "):
+            break
+        time.sleep(0.05)
+    try:
+        out, _ = proc.communicate(timeout=kill_after)
+        return proc.returncode == 0, out
+    except subprocess.TimeoutExpired:
+        proc.kill()  # SIGKILL: no cleanup, no atexit, mid-write
+        out, _ = proc.communicate()
+        return False, out
 
 
 def _state(assistant: Assistant) -> dict:
@@ -70,7 +77,7 @@ def test_sigkill_at_random_points_then_resume_equals_a_clean_ingest(tmp_path: Pa
     kills = edition = attempts = 0
     while kills < KILLS and attempts < 3 * KILLS:
         attempts += 1
-        finished, out = _ingest(dump, crashed, kill_after=rng.uniform(2.5, 8.0))
+        finished, out = _ingest(dump, crashed, kill_after=rng.uniform(0.2, 3.0))
         if finished:  # done before the kill: revise a third of the articles, so that the next
             # runs replace chunks (delete and add) and can be killed doing that too
             assert json.loads(out)["summary"]["failed"] == 0

@@ -1,9 +1,13 @@
 """The Articles tab: what is indexed, and, with the admin password, upload and delete.
 
 Administration exists only when the password's environment variable is set; every admin
-action checks the password again (constant-time), so hiding a button is never the only guard.
-Uploads are copied into `<data dir>/uploads/` first, so that their source path is stable and
-uploading a corrected file replaces the old version.
+action checks the password again (constant-time), so hiding a button is never the only guard,
+and wrong passwords are answered ever more slowly (doubling from 0.5 s to 8 s while they keep
+coming within a minute). Uploads are copied into `<data dir>/uploads/` under a name the server
+makes from the file name (no folders, no dots in front, safe characters only), so no name sent
+by a client reaches outside that folder; the stored path is stable, so uploading a corrected
+file replaces the old version. An upload waits up to `UPLOAD_WAIT_S` for another writer (a
+`qa ingest` on the same data directory) to finish.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import hmac
 import re
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +29,8 @@ from qa.api import Assistant
 from ui.render import escape_md
 
 COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
+UPLOAD_WAIT_S = 120.0
+FAILURE_WINDOW_S = 60.0
 
 
 def article_rows(assistant: Assistant) -> list[list[Any]]:
@@ -30,8 +38,10 @@ def article_rows(assistant: Assistant) -> list[list[Any]]:
 
 
 def safe_name(name: str) -> str:
-    """A file name without folders or odd characters, keeping its suffix."""
-    base = Path(name).name
+    """A file name without folders or odd characters, keeping its suffix: whatever a client
+    sends ("../../etc/passwd", "/abs/x.txt", "..%2F..%2Fx.txt", "C:\\x.txt"), the result is one
+    plain name inside the uploads folder."""
+    base = re.split(r"[/\\]|%2f|%5c", name, flags=re.I)[-1]
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-") or "article"
     return cleaned[:120]
 
@@ -44,10 +54,22 @@ class Admin:
         self._password = password
         self.uploads = uploads
         self.max_bytes = max_upload_mb * 1024 * 1024
+        self._failures: list[float] = []  # times of recent wrong passwords
+        self._failures_lock = threading.Lock()
 
     def check(self, given: str | None) -> None:
-        if not given or not hmac.compare_digest(given.encode(), self._password.encode()):
-            raise gr.Error("Wrong or missing admin password.", print_exception=False)
+        if given and hmac.compare_digest(given.encode(), self._password.encode()):
+            return
+        time.sleep(self.penalty())
+        raise gr.Error("Wrong or missing admin password.", print_exception=False)
+
+    def penalty(self) -> float:
+        """Seconds to wait before answering this wrong password: 0.5 s, doubling with each
+        other wrong password of the last minute, at most 8 s."""
+        now = time.monotonic()
+        with self._failures_lock:
+            self._failures = [t for t in self._failures if now - t < FAILURE_WINDOW_S] + [now]
+            return min(0.5 * 2 ** (len(self._failures) - 1), 8.0)
 
     def upload(self, password: str, files: list[str] | None) -> tuple[str, Any, Any]:
         self.check(password)
@@ -66,7 +88,10 @@ class Admin:
                 target = self.uploads / name
                 shutil.copyfile(source, target)
                 stored.append(target)
-        report = self.assistant.ingest(stored) if stored else None
+        try:
+            report = self.assistant.ingest(stored, wait_s=UPLOAD_WAIT_S) if stored else None
+        except QAError as exc:  # another writer held the index too long: the files stay in uploads/
+            raise gr.Error(str(exc), print_exception=False) from exc
         lines = [f"- **failed** {escape_md(line)}" for line in refused]
         for f in report.files if report else []:
             detail = f.reason or f"{f.articles} article(s), {f.chunks_added} chunk(s) added"
@@ -79,7 +104,7 @@ class Admin:
             raise gr.Error("Choose the article to delete.", print_exception=False)
         info = next((a for a in self.assistant.articles() if a.id == article_id), None)
         try:
-            removed = self.assistant.delete_article(article_id)
+            removed = self.assistant.delete_article(article_id, wait_s=UPLOAD_WAIT_S)
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
         if info and info.path and Path(info.path).parent == self.uploads.resolve():
