@@ -151,12 +151,11 @@ def test_report_baseline_and_calibration(tmp_path: Path) -> None:
     assert {k: ours["metrics"][k] for k in SQUAD_METRICS} == pytest.approx(SQUAD_METRICS)
     # The tutorial recipe retrieves the same chunks, but quotes the one sentence most similar to
     # the question, which holds the gold for only one of h1 and r1. It abstains under its
-    # threshold (on m1 only) and is never uncertain.
-    # (Its not_answered_* are left out: qa/evaluation/baseline.py sets `abstained` after the
-    # result's outcome was fixed as "answered", so they read 0.0 although it abstains on m1.)
-    recipe = {**SQUAD_METRICS, "answer_hit": 1 / 3, "quote_holds": 1 / 3, "uncertain_answerable": 0.0}
-    kept = [k for k in SQUAD_METRICS if not k.startswith("not_answered")]
-    assert {k: theirs["metrics"][k] for k in kept} == pytest.approx({k: recipe[k] for k in kept})
+    # threshold (on m1 only) and is never uncertain: what it does not answer, it abstains on.
+    recipe = {**SQUAD_METRICS, "answer_hit": 1 / 3, "quote_holds": 1 / 3, "uncertain_answerable": 0.0,
+              "not_answered_answerable": SQUAD_METRICS["abstain_answerable"],
+              "not_answered_unanswerable": SQUAD_METRICS["abstain_unanswerable"]}
+    assert {k: theirs["metrics"][k] for k in SQUAD_METRICS} == pytest.approx(recipe)
 
     # stderr: the config update, then the files written.
     assert err.splitlines() == [

@@ -69,8 +69,9 @@ def evaluate_baseline(dataset: Dataset, questions: list[EvalQuestion], embedder:
     threshold = None
     if any(not r.question.answerable for r in results):
         threshold = calibrate(results)
-        for r in results:
+        for r in results:  # the recipe has two outcomes: an answer, or not in the articles
             r.abstained = r.evidence is not None and r.evidence < threshold
+            r.outcome = "not_in_articles" if r.abstained else "answered"
     metrics, stages = score(results, dataset.format)
     return EvalResult(dataset.name, dataset.format, len(questions), threshold if threshold is not None else float("nan"),
                       results, ingest, metrics, {"stages": stages})
