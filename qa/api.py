@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 20_000  # the hard cap; `answer.max_question_chars` (default 2000) is the limit
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ class Assistant:
         first `retrieval.top_k` chunks are matched token by token, as the answer needs. This is
         what `ArticleRetriever` returns as documents and what `ask` answers from.
         """
-        check_question(question)
+        check_question(question, self.settings.answer.max_question_chars)
         history = trim_history(history, self.settings.answer.history_chars)
         since_iso, until_iso = _iso_or_error("since", since), _iso_or_error("until", until)
         today = _as_of_or_error(as_of)
@@ -352,12 +352,12 @@ def _inputs(question: str, history: Sequence[Any] | None, since: str | None, unt
     return {"question": question, "history": list(history or []), "since": since, "until": until, "as_of": as_of}
 
 
-def check_question(question: Any) -> None:
+def check_question(question: Any, limit: int = MAX_QUESTION_CHARS) -> None:
     """Raise a clear error for a question that is empty or too long."""
     if not isinstance(question, str) or not question.strip():
         raise EmptyQuestionError("the question is empty: type a question about the articles")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    if len(question) > limit:
+        raise QAError(f"the question is {len(question)} characters long; the limit is {limit}")
 
 
 def _iso_or_error(name: str, value: str | None) -> str | None:

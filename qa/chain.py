@@ -163,7 +163,7 @@ class LLMAnswerer:
         from qa.history import is_follow_up, trim_history
 
         question = inputs["question"].strip()
-        check_question(question)  # before the model sees it
+        check_question(question, self.settings.answer.max_question_chars)  # before the model sees it
         history = trim_history(inputs.get("history"), self.settings.answer.history_chars)
         conversation = conversation_for_rewrite(history)
         if not self.settings.llm.rewrite_follow_ups or conversation is None or not is_follow_up(question):

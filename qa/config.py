@@ -115,6 +115,7 @@ class AnswerSettings(_Section):
     judge: bool = Field(True, description="Decide with the trained judge (qa/judge.json) when present.")
     max_sentences: int = Field(2, ge=1, le=10)
     sources_on_abstain: int = Field(3, ge=0, le=20)
+    max_question_chars: int = Field(2000, ge=10, le=20_000, description="Longest question accepted, in characters.")
     history_chars: int = Field(4000, ge=0, le=200_000,
                                description="Characters of chat history used to read a follow-up; oldest dropped first.")
 
@@ -161,7 +162,38 @@ class ServerSettings(_Section):
     cors_origins: list[str] = Field(default_factory=lambda: ["*"],
                                     description="Origins allowed to call /api from a browser (CORS).")
     max_upload_mb: int = Field(20, ge=1, le=1024)
+    upload_types: list[str] = Field(default_factory=lambda: [".txt", ".md", ".markdown", ".html", ".htm", ".json",
+                                                             ".jsonl"],
+                                    description="File types the admin upload accepts (a subset of what ingest reads).")
+    rate_limit: int = Field(120, ge=0, le=1_000_000,
+                            description="Questions per minute per client address (ask, chat, MCP); 0: no limit.")
+    rate_limit_exempt: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+                                         description="Addresses or networks never limited (default: loopback).")
+    trusted_proxies: list[str] = Field(default_factory=list,
+                                       description="Reverse proxies whose X-Forwarded-For names the client.")
     mcp: bool = Field(False, description="Serve the articles to MCP clients at /mcp (tools: ask, search, list).")
+
+    @field_validator("rate_limit_exempt", "trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
+        return entries
+
+    @field_validator("upload_types")
+    @classmethod
+    def _known_types(cls, types: list[str]) -> list[str]:
+        from index.load import SUPPORTED_SUFFIXES
+
+        for suffix in types:
+            if suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise ValueError(f"{suffix!r} is not a type ingest reads ({', '.join(SUPPORTED_SUFFIXES)})")
+        return [t.lower() for t in types]
 
     @field_validator("embed_origins", "cors_origins")
     @classmethod

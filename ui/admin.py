@@ -49,7 +49,9 @@ def safe_name(name: str) -> str:
 class Admin:
     """Upload and delete, behind a password."""
 
-    def __init__(self, assistant: Assistant, password: str, uploads: Path, max_upload_mb: int) -> None:
+    def __init__(self, assistant: Assistant, password: str, uploads: Path, max_upload_mb: int,
+                 upload_types: list[str] | None = None) -> None:
+        self.types = tuple(upload_types or SUPPORTED_SUFFIXES)
         self.assistant = assistant
         self._password = password
         self.uploads = uploads
@@ -80,8 +82,8 @@ class Admin:
         for file in files:
             source = Path(file)
             name = safe_name(source.name)
-            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                refused.append(f"{name}: unsupported file type (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+            if Path(name).suffix.lower() not in self.types:
+                refused.append(f"{name}: file type not accepted (accepted: {', '.join(self.types)})")
             elif source.stat().st_size > self.max_bytes:
                 refused.append(f"{name}: larger than {self.max_bytes // 1024 // 1024} MB")
             else:
@@ -120,7 +122,7 @@ class Admin:
 
 
 def build_articles_tab(assistant: Assistant, *, password: str | None, password_env: str,
-                       uploads: Path, max_upload_mb: int) -> gr.Dataframe:
+                       uploads: Path, max_upload_mb: int, upload_types: list[str] | None = None) -> gr.Dataframe:
     """Render the tab's content inside the current Blocks; returns the table (refreshed on load)."""
     table = gr.Dataframe(value=article_rows(assistant), headers=COLUMNS, interactive=False,
                          wrap=True, elem_id="qa-articles", label="Indexed articles")
@@ -129,13 +131,13 @@ def build_articles_tab(assistant: Assistant, *, password: str | None, password_e
         gr.Markdown(f"Administration is disabled. To upload and delete articles here, start the server "
                     f"with the environment variable `{password_env}` set to an admin password.")
         return table
-    admin = Admin(assistant, password, uploads, max_upload_mb)
+    admin = Admin(assistant, password, uploads, max_upload_mb, upload_types)
     gr.Markdown("### Administration")
     secret = gr.Textbox(label="Admin password", type="password", elem_id="qa-admin-password")
     with gr.Row():
         with gr.Column():
             files = gr.File(label="Upload articles", file_count="multiple",
-                            file_types=list(SUPPORTED_SUFFIXES), type="filepath")
+                            file_types=list(admin.types), type="filepath")
             upload = gr.Button("Upload and index", variant="primary")
         with gr.Column():
             choice = gr.Dropdown(label="Article to delete", choices=admin._choices()["choices"],

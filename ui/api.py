@@ -23,6 +23,8 @@ class Message(BaseModel):
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # The configured limit (answer.max_question_chars) answers 400 with the limit in words;
+    # this is the hard cap of the request model.
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
                           examples=["What did Macron announce about missiles?"])
     history: list[Message] | None = Field(None, max_length=100)

@@ -21,6 +21,7 @@ from ui.admin import article_rows, build_articles_tab
 from ui.api import MAX_BODY_BYTES, build_router
 from ui.chat import build_chat, status_line
 from ui.mcp import build_mcp
+from ui.ratelimit import RateLimiter
 
 EMBED_PATH = "/embed"
 MCP_PATH = "/mcp"
@@ -29,6 +30,12 @@ MCP_PATH = "/mcp"
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse({"ok": False, "status": status, "error": message, **extra}, status_code=status,
                         headers=headers)
+
+
+def _costs_work(path: str) -> bool:
+    """Whether a POST to `path` asks a question: the JSON API, MCP, and the chat and widget."""
+    return (path in ("/api/ask", "/api/ask/stream", MCP_PATH) or path.endswith("/gradio_api/queue/join")
+            or "/gradio_api/call/" in path or "/gradio_api/run/" in path)
 
 
 def _problem(error: dict[str, Any]) -> dict[str, str]:
@@ -55,7 +62,8 @@ def build_main_page(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
             table = build_articles_tab(
                 assistant, password=os.environ.get(server.admin_password_env) or None,
                 password_env=server.admin_password_env,
-                uploads=assistant.settings.data.dir / "uploads", max_upload_mb=server.max_upload_mb)
+                uploads=assistant.settings.data.dir / "uploads", max_upload_mb=server.max_upload_mb,
+                upload_types=server.upload_types)
         page.load(lambda: (status_line(assistant), article_rows(assistant)), None, [status, table],
                   api_visibility="private")
     return page
@@ -90,8 +98,17 @@ def create_app(assistant: Assistant) -> FastAPI:
                        allow_headers=["Content-Type"])
     embed_policy = frame_ancestors(server.embed_origins)
 
+    limiter = RateLimiter(server.rate_limit, exempt=server.rate_limit_exempt, trusted_proxies=server.trusted_proxies)
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
+        if request.method == "POST" and _costs_work(request.url.path):
+            client = limiter.client_address(request.client.host if request.client else None,
+                                            request.headers.get("x-forwarded-for"))
+            wait = limiter.retry_after(client)
+            if wait is not None:
+                return _error(429, f"too many questions from {client}: at most {server.rate_limit} a minute; "
+                                   f"try again in {wait} s", {"Retry-After": str(wait)})
         length = request.headers.get("content-length")
         if request.url.path.startswith("/api/") and length and length.isdigit() and int(length) > MAX_BODY_BYTES:
             return _error(413, f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}")
