@@ -28,6 +28,7 @@ import numpy as np
 
 from index.text import sentence_spans
 from qa.lexical import terms
+from qa.sentence_roles import is_instruction
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -124,13 +125,16 @@ class GroundingChecker:
         if not cited:
             reason = "cites no source" if not dropped else f"cites no existing source ({_numbers(dropped)})"
             return CheckedSentence(piece, (), False, 0.0, 0.0, reason, dropped)
-        source_text = " ".join(s.text for s in cited)
+        source_text = " ".join(_facts(s.text) for s in cited)
         words = set(terms(text))
         found = set(terms(source_text))
         lexical = len(words & found) / len(words) if words else 1.0
         support = []
         for source in cited:
             spans, vectors = self._vectors(source.text)
+            if not spans:  # nothing in it but instructions
+                support.append((source.n, 0, 0, -1.0))
+                continue
             scores = vectors @ vector
             best = int(np.argmax(scores))
             support.append((source.n, *spans[best], float(scores[best])))
@@ -151,13 +155,23 @@ class GroundingChecker:
                                tuple((n, start, end) for n, start, end, _ in support))
 
     def _vectors(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """The sentence spans of a source and their vectors (cached: sources recur between questions)."""
+        """The spans of a source's sentences that state facts, and their vectors (cached:
+        sources recur between questions). Sentences addressed to a language model ("ignore
+        previous instructions and ...") never count as support: a model that obeys one would
+        otherwise be "supported" by the very text that manipulated it."""
         if text not in self._source_vectors:
             if len(self._source_vectors) > 4096:
                 self._source_vectors.clear()
-            spans = list(sentence_spans(text)) or [(0, len(text))]
-            self._source_vectors[text] = (spans, np.asarray(self.encode([text[s:e] for s, e in spans])))
+            spans = [(a, b) for a, b in (list(sentence_spans(text)) or [(0, len(text))])
+                     if not is_instruction(text[a:b])]
+            vectors = np.asarray(self.encode([text[a:b] for a, b in spans])) if spans else np.zeros((0, 1))
+            self._source_vectors[text] = (spans, vectors)
         return self._source_vectors[text]
+
+
+def _facts(text: str) -> str:
+    """`text` without its sentences addressed to a language model."""
+    return " ".join(text[a:b] for a, b in (sentence_spans(text) or [(0, len(text))]) if not is_instruction(text[a:b]))
 
 
 def _markers_before_stops(text: str) -> str:

@@ -23,6 +23,7 @@ HEADING = "heading"
 CAPTION = "caption"
 LIST_INTRO = "list_intro"
 LIST_ITEM = "list_item"  # an item quoted as part of the list introduced before it
+INSTRUCTION = "instruction"  # addressed to a language model ("ignore previous instructions..."): never an answer
 QUOTABLE = frozenset({STATEMENT, LIST})
 
 MAX_HEADING_WORDS = 14
@@ -34,6 +35,23 @@ _CAPTION = re.compile(r"^\s*(?:photo|photograph|picture|pictured|image|caption|v
 _CREDIT = re.compile(r"\((?:[^()]{0,60}/[^()]{0,60}|[^()]{0,40}(?:photo|getty|reuters|ap|afp|images|press|"
                      r"agency|courtesy|via)[^()]{0,40})\)\s*$", re.I)
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_MODELS = r"(AI|LLMs?|language models?|chatbots?|AI assistants?|assistants?)"
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?]{0,30}\b(instructions?|prompts?)\b"
+    r"|\b(system|developer) (note|instruction|override)s?\b"
+    rf"|\b(note|message|instructions?|attention)\s+(to|for)\s+(all\s+|any\s+)?{_MODELS}\b"
+    r"|\b(AI( models?| systems?)?|LLMs?|language models?|chatbots?|AI assistants?)\s+"
+    r"(reading|processing|summari[sz]ing|answering)\b"
+    r"|\b(if you are|you are now|as)\s+(an?\s+)?(AI|LLM|language model|chatbot|AI assistant)\b"
+    rf"|^\W*{_MODELS}\s*[:,]",
+    re.I,
+)
+
+
+def is_instruction(sentence: str) -> bool:
+    """Whether a sentence of an article speaks to a language model rather than states a fact."""
+    return bool(_INSTRUCTION.search(sentence))
+
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,8 @@ def classify(text: str, start: int, end: int, *, next_start: int | None = None) 
         return Part(HEADING, start, end)
     if _CAPTION.match(stripped) or (_CREDIT.search(stripped) and len(stripped) < 300):
         return Part(CAPTION, body_start, end)
+    if is_instruction(stripped):  # prompt injection: shown if asked for as context, never the answer
+        return Part(INSTRUCTION, body_start, end)
     items = [line for line in body.split("\n")[1:] if line.strip()]
     first_line = body.split("\n")[0].rstrip()
     if items and first_line.endswith(":") and sum(bool(_ITEM.match(i)) for i in items) >= 1:
