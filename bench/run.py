@@ -1,6 +1,6 @@
 """`make bench`: speed and memory of the project on this machine, printed as one table.
 
-    python -m bench.run [--quick] [--only ingest,big_ingest,latency,grounding,llm,filters,update,http,cold,memory]
+    python -m bench.run [--quick] [--only ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory]
 
 Each row is one measure, with the issue's target where it has one. The table is printed and
 written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
@@ -265,6 +265,31 @@ class Bench:
         self.add(Row("POST /api/ask p50, 10k chunks", _pct(times, 50), "ms"))
         self.add(Row("POST /api/ask p95, 10k chunks", p95, "ms", "<= 100", p95 <= 100))
 
+    def load(self) -> None:
+        """Load: 20 concurrent clients for 60 s (20 s with --quick) asking through a real `qa serve`
+        on the 1k-chunk index, first `POST /api/ask`, then the Gradio chat (gradio_client, /chat).
+        The chat answers `server.concurrency` questions at once (default 4), the rest wait in
+        Gradio's queue: its latency includes that wait."""
+        from bench.load import gradio_asker, http_asker, run_load
+
+        clients, seconds = 20, 20.0 if self.quick else 60.0
+        questions = self.sample_questions(3_000, seed=4)
+        with _server(self.index(1_000)) as (url, pid, _):
+            for label, make_asker in (("POST /api/ask", http_asker(url)), ("Gradio chat /chat", gradio_asker(url))):
+                summary = run_load(make_asker, questions, clients=clients, duration_s=seconds, grace_s=30)
+                if summary.failures:
+                    logger.warning("%s under load: %s\nserver log (tail):\n%s", label, summary.top_errors(),
+                                   _log_tail(pid))
+                name = f"load, {label}, {clients} clients x {seconds:.0f} s, 1k chunks"
+                self.add(Row(f"{name}: requests", summary.requests, "requests",
+                             note=f"{summary.duration_s:.1f} s incl. the last in-flight answers"))
+                self.add(Row(f"{name}: failed requests", summary.failures, "requests", "0", summary.failures == 0,
+                             note=summary.top_errors()))
+                self.add(Row(f"{name}: throughput", summary.throughput, "req/s", note="answered requests"))
+                self.add(Row(f"{name}: p50", summary.p50_ms, "ms"))
+                self.add(Row(f"{name}: p95", summary.p95_ms, "ms",
+                             note=f"p99 {summary.p99_ms:.0f} ms" if summary.p99_ms is not None else ""))
+
     def cold(self) -> None:
         """Seconds from process start to the first answer: `qa ask`, and `qa serve` + first request."""
         data_dir = self.index(10_000)
@@ -441,6 +466,14 @@ def _server(data_dir: Path) -> Iterator[tuple[str, int, float]]:
                 proc.kill()
 
 
+def _log_tail(pid: int, chars: int = 4000) -> str:
+    """The end of a running `qa serve`'s log (its stdout is the log file `_server` gave it)."""
+    try:
+        return Path(f"/proc/{pid}/fd/1").read_text(errors="replace")[-chars:]
+    except OSError as exc:
+        return f"(unreadable: {exc})"
+
+
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -466,7 +499,8 @@ def write_results(rows: list[Row], settings: Settings, seconds: float) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
-    parser.add_argument("--only", default="ingest,big_ingest,latency,grounding,llm,filters,update,http,cold,memory",
+    parser.add_argument("--only",
+                        default="ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory",
                         help="comma-separated measures to run")
     parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
     args = parser.parse_args(argv)

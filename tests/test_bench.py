@@ -63,3 +63,137 @@ def test_results_are_written_as_markdown_and_json(tmp_path: Path, monkeypatch: p
     assert "| pipeline / raw model | 0.91 | x | >= 0.85 | yes |  |" in table
     assert "| server peak RSS | 812 | MB |" in table
     assert json.loads(path.with_suffix(".json").read_text())[0]["value"] == 0.91
+
+
+# --- bench/load.py: the load generator's own logic ------------------------------------------
+
+def test_load_summary_counts_failures_and_takes_percentiles_of_the_answered() -> None:
+    from bench.load import Outcome, percentile, summarize
+
+    outcomes = [Outcome(float(ms), True) for ms in range(1, 101)] + \
+               [Outcome(1.0, False, "NoAnswer: HTTP 500"), Outcome(2.0, False, "NoAnswer: HTTP 500"),
+                Outcome(9999.0, False, "ConnectError")]
+    summary = summarize(outcomes, duration_s=4.0, clients=3)
+    assert (summary.requests, summary.failures, summary.clients) == (103, 3, 3)
+    assert summary.throughput == 25.0  # answered requests per second
+    assert (summary.p50_ms, summary.p95_ms, summary.p99_ms) == (50.0, 95.0, 99.0)  # failures left out
+    assert summary.errors == {"NoAnswer: HTTP 500": 2, "ConnectError": 1}
+    assert summary.top_errors() == "2x NoAnswer: HTTP 500; 1x ConnectError"
+    assert percentile([], 50) is None and percentile([3.0], 99) == 3.0
+    assert percentile([float(v) for v in range(1, 101)], 95) == _pct([float(v) for v in range(1, 101)], 95)
+    empty = summarize([Outcome(5.0, False, "x")], duration_s=1.0, clients=1)
+    assert empty.p50_ms is None and empty.throughput == 0.0 and empty.top_errors() == "1x x"
+
+
+def test_load_runs_clients_concurrently_for_the_duration_and_counts_exceptions() -> None:
+    import threading
+    import time
+
+    from bench.load import NoAnswer, run_load
+
+    made, asked, closed = [], [], []
+    lock = threading.Lock()
+    running = [0, 0]  # now, most at once
+
+    class Asker:
+        def __init__(self) -> None:
+            made.append(self)
+
+        def __call__(self, question: str) -> None:
+            with lock:
+                running[0] += 1
+                running[1] = max(running)
+            time.sleep(0.01)
+            with lock:
+                running[0] -= 1
+                asked.append(question)
+            if question == "bad":
+                raise NoAnswer("a 200 without an answer")
+
+        def close(self) -> None:
+            closed.append(self)
+
+    started = time.perf_counter()
+    summary = run_load(Asker, ["good", "bad", "good", "good"], clients=4, duration_s=0.3, grace_s=1.0)
+    took = time.perf_counter() - started
+    assert len(made) == 4 and len(closed) == 4  # one asker per client, each closed
+    assert 0.3 <= took < 1.5 and 0.3 <= summary.duration_s < 1.5
+    assert running[1] == 4  # the clients ask at the same time
+    assert summary.requests == len(asked) > 4
+    assert summary.failures == asked.count("bad") > 0  # the questions are taken in turn
+    assert summary.errors == {"NoAnswer: a 200 without an answer": summary.failures}
+    assert summary.p50_ms is not None and summary.p50_ms >= 10
+
+
+def test_load_waits_for_in_flight_requests_then_gives_up_after_the_grace() -> None:
+    import time
+
+    from bench.load import run_load
+
+    # In flight at the deadline, done within the grace: waited for and counted as answered.
+    started = time.perf_counter()
+    summary = run_load(lambda: lambda q: time.sleep(0.4), ["q"], clients=3, duration_s=0.1, grace_s=5.0)
+    assert time.perf_counter() - started < 2.5  # not the whole grace
+    assert (summary.requests, summary.failures) == (3, 0) and summary.p50_ms >= 400
+    assert summary.duration_s >= 0.4
+
+    # Still running when the grace runs out: counted as a failure, and the run returns on time.
+    started = time.perf_counter()
+    summary = run_load(lambda: lambda q: time.sleep(3), ["q"], clients=2, duration_s=0.1, grace_s=0.2)
+    took = time.perf_counter() - started
+    assert took < 1.5  # not until the requests end
+    assert (summary.requests, summary.failures) == (2, 2) and summary.p50_ms is None
+    assert summary.errors == {"no response within the 0.2 s grace": 2}
+
+
+def test_load_http_asker_against_a_local_server() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bench.load import HttpAsker, run_load
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.path, body))
+            status, reply = {"answered": (200, {"answer": "Denver [1]"}), "empty": (200, {"answer": ""}),
+                             "broken": (500, {"error": "boom"})}[body["question"]]
+            data = json.dumps(reply).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        asker = HttpAsker(url, timeout_s=5)
+        assert asker("answered") == "Denver [1]"
+        asker.close()
+        summary = run_load(lambda: HttpAsker(url, timeout_s=5), ["answered", "empty", "broken"], clients=2,
+                           duration_s=0.3, grace_s=2.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen[0] == ("/api/ask", {"question": "answered"})
+    assert summary.failures > 0 and summary.requests > summary.failures
+    assert set(summary.errors) == {"NoAnswer: a 200 without an answer", 'NoAnswer: HTTP 500: {"error": "boom"}'}
+    with pytest.raises(ValueError, match="loopback"):
+        HttpAsker("http://example.com:8000")
+
+
+def test_load_reads_the_text_of_a_chat_result() -> None:
+    from bench.load import chat_text
+
+    assert chat_text("**Answer** [1]") == "**Answer** [1]"
+    assert chat_text({"role": "assistant", "content": "yes"}) == "yes"
+    assert chat_text([{"role": "assistant", "content": [{"type": "text", "text": "a"}]}, "b"]) == "a b"
+    assert chat_text(None) == "" and chat_text([]) == ""
