@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve chroma bench train-judge test test-llm clean
+.PHONY: install browser serve chroma bench train-judge test test-llm test-slow clean
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest
 
+# The crash and big-input tests at full size (make test runs them on 300 articles, 10 kills):
+# 1,000 articles, 25 SIGKILLs at random points, then the equality with a clean ingest.
+test-slow: install
+	QA_CRASH_ARTICLES=1000 QA_CRASH_KILLS=25 $(BIN)/python -m pytest -s tests/test_crash_resume.py \
+	  tests/test_big_input.py tests/test_concurrency.py
 # Generated answers on a real model in this process: the llamacpp extra and the bundled Gemma 3
 # 270M GGUF; prints answer latency, time to first token and tokens/s. Not part of `make test`:
 # llama-cpp-python compiles from source once (about 6-12 minutes on 2 cores). The build is
