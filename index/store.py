@@ -9,8 +9,8 @@ Each stored document is the article's title, a blank line, then the chunk: the t
 part in both dense and keyword matching (a chunk rarely names its own subject), and the
 `prefix` metadata says where the chunk's own text starts.
 
-The collection's metadata records the embedding model and its dimension; opening it with
-another model raises `EmbeddingMismatchError` instead of mixing vector spaces. It also holds a
+The collection's metadata records the embedding model and its dimension (`index.collection`);
+opening it with another model raises `EmbeddingMismatchError`. It also holds a
 `generation` token that every write replaces: processes sharing one Chroma server (several
 `qa serve` hosts, uvicorn workers) compare it before keyword searches, at most every
 `check_interval_s`, and rebuild their local keyword index when another process wrote.
@@ -33,17 +33,16 @@ from langchain_classic.indexes import SQLRecordManager, index
 from langchain_core.documents import Document
 
 from index.embed import Embedder
-from index.errors import ArticleNotFoundError, EmbeddingMismatchError, StoreUnavailableError
+from index.collection import DIM_KEY, MODEL_KEY, check_model, existing_model, find_collection, open_collection
+from index.errors import ArticleNotFoundError, StoreUnavailableError
 from index.keyword import KeywordIndex, ids_signature
 from index.models import Article, ArticleInfo, Chunk, Hit
 from index.sentences import SentenceStore, embed_chunks, quantize
 from index.text import sentence_spans
-from index.vectorstore import SentenceChroma
+from index.vectorstore import ChunkVectorStore
 
 logger = logging.getLogger(__name__)
 
-MODEL_KEY = "embedding_model"
-DIM_KEY = "embedding_dim"
 GENERATION_KEY = "generation"
 # Date-filtered dense search (see `ArticleStore.search_dated`): ranges holding at least this
 # share of the chunks over-fetch from the unfiltered index, by this factor.
@@ -117,7 +116,8 @@ class ArticleStore:
         if check_model:
             self._check_model()
         self.sentences = SentenceStore(data_dir / f"{collection}.sentences.sqlite", embedder.dimension)
-        self._open_vectorstore()
+        self.vectorstore = ChunkVectorStore(open_collection(client, collection, embedder), client=client,
+                                            embedder=embedder, sentences=self.sentences)
         self.records = SQLRecordManager(namespace=f"chroma/{collection}",
                                         db_url=records_db or f"sqlite:///{data_dir / 'records.sqlite'}")
         self.records.create_schema()
@@ -130,38 +130,21 @@ class ArticleStore:
         self.sync_keywords()
 
     # -- opening -----------------------------------------------------------------------
+    @property
+    def collection(self) -> chromadb.Collection:
+        """The Chroma collection now written to and read from (the vector store holds it)."""
+        return self.vectorstore.collection
+
     def existing_model(self) -> tuple[str | None, int | None]:
         """The model and dimension recorded in the collection, or (None, None) when new."""
-        try:
-            collection = self.client.get_collection(self.collection_name, embedding_function=None)
-        except Exception:  # chromadb raises NotFoundError / ValueError depending on version
-            return None, None
-        meta = collection.metadata or {}
-        return meta.get(MODEL_KEY), meta.get(DIM_KEY)
+        return existing_model(self.client, self.collection_name)
 
     def _check_model(self) -> None:
-        model, dim = self.existing_model()
-        if model is None:
-            return
-        if model != self.embedder.space or (dim is not None and dim != self.embedder.dimension):
-            raise EmbeddingMismatchError(
-                f"the index in collection '{self.collection_name}' was built with embedding model "
-                f"'{model}' ({dim} dimensions) but the configuration uses '{self.embedder.space}' "
-                f"({self.embedder.dimension} dimensions); run `qa reindex` to rebuild it with the "
-                f"configured model, or set embedding.model (and embedding.backend: int8 vectors "
-                f"are their own space) back to what built it"
-            )
+        check_model(self.client, self.collection_name, self.embedder)
 
-    def _open_vectorstore(self) -> None:
-        self.vectorstore = SentenceChroma(
-            client=self.client,
-            collection_name=self.collection_name,
-            embedder=self.embedder,
-            sentences=self.sentences,
-            collection_metadata={MODEL_KEY: self.embedder.space, DIM_KEY: self.embedder.dimension},
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        self.collection = self.vectorstore._collection
+    def _reopen_collection(self) -> None:
+        """Write to and read from the collection as it is now (after it was recreated)."""
+        self.vectorstore.collection = open_collection(self.client, self.collection_name, self.embedder)
 
     # -- writing -----------------------------------------------------------------------
     def upsert(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
@@ -229,7 +212,7 @@ class ArticleStore:
         for start in range(0, len(keys), 1000):
             self.records.delete_keys(keys[start:start + 1000])
         self.sentences.clear()
-        self._open_vectorstore()
+        self._reopen_collection()
         self._bump_generation()
         self.sync_keywords()
 
@@ -252,7 +235,7 @@ class ArticleStore:
                 return False
             if current.id != self.collection.id:  # rebuilt by another process (`qa reindex`)
                 self._check_model()
-                self._open_vectorstore()
+                self._reopen_collection()
             generation = (current.metadata or {}).get(GENERATION_KEY)
             if generation == self._generation:
                 return False
@@ -263,10 +246,7 @@ class ArticleStore:
             self._check_lock.release()
 
     def _current_collection(self) -> chromadb.Collection | None:
-        try:
-            return self.client.get_collection(self.collection_name, embedding_function=None)
-        except Exception:  # absent for a moment while another process rebuilds it
-            return None
+        return find_collection(self.client, self.collection_name)
 
     def _read_generation(self) -> str | None:
         current = self._current_collection()
