@@ -28,13 +28,13 @@ from typing import Any
 import chromadb
 import chromadb.errors
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 from langchain_classic.indexes import SQLRecordManager, index
 from langchain_core.documents import Document
 
-from index.embed import Embedder
+from index.chroma_client import embedded_client, server_client
 from index.collection import DIM_KEY, MODEL_KEY, check_model, existing_model, find_collection, open_collection
-from index.errors import ArticleNotFoundError, StoreUnavailableError
+from index.embed import Embedder
+from index.errors import ArticleNotFoundError
 from index.keyword import KeywordIndex, ids_signature
 from index.models import Article, ArticleInfo, Chunk, Hit
 from index.sentences import SentenceStore, embed_chunks, quantize
@@ -50,34 +50,6 @@ BROAD_SHARE = 0.1
 OVERFETCH = 2.0
 # Records per `collection.get` when reading the whole collection.
 GET_PAGE = 5000
-
-
-def embedded_client(path: Path) -> chromadb.ClientAPI:
-    """A local, persistent Chroma client with telemetry off (no network at run time)."""
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-
-
-def server_client(host: str, port: int, *, ssl: bool = False,
-                  headers: dict[str, str] | None = None) -> chromadb.ClientAPI:
-    """A client of a Chroma server (`chroma run`, or Chroma's distributed deployment), telemetry off.
-
-    Raises:
-        StoreUnavailableError: The server does not answer (or refuses the headers).
-    """
-    url = f"{'https' if ssl else 'http'}://{host}:{port}"
-    try:
-        # HttpClient already calls the server (tenant check); the heartbeat makes that explicit.
-        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=dict(headers or {}),
-                                     settings=ChromaSettings(anonymized_telemetry=False))
-        client.heartbeat()
-    except Exception as exc:  # ValueError, httpx errors, AuthorizationError...: all mean "not usable"
-        raise StoreUnavailableError(
-            f"cannot reach the Chroma server at {url} ({exc}); start one with `make chroma` "
-            f"(chroma run --host {host} --port {port}), or set store.host / store.port, or "
-            f"store.mode: embedded to use a local index"
-        ) from exc
-    return client
 
 
 def date_ordinal(date: str | None) -> int | None:
