@@ -1,4 +1,4 @@
-"""The Chroma collection of chunks: opening it for one embedding model.
+"""The Chroma collection of chunks: opening it for one embedding model, and reading it in pages.
 
 The collection's metadata records the embedding model and its dimension; opening it with
 another model raises `EmbeddingMismatchError` instead of mixing vector spaces. Only chromadb's
@@ -8,13 +8,21 @@ the index (`index.vectorstore`), so Chroma's default model is never loaded (nor 
 
 from __future__ import annotations
 
+from typing import Any
+
 import chromadb
 
 from index.embed import Embedder
 from index.errors import EmbeddingMismatchError
+from index.models import ArticleInfo
 
 MODEL_KEY = "embedding_model"
 DIM_KEY = "embedding_dim"
+# Records per `collection.get` when reading the whole collection: one unpaged get of some 20k+
+# records fails inside Chroma ("too many SQL variables").
+GET_PAGE = 5000
+# Ids per `collection.get` by id, for the same reason.
+IDS_PAGE = 1000
 
 
 def open_collection(client: chromadb.ClientAPI, name: str, embedder: Embedder) -> chromadb.Collection:
@@ -57,3 +65,38 @@ def check_model(client: chromadb.ClientAPI, name: str, embedder: Embedder) -> No
             f"configured model, or set embedding.model (and embedding.backend: int8 vectors "
             f"are their own space) back to what built it"
         )
+
+
+def get_all(collection: chromadb.Collection, include: list[str], where: dict[str, Any] | None = None, *,
+            page: int = GET_PAGE) -> dict[str, list]:
+    """`collection.get` of every matching record, `page` records per call."""
+    merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    while True:
+        got = collection.get(where=where, include=include, limit=page, offset=len(merged["ids"]))
+        for key in merged:
+            merged[key].extend(got[key] or [])
+        if len(got["ids"]) < page:
+            return merged
+
+
+def get_ids(collection: chromadb.Collection, ids: list[str], include: list[str]) -> dict[str, list]:
+    """`collection.get` by ids, in pages (records absent from the collection are left out)."""
+    merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    for start in range(0, len(ids), IDS_PAGE):
+        got = collection.get(ids=ids[start:start + IDS_PAGE], include=include)
+        for key in merged:
+            merged[key].extend(got[key] or [])
+    return merged
+
+
+def stored_articles(collection: chromadb.Collection, *, page: int = GET_PAGE) -> list[ArticleInfo]:
+    """Every stored article, newest first: one read of the first chunks, which alone carry
+    the article's chunk count."""
+    got = get_all(collection, ["metadatas"], where={"ordinal": 0}, page=page)
+    infos = [
+        ArticleInfo(id=m["article_id"], title=m.get("title", ""), source=m.get("source", ""),
+                    date=m.get("date"), url=m.get("url"), path=m.get("path"),
+                    chunks=int(m.get("chunks", 0)))
+        for m in got["metadatas"] or []
+    ]
+    return sorted(infos, key=lambda a: (a.date or "", a.title), reverse=True)

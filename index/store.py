@@ -32,7 +32,8 @@ from langchain_classic.indexes import SQLRecordManager, index
 from langchain_core.documents import Document
 
 from index.chroma_client import embedded_client, server_client
-from index.collection import DIM_KEY, MODEL_KEY, check_model, existing_model, find_collection, open_collection
+from index.collection import (DIM_KEY, GET_PAGE, MODEL_KEY, check_model, existing_model, find_collection, get_all,
+                              get_ids, open_collection, stored_articles)
 from index.embed import Embedder
 from index.errors import ArticleNotFoundError
 from index.keyword import KeywordIndex, ids_signature
@@ -48,8 +49,6 @@ GENERATION_KEY = "generation"
 # share of the chunks over-fetch from the unfiltered index, by this factor.
 BROAD_SHARE = 0.1
 OVERFETCH = 2.0
-# Records per `collection.get` when reading the whole collection.
-GET_PAGE = 5000
 
 
 def date_ordinal(date: str | None) -> int | None:
@@ -260,24 +259,11 @@ class ArticleStore:
         return True
 
     def _get_ids(self, ids: list[str], include: list[str]) -> dict[str, list]:
-        """`collection.get` by ids, in pages."""
-        merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
-        for start in range(0, len(ids), 1000):
-            page = self.collection.get(ids=ids[start:start + 1000], include=include)
-            for key in merged:
-                merged[key].extend(page[key] or [])
-        return merged
+        return get_ids(self.collection, ids, include)
 
     def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list]:
-        """`collection.get` of every matching record, in pages: one unpaged get of some 20k+
-        records fails inside Chroma ("too many SQL variables")."""
-        merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
-        while True:
-            page = self.collection.get(where=where, include=include, limit=GET_PAGE, offset=len(merged["ids"]))
-            for key in merged:
-                merged[key].extend(page[key] or [])
-            if len(page["ids"]) < GET_PAGE:
-                return merged
+        # GET_PAGE is this module's name, looked up at each call (tests shrink it).
+        return get_all(self.collection, include, where, page=GET_PAGE)
 
     def _chunk_vectors(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The chunks' own vectors as int8 (codes, scales): from the local sentence store, and
@@ -300,14 +286,7 @@ class ArticleStore:
 
     def articles(self) -> list[ArticleInfo]:
         """Every stored article, newest first."""
-        got = self._get_all(["metadatas"], where={"ordinal": 0})
-        infos = [
-            ArticleInfo(id=m["article_id"], title=m.get("title", ""), source=m.get("source", ""),
-                        date=m.get("date"), url=m.get("url"), path=m.get("path"),
-                        chunks=int(m.get("chunks", 0)))
-            for m in got["metadatas"] or []
-        ]
-        return sorted(infos, key=lambda a: (a.date or "", a.title), reverse=True)
+        return stored_articles(self.collection, page=GET_PAGE)
 
     def search(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The `k` chunks nearest to `vector`, best first; `where` is a Chroma metadata filter."""

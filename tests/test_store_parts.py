@@ -20,7 +20,7 @@ from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_
 from langchain_classic.indexes import SQLRecordManager, index
 from langchain_core.documents import Document
 
-from index.collection import DIM_KEY, MODEL_KEY, open_collection
+from index.collection import DIM_KEY, MODEL_KEY, get_all, open_collection, stored_articles
 from index.embed import Embedder
 from index.sentences import SentenceStore, embed_chunks
 from index.store import embedded_client
@@ -142,3 +142,15 @@ def test_the_store_works_without_langchain_chroma(tmp_path: Path) -> None:
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_whole_collection_reads_are_paged(chunks: ChunkVectorStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = chunk_docs("a", [f"Sentence number {n}." for n in range(5)])
+    chunks.add_texts([d.page_content for d in docs], [d.metadata for d in docs], ids=[f"c{n}" for n in range(5)])
+    calls = []
+    real = chunks.collection.get
+    monkeypatch.setattr(chunks.collection, "get", lambda **kw: calls.append(kw) or real(**kw))
+    got = get_all(chunks.collection, ["metadatas"], page=2)
+    assert sorted(got["ids"]) == [f"c{n}" for n in range(5)] and len(got["metadatas"]) == 5
+    assert [c["offset"] for c in calls] == [0, 2, 4]
+    assert [a.id for a in stored_articles(chunks.collection, page=1)] == ["a"]  # only the first chunk lists it
