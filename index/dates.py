@@ -31,3 +31,8 @@ def parse_date(value: object) -> str | None:
         return parsedate_to_datetime(text).date().isoformat()
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def date_ordinal(date: str | None) -> int | None:
+    """`2024-02-27` -> 20240227: Chroma compares numbers, not strings, in range filters."""
+    return int(date.replace("-", "")) if date else None

@@ -1,13 +1,8 @@
 """The Chroma collection and the LangChain record manager that keeps it idempotent.
 
-Chunks are written through LangChain's indexing API (`index()` with a `SQLRecordManager`), one
-article per call, grouped by `article_id`: unchanged chunks are skipped, a changed article has
-its old chunks removed, and an interrupted run is completed by the next one without
-duplicates (ids are content hashes, so a repeated write is an upsert).
-
-Each stored document is the article's title, a blank line, then the chunk: the title takes
-part in both dense and keyword matching (a chunk rarely names its own subject), and the
-`prefix` metadata says where the chunk's own text starts.
+Chunks are written through LangChain's indexing API (`index.writer`): unchanged chunks are
+skipped, a changed article has its old chunks removed, an interrupted run is completed by the
+next one without duplicates.
 
 The collection's metadata records the embedding model and its dimension (`index.collection`);
 opening it with another model raises `EmbeddingMismatchError`. It also holds a
@@ -28,19 +23,19 @@ from typing import Any
 import chromadb
 import chromadb.errors
 import numpy as np
-from langchain_classic.indexes import SQLRecordManager, index
-from langchain_core.documents import Document
+from langchain_classic.indexes import SQLRecordManager
 
 from index.chroma_client import embedded_client, server_client
 from index.collection import (DIM_KEY, GET_PAGE, MODEL_KEY, check_model, existing_model, find_collection, get_all,
                               get_ids, open_collection, stored_articles)
+from index.dates import date_ordinal
 from index.embed import Embedder
-from index.errors import ArticleNotFoundError
 from index.keyword import KeywordIndex, ids_signature
 from index.models import Article, ArticleInfo, Chunk, Hit
 from index.sentences import SentenceStore, embed_chunks, quantize
 from index.text import sentence_spans
 from index.vectorstore import ChunkVectorStore
+from index.writer import ChunkWriter
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +44,6 @@ GENERATION_KEY = "generation"
 # share of the chunks over-fetch from the unfiltered index, by this factor.
 BROAD_SHARE = 0.1
 OVERFETCH = 2.0
-
-
-def date_ordinal(date: str | None) -> int | None:
-    """`2024-02-27` -> 20240227: Chroma compares numbers, not strings, in range filters."""
-    return int(date.replace("-", "")) if date else None
 
 
 class ArticleStore:
@@ -92,6 +82,7 @@ class ArticleStore:
         self.records = SQLRecordManager(namespace=f"chroma/{collection}",
                                         db_url=records_db or f"sqlite:///{data_dir / 'records.sqlite'}")
         self.records.create_schema()
+        self.writer = ChunkWriter(self.vectorstore, self.records, on_change=self._bump_generation)
         self.keywords = KeywordIndex(data_dir / f"{collection}.keywords")
         self.check_interval_s = check_interval_s
         self._checked_at = time.monotonic()
@@ -124,54 +115,21 @@ class ArticleStore:
 
     def upsert_articles(self, batch: list[tuple[Article, list[Chunk]]]) -> dict[str, tuple[int, int]]:
         """`upsert_many`, with (added, deleted) chunks per article id, read from the record manager."""
-        ids = list(dict.fromkeys(article.id for article, _ in batch))
-        before = {i: set(self.records.list_keys(group_ids=[i])) for i in ids}
-        self.upsert_many(batch)
-        after = {i: set(self.records.list_keys(group_ids=[i])) for i in ids}
-        return {i: (len(after[i] - before[i]), len(before[i] - after[i])) for i in ids}
+        return self.writer.upsert_articles(batch)
 
     def upsert_many(self, batch: list[tuple[Article, list[Chunk]]]) -> tuple[int, int]:
-        """`upsert` for several articles in one indexing call: Chroma costs some 14 ms a write
-        call whatever its size, so many small articles are stored far faster together."""
-        docs = [Document(page_content=f"{article.title}\n\n{c.text}",
-                         metadata=self._metadata(article, c, len(chunks)))
-                for article, chunks in batch for c in chunks]
-        # One batch per call: index() cleans up after every batch, so an article whose chunks
-        # straddled two batches would have its unchanged chunks deleted and embedded again.
-        # (The embedder still embeds in its own batch_size.)
-        result = index(docs, self.records, self.vectorstore, cleanup="incremental",
-                       source_id_key="article_id", key_encoder="sha256", batch_size=max(1, len(docs)))
-        added, deleted = result["num_added"] + result["num_updated"], result["num_deleted"]
-        if added or deleted:
-            self._bump_generation()
-        return added, deleted
-
-    @staticmethod
-    def _metadata(article: Article, chunk: Chunk, total: int) -> dict[str, Any]:
-        meta: dict[str, Any] = {
-            "article_id": article.id, "title": article.title, "source": article.source,
-            "ordinal": chunk.ordinal, "start": chunk.start, "end": chunk.end,
-            "date": article.date, "date_ord": date_ordinal(article.date),
-            "url": article.url, "path": article.path, "prefix": len(article.title) + 2,
-        }
-        if chunk.ordinal == 0:
-            meta["chunks"] = total  # only on the first chunk, so listing articles is one query
-        return {k: v for k, v in meta.items() if v is not None}
+        """`upsert` for several articles in one indexing call (far faster for small articles)."""
+        return self.writer.upsert_many(batch)
 
     def delete_article(self, article_id: str, *, sync: bool = True) -> int:
         """Remove every chunk of one article; return how many were removed.
 
         `sync=False` leaves the keyword index to one `sync_keywords()` after a batch.
         """
-        keys = self.records.list_keys(group_ids=[article_id])
-        if not keys:
-            raise ArticleNotFoundError(f"no indexed article has id {article_id!r}")
-        self.vectorstore.delete(ids=keys)
-        self.records.delete_keys(keys)
-        self._bump_generation()
+        removed = self.writer.delete_article(article_id)
         if sync:
             self.sync_keywords()
-        return len(keys)
+        return removed
 
     def reset(self) -> None:
         """Drop every chunk and record, and recreate the collection for the current model."""
@@ -179,9 +137,7 @@ class ArticleStore:
             self.client.delete_collection(self.collection_name)
         except Exception:  # already absent
             pass
-        keys = self.records.list_keys()
-        for start in range(0, len(keys), 1000):
-            self.records.delete_keys(keys[start:start + 1000])
+        self.writer.forget_all()
         self.sentences.clear()
         self._reopen_collection()
         self._bump_generation()
