@@ -6,17 +6,13 @@ next one without duplicates.
 
 The collection's metadata records the embedding model and its dimension (`index.collection`);
 opening it with another model raises `EmbeddingMismatchError`. It also holds a
-`generation` token that every write replaces: processes sharing one Chroma server (several
-`qa serve` hosts, uvicorn workers) compare it before keyword searches, at most every
-`check_interval_s`, and rebuild their local keyword index when another process wrote.
+`generation` token that every write replaces, so that processes sharing one Chroma server
+rebuild their local keyword index when another process wrote (`index.sync`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +22,20 @@ import numpy as np
 from langchain_classic.indexes import SQLRecordManager
 
 from index.chroma_client import embedded_client, server_client
-from index.collection import (DIM_KEY, GET_PAGE, MODEL_KEY, check_model, existing_model, find_collection, get_all,
-                              get_ids, open_collection, stored_articles)
+from index.collection import (DIM_KEY, GET_PAGE, MODEL_KEY, check_model, existing_model, get_all, open_collection,
+                              stored_articles)
 from index.dates import date_ordinal
 from index.embed import Embedder
-from index.keyword import KeywordIndex, ids_signature
+from index.keyword import KeywordIndex
 from index.models import Article, ArticleInfo, Chunk, Hit
-from index.sentences import SentenceStore, embed_chunks, quantize
+from index.sentences import SentenceStore, embed_chunks
+from index.sync import GENERATION_KEY, CrossProcessSync
 from index.text import sentence_spans
 from index.vectorstore import ChunkVectorStore
 from index.writer import ChunkWriter
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "generation"
 # Date-filtered dense search (see `ArticleStore.search_dated`): ranges holding at least this
 # share of the chunks over-fetch from the unfiltered index, by this factor.
 BROAD_SHARE = 0.1
@@ -82,13 +78,11 @@ class ArticleStore:
         self.records = SQLRecordManager(namespace=f"chroma/{collection}",
                                         db_url=records_db or f"sqlite:///{data_dir / 'records.sqlite'}")
         self.records.create_schema()
-        self.writer = ChunkWriter(self.vectorstore, self.records, on_change=self._bump_generation)
         self.keywords = KeywordIndex(data_dir / f"{collection}.keywords")
-        self.check_interval_s = check_interval_s
-        self._checked_at = time.monotonic()
-        self._check_lock = threading.Lock()
-        self._generation: str | None = None
-        self._generation = self._read_generation()  # read before syncing: a later write is seen next time
+        self.sync = CrossProcessSync(client, collection, self.vectorstore, self.keywords, self.sentences,
+                                     on_rebuilt=self._follow_rebuild, check_interval_s=check_interval_s,
+                                     page=GET_PAGE)
+        self.writer = ChunkWriter(self.vectorstore, self.records, on_change=self.sync.bump_generation)
         self.sync_keywords()
 
     # -- opening -----------------------------------------------------------------------
@@ -107,6 +101,20 @@ class ArticleStore:
     def _reopen_collection(self) -> None:
         """Write to and read from the collection as it is now (after it was recreated)."""
         self.vectorstore.collection = open_collection(self.client, self.collection_name, self.embedder)
+
+    def _follow_rebuild(self) -> None:
+        """Another process recreated the collection (`qa reindex`): check its model, then use it."""
+        self._check_model()
+        self._reopen_collection()
+
+    @property
+    def check_interval_s(self) -> float:
+        """Least time between two looks at the collection's generation (see `refresh`)."""
+        return self.sync.check_interval_s
+
+    @check_interval_s.setter
+    def check_interval_s(self, seconds: float) -> None:
+        self.sync.check_interval_s = seconds
 
     # -- writing -----------------------------------------------------------------------
     def upsert(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
@@ -140,101 +148,25 @@ class ArticleStore:
         self.writer.forget_all()
         self.sentences.clear()
         self._reopen_collection()
-        self._bump_generation()
+        self.sync.bump_generation()
         self.sync_keywords()
 
     # -- other processes' writes -------------------------------------------------------
     def refresh(self) -> bool:
-        """Catch up with the writes of other processes sharing the collection.
-
-        Looks at the collection's generation at most every `check_interval_s` (one small
-        request) and rebuilds the keyword index when it changed; follows a collection that
-        another process rebuilt. Returns True when the keyword index was rebuilt.
-        """
-        if time.monotonic() - self._checked_at < self.check_interval_s:
-            return False
-        if not self._check_lock.acquire(blocking=False):
-            return False  # another thread is looking right now
-        try:
-            self._checked_at = time.monotonic()
-            current = self._current_collection()
-            if current is None:
-                return False
-            if current.id != self.collection.id:  # rebuilt by another process (`qa reindex`)
-                self._check_model()
-                self._reopen_collection()
-            generation = (current.metadata or {}).get(GENERATION_KEY)
-            if generation == self._generation:
-                return False
-            rebuilt = self.sync_keywords()
-            self._generation = generation  # only once caught up: a failed rebuild is retried
-            return rebuilt
-        finally:
-            self._check_lock.release()
-
-    def _current_collection(self) -> chromadb.Collection | None:
-        return find_collection(self.client, self.collection_name)
-
-    def _read_generation(self) -> str | None:
-        current = self._current_collection()
-        return self._generation if current is None else (current.metadata or {}).get(GENERATION_KEY)
-
-    def _bump_generation(self) -> None:
-        """Tell the other processes that the chunks changed; call after the write itself."""
-        current = self._current_collection()
-        if current is None:
-            return
-        # A fresh random token, not a counter: two writers incrementing the same number at
-        # once would publish one value for two writes. modify() replaces the whole metadata,
-        # so the model and dimension keys are carried over (the hnsw configuration is kept).
-        token = uuid.uuid4().hex
-        current.modify(metadata={**(current.metadata or {}), GENERATION_KEY: token})
-        self._generation = token
+        """Catch up with the writes of other processes sharing the collection: at most every
+        `check_interval_s`, rebuild the keyword index when another process wrote. Returns True
+        when it was rebuilt."""
+        return self.sync.refresh()
 
     def sync_keywords(self) -> bool:
         """Bring the keyword index to exactly the collection's chunks; True when it changed.
-
-        Only chunks it lacks are read from Chroma and tokenized, so adding one article to a
-        large index costs a BM25 build from token ids, not a pass over every text. Call after
-        every write (ingestion does).
-        """
-        ids = self._get_all([])["ids"]
-        if ids_signature(ids) == self.keywords.signature and (self.keywords.can_update or not ids):
-            return False
-        if self.keywords.can_update:
-            known, now = set(self.keywords.ids), set(ids)
-            added = [i for i in ids if i not in known]
-            got = self._get_ids(added, ["documents", "metadatas"])
-            self.keywords.update(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
-                                 self._chunk_vectors(got["ids"]), removed=known - now)
-        else:  # first build, or an index from before incremental updates
-            got = self._get_all(["documents", "metadatas"])
-            self.keywords.build(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
-                                self._chunk_vectors(got["ids"]))
-        logger.info("keyword index now holds %d chunks (%d read)", len(self.keywords.ids), len(got["ids"]))
-        return True
-
-    def _get_ids(self, ids: list[str], include: list[str]) -> dict[str, list]:
-        return get_ids(self.collection, ids, include)
+        Call after every write (ingestion does)."""
+        return self.sync.sync_keywords()
 
     def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list]:
-        # GET_PAGE is this module's name, looked up at each call (tests shrink it).
+        """Every matching record of the collection, read in pages."""
+        # GET_PAGE is looked up in this module at each call (tests shrink it).
         return get_all(self.collection, include, where, page=GET_PAGE)
-
-    def _chunk_vectors(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The chunks' own vectors as int8 (codes, scales): from the local sentence store, and
-        from Chroma for chunks another process wrote."""
-        found, codes, scales = self.sentences.chunk_vectors(ids)
-        missing = np.flatnonzero(~found)
-        for start in range(0, len(missing), 1000):
-            rows = missing[start:start + 1000]
-            got = self.collection.get(ids=[ids[r] for r in rows], include=["embeddings"])
-            by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
-            vectors = np.asarray([by_id[ids[r]] for r in rows], dtype=np.float32)
-            part_scales, part_codes = quantize(vectors)
-            scales[rows] = np.frombuffer(part_scales, dtype=np.float32)
-            codes[rows] = np.frombuffer(part_codes, dtype=np.int8).reshape(len(rows), -1)
-        return codes, scales
 
     # -- reading -----------------------------------------------------------------------
     def count(self) -> int:
