@@ -1,23 +1,26 @@
-"""The Chroma collection and the LangChain record manager that keeps it idempotent.
+"""`ArticleStore`: one facade over the parts that keep articles' chunks stored and searchable.
 
-Chunks are written through LangChain's indexing API (`index.writer`): unchanged chunks are
-skipped, a changed article has its old chunks removed, an interrupted run is completed by the
-next one without duplicates.
+Each part has one job and its own module:
 
-The collection's metadata records the embedding model and its dimension (`index.collection`);
-opening it with another model raises `EmbeddingMismatchError`. It also holds a
-`generation` token that every write replaces, so that processes sharing one Chroma server
-rebuild their local keyword index when another process wrote (`index.sync`).
+- `index.chroma_client`: Chroma clients (embedded files, or a Chroma server).
+- `index.collection`: the collection, opened for one embedding model; reads in pages.
+- `index.vectorstore`: LangChain's `VectorStore` over the collection, writing sentence vectors
+  beside every chunk.
+- `index.writer`: writes through LangChain's `index()` and its record manager, idempotent.
+- `index.sync`: the generation token that tells other processes sharing the collection to
+  rebuild their keyword index, and that rebuild.
+- `index.search`: dense, date-filtered and keyword search.
+- `index.evidence`: the sentence vectors of hits, filled in when a chunk lacks them.
+
+`qa`, `ui` and the tests use the facade only; the names below stay importable from here.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 import chromadb
-import chromadb.errors
 import numpy as np
 from langchain_classic.indexes import SQLRecordManager
 
@@ -26,20 +29,17 @@ from index.collection import (DIM_KEY, GET_PAGE, MODEL_KEY, check_model, existin
                               stored_articles)
 from index.dates import date_ordinal
 from index.embed import Embedder
+from index.evidence import sentence_evidence
 from index.keyword import KeywordIndex
 from index.models import Article, ArticleInfo, Chunk, Hit
-from index.sentences import SentenceStore, embed_chunks
+from index.search import BROAD_SHARE, OVERFETCH, ChunkSearch, date_where
+from index.sentences import SentenceStore
 from index.sync import GENERATION_KEY, CrossProcessSync
-from index.text import sentence_spans
 from index.vectorstore import ChunkVectorStore
 from index.writer import ChunkWriter
 
-logger = logging.getLogger(__name__)
-
-# Date-filtered dense search (see `ArticleStore.search_dated`): ranges holding at least this
-# share of the chunks over-fetch from the unfiltered index, by this factor.
-BROAD_SHARE = 0.1
-OVERFETCH = 2.0
+__all__ = ["BROAD_SHARE", "DIM_KEY", "GENERATION_KEY", "GET_PAGE", "MODEL_KEY", "OVERFETCH", "ArticleStore",
+           "date_ordinal", "date_where", "embedded_client", "server_client"]
 
 
 class ArticleStore:
@@ -83,6 +83,7 @@ class ArticleStore:
                                      on_rebuilt=self._follow_rebuild, check_interval_s=check_interval_s,
                                      page=GET_PAGE)
         self.writer = ChunkWriter(self.vectorstore, self.records, on_change=self.sync.bump_generation)
+        self.searcher = ChunkSearch(self.vectorstore, self.keywords, self.sentences, refresh=self.sync.refresh)
         self.sync_keywords()
 
     # -- opening -----------------------------------------------------------------------
@@ -176,118 +177,34 @@ class ArticleStore:
         """Every stored article, newest first."""
         return stored_articles(self.collection, page=GET_PAGE)
 
+    # -- searching (index.search) -------------------------------------------------------
     def search(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The `k` chunks nearest to `vector`, best first; `where` is a Chroma metadata filter."""
-        self.refresh()  # follows a collection another process rebuilt (`qa reindex`)
-        if k <= 0 or self.count() == 0:
-            return []
-        found = self.collection.query(query_embeddings=[vector], n_results=k, where=where,
-                                      include=["documents", "metadatas", "distances"])
-        return [_hit(i, doc, meta, 1.0 - float(distance)) for i, doc, meta, distance in
-                zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0],
-                    strict=True)]
+        return self.searcher.search(vector, k, where)
 
     def date_share(self, since: str | None, until: str | None) -> float:
         """The share of chunks published in [since, until] (1.0 without bounds)."""
-        keep = self.keywords.date_mask(date_ordinal(since), date_ordinal(until))
-        return 1.0 if keep is None or len(keep) == 0 else float(keep.mean())
+        return self.searcher.date_share(since, until)
 
     def search_dated(self, vector: np.ndarray, k: int, since: str | None, until: str | None) -> list[Hit]:
-        """`search` within a publication date range, without Chroma's metadata filter.
-
-        Chroma's `where` costs 40-100 ms at 10k chunks whatever the range (measured by
-        `make bench`), against about 1 ms unfiltered. So: a range holding a large share of the
-        chunks is served by an unfiltered search deep enough to leave `k` of them; a narrow one
-        by exact search over just its chunks' int8 vectors, kept beside the keyword index.
-        """
-        self.refresh()  # the dates and vectors beside the keyword index may lag other processes' writes
-        keep = self.keywords.date_mask(date_ordinal(since), date_ordinal(until))
-        if keep is None:
-            return self.search(vector.tolist(), k)
-        rows = np.flatnonzero(keep)
-        if len(rows) == 0 or k <= 0:
-            return []
-        share = len(rows) / len(keep)
-        if share >= BROAD_SHARE:
-            depth = min(len(keep), int(np.ceil(k / share * OVERFETCH)))
-            found = self.collection.query(query_embeddings=[vector.tolist()], n_results=depth, include=["distances"])
-            inside = [(i, 1.0 - float(d)) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)
-                      if (p := self.keywords.position(i)) is not None and keep[p]][:k]
-            if len(inside) >= min(k, len(rows)):
-                return self._scored_hits(inside)
-        if self.keywords.has_vectors:
-            return self._scored_hits(self.keywords.nearest(rows, vector, k))
-        return self.search(vector.tolist(), k, date_where(since, until))  # slow, but never wrong
-
-    def _scored_hits(self, scored: list[tuple[str, float]]) -> list[Hit]:
-        if not scored:
-            return []
-        got = self.collection.get(ids=[i for i, _ in scored], include=["documents", "metadatas"])
-        by_id = {i: (doc, meta) for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
-        return [_hit(i, *by_id[i], score) for i, score in scored if i in by_id]
+        """`search` within a publication date range, without Chroma's (slow) metadata filter."""
+        return self.searcher.search_dated(vector, k, since, until)
 
     def keyword_search(self, query: str, k: int, since: str | None = None,
                        until: str | None = None) -> list[tuple[str, float]]:
         """The `k` best chunk ids by BM25, optionally within a publication date range."""
-        self.refresh()  # the local BM25 index may lag behind other processes' writes
-        return self.keywords.search(query, k, date_ordinal(since), date_ordinal(until))
+        return self.searcher.keyword_search(query, k, since, until)
 
     def hits(self, ids: list[str], vector: np.ndarray) -> list[Hit]:
         """Chunks by id, scored by cosine similarity to `vector`, in the order of `ids`."""
-        if not ids:
-            return []
-        try:
-            got = self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-            embeddings = [np.asarray(e, dtype=np.float32) for e in got["embeddings"]]
-        except chromadb.errors.ChromaError as exc:
-            # Embedded Chroma in a process that did not write: chunks another process just
-            # stored are in its SQLite but not yet in this process's vector segment ("Error
-            # finding id"). Their text is readable; their vectors are in the sentence store.
-            logger.info("reading vectors of chunks written by another process from the sentence store (%s)", exc)
-            got = self.collection.get(ids=ids, include=["documents", "metadatas"])
-            codes, scales = self._chunk_vectors_local(got["ids"])
-            embeddings = list(codes.astype(np.float32) * scales[:, None])
-        by_id = {i: (doc, meta, emb) for i, doc, meta, emb in
-                 zip(got["ids"], got["documents"], got["metadatas"], embeddings, strict=True)}
-        return [_hit(i, by_id[i][0], by_id[i][1], float(by_id[i][2] @ vector)) for i in ids if i in by_id]
+        return self.searcher.hits(ids, vector)
 
-    def _chunk_vectors_local(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The chunks' own vectors from the sentence store only (zeros where it has none)."""
-        _, codes, scales = self.sentences.chunk_vectors(ids)
-        return codes, scales
-
+    # -- sentences of hits (index.evidence) --------------------------------------------
     def sentence_vectors(self, hits: list[Hit]) -> list[np.ndarray]:
         """The stored sentence vectors of each hit, one row per `sentence_spans(hit.text)`."""
         return [vectors for vectors, _ in self.sentence_evidence(hits)]
 
     def sentence_evidence(self, hits: list[Hit]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each hit's stored (sentence vectors, token codes), see `index.sentences`.
-
-        A chunk stored before its sentences (an interrupted write), or before token vectors were
-        kept (an older index), has them computed and stored now, so the answer never lacks them.
-        """
-        stored = self.sentences.read([h.chunk_id for h in hits])
-        missing = [h for h in hits if h.chunk_id not in stored or stored[h.chunk_id][1] is None
-                   or len(stored[h.chunk_id][0]) != len(sentence_spans(h.text) or [(0, 0)])]
-        if missing:
-            missing = list({h.chunk_id: h for h in missing}.values())
-            chunk_vectors, computed, tokens = embed_chunks(self.embedder.encode_tokens, [h.title for h in missing],
-                                                           [h.text for h in missing])
-            self.sentences.put([h.chunk_id for h in missing], computed, chunk_vectors, tokens)
-            stored.update({h.chunk_id: (v, t) for h, v, t in zip(missing, computed, tokens, strict=True)})
-        return [stored[h.chunk_id] for h in hits]  # type: ignore[misc]
-
-
-def date_where(since: str | None, until: str | None) -> dict[str, Any] | None:
-    """A Chroma `where` clause keeping articles published in [since, until] (ISO dates)."""
-    clauses = [{"date_ord": {op: date_ordinal(value)}} for op, value in (("$gte", since), ("$lte", until)) if value]
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _hit(chunk_id: str, document: str, meta: dict[str, Any], score: float) -> Hit:
-    return Hit(article_id=meta["article_id"], title=meta.get("title", ""), source=meta.get("source", ""),
-               date=meta.get("date"), url=meta.get("url"), text=document[int(meta.get("prefix", 0)):],
-               start=int(meta["start"]), end=int(meta["end"]), ordinal=int(meta["ordinal"]), score=score,
-               chunk_id=chunk_id)
+        """Each hit's stored (sentence vectors, token codes), see `index.sentences`; rows a chunk
+        lacks (an interrupted write, an older index) are computed and stored now."""
+        return sentence_evidence(self.sentences, self.embedder, hits)
