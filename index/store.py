@@ -164,11 +164,6 @@ class ArticleStore:
         Call after every write (ingestion does)."""
         return self.sync.sync_keywords()
 
-    def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list]:
-        """Every matching record of the collection, read in pages."""
-        # GET_PAGE is looked up in this module at each call (tests shrink it).
-        return get_all(self.collection, include, where, page=GET_PAGE)
-
     # -- reading -----------------------------------------------------------------------
     def count(self) -> int:
         return self.collection.count()
@@ -176,6 +171,11 @@ class ArticleStore:
     def articles(self) -> list[ArticleInfo]:
         """Every stored article, newest first."""
         return stored_articles(self.collection, page=GET_PAGE)
+
+    def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list]:
+        """Every matching record of the collection, read in pages."""
+        # GET_PAGE is looked up in this module at each call (tests shrink it).
+        return get_all(self.collection, include, where, page=GET_PAGE)
 
     # -- searching (index.search) -------------------------------------------------------
     def search(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Hit]:
