@@ -6,7 +6,7 @@
     >>> chain = assistant.as_runnable()                    # question in, Answer out
     >>> chain.invoke({"question": "Which areas were they?", "history": [...]}).text
 
-`SentenceChroma.as_retriever()` (the vector store) would give plain dense search; this
+`ArticleStore.vectorstore.as_retriever()` (the vector store) would give plain dense search; this
 retriever gives what the chat answers from: dense and keyword search fused, re-ranked by
 sentence evidence and late interaction, follow-ups resolved, time words read.
 """
