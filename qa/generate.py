@@ -102,7 +102,7 @@ def grounded_answer(question: str, docs: Sequence[Document], checked: GroundedTe
         UnsupportedSentence(_plain(s.text), s.reason, removed=not mark) for s in checked.removed]
     shown = [s for s in checked.sentences if s.supported or (mark and not refused)]
     if refused or not checked.supported:
-        citations = [_closest(n, doc) for n, doc in enumerate(docs[:sources_on_abstain], start=1)]
+        citations = [_cite(n, doc, None) for n, doc in enumerate(docs[:sources_on_abstain], start=1)]
         text = NOT_IN_ARTICLES + (" The closest passages are listed as sources." if citations else "")
         return Answer(question, text, citations, abstained=True, outcome="not_in_articles", mode="llm",
                       unsupported=unsupported)
@@ -141,10 +141,6 @@ def _cite(n: int, doc: Document, span: tuple[int, int] | None) -> Citation:
     return Citation(n=n, article_id=meta.get("article_id", ""), title=meta.get("title", ""), date=meta.get("date"),
                     source=meta.get("source", ""), quote=passage[start:end].strip(), url=meta.get("url"),
                     passage=passage, quote_start=start, quote_end=end, score=float(meta.get("score") or 0.0))
-
-
-def _closest(n: int, doc: Document) -> Citation:
-    return _cite(n, doc, None)
 
 
 def conversation_for_rewrite(history: Sequence[Any] | None) -> str | None:
