@@ -157,6 +157,7 @@ def create_app(assistant: Assistant) -> FastAPI:
                           allowed=sorted(allowed))
         known = ", ".join(sorted(api_methods))
         return _error(404, f"no API route {path}; the routes are {known} (see /docs)")
+
     if mcp_app is not None:
         app.router.routes.extend(mcp_app.routes)
     max_file = f"{server.max_upload_mb}mb"
