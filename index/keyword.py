@@ -18,7 +18,7 @@ import json
 import logging
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -92,18 +92,33 @@ class KeywordIndex:
         `vectors`: the chunks' own vectors as (int8 codes, scales), rows in `ids` order.
         `fresh`: start from an empty index instead of this one.
         """
+        self.update_rows(zip(ids, texts, dates, strict=True), lambda _: vectors, removed, fresh=fresh)
+
+    def update_rows(self, rows: Iterable[tuple[str, str, int | None]],
+                    vectors: Callable[[list[str]], tuple[np.ndarray, np.ndarray]], removed: Iterable[str] = (), *,
+                    fresh: bool = False) -> None:
+        """`update` from (id, text, date) rows read one at a time: each text is tokenized and let
+        go, so adding 100k chunks never holds their texts at once. `vectors(ids)` gives the
+        added chunks' (int8 codes, scales) once their ids are known."""
         if not fresh and not self.can_update and self.ids:
             raise ValueError("this keyword index predates incremental updates: build() it instead")
         tokens, vocab = ([], {}) if fresh else self._load_tokens()
-        gone = set(removed) | set(ids)
+        new_ids: list[str] = []
+        new_tokens: list[np.ndarray] = []
+        new_dates: list[int] = []
+        for chunk_id, text, date in rows:
+            new_ids.append(chunk_id)
+            new_tokens.append(_token_ids(terms(text) or [EMPTY], vocab))
+            new_dates.append(int(date or 0))
+        gone = set(removed) | set(new_ids)
         keep = [] if fresh else [n for n, chunk_id in enumerate(self.ids) if chunk_id not in gone]
         old_codes, old_scales = self._vectors if self._vectors is not None and not fresh else (None, None)
-        new_tokens = [_token_ids(terms(text) or [EMPTY], vocab) for text in texts]
-        all_ids = [self.ids[n] for n in keep] + list(ids)
+        all_ids = [self.ids[n] for n in keep] + new_ids
         all_tokens = [tokens[n] for n in keep] + new_tokens
         all_dates = np.concatenate([self.dates[keep] if keep else np.zeros(0, np.int64),
-                                    np.asarray([int(d or 0) for d in dates], dtype=np.int64)])
-        codes, scales = np.asarray(vectors[0], dtype=np.int8), np.asarray(vectors[1], dtype=np.float32)
+                                    np.asarray(new_dates, dtype=np.int64)])
+        new_codes, new_scales = vectors(new_ids)
+        codes, scales = np.asarray(new_codes, dtype=np.int8), np.asarray(new_scales, dtype=np.float32)
         if keep:
             codes = np.concatenate([np.asarray(old_codes[keep]), codes.reshape(-1, old_codes.shape[1])])
             scales = np.concatenate([np.asarray(old_scales[keep]), scales])

@@ -12,12 +12,12 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import chromadb
 import numpy as np
 
-from index.collection import GET_PAGE, IDS_PAGE, find_collection, get_all, get_ids
+from index.collection import GET_PAGE, IDS_PAGE, find_collection, get_all
 from index.keyword import KeywordIndex, ids_signature
 from index.sentences import SentenceStore, quantize
 from index.vectorstore import ChunkVectorStore
@@ -110,17 +110,13 @@ class CrossProcessSync:
         ids = get_all(collection, [], page=self.page)["ids"]
         if ids_signature(ids) == self.keywords.signature and (self.keywords.can_update or not ids):
             return False
-        if self.keywords.can_update:
-            known, now = set(self.keywords.ids), set(ids)
-            added = [i for i in ids if i not in known]
-            got = get_ids(collection, added, ["documents", "metadatas"])
-            self.keywords.update(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
-                                 self._chunk_vectors(got["ids"]), removed=known - now)
-        else:  # first build, or an index from before incremental updates
-            got = get_all(collection, ["documents", "metadatas"], page=self.page)
-            self.keywords.build(got["ids"], got["documents"], [m.get("date_ord") for m in got["metadatas"]],
-                                self._chunk_vectors(got["ids"]))
-        logger.info("keyword index now holds %d chunks (%d read)", len(self.keywords.ids), len(got["ids"]))
+        update = self.keywords.can_update
+        known = set(self.keywords.ids) if update else set()
+        read = [i for i in ids if i not in known]  # a first build, or an old index, reads them all
+        # Page by page: the texts of a big index are never all in memory at once.
+        self.keywords.update_rows(_rows(collection, read), self._chunk_vectors,
+                                  removed=known - set(ids) if update else (), fresh=not update)
+        logger.info("keyword index now holds %d chunks (%d read)", len(self.keywords.ids), len(read))
         return True
 
     def _chunk_vectors(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -137,3 +133,11 @@ class CrossProcessSync:
             scales[rows] = np.frombuffer(part_scales, dtype=np.float32)
             codes[rows] = np.frombuffer(part_codes, dtype=np.int8).reshape(len(rows), -1)
         return codes, scales
+
+
+def _rows(collection: chromadb.Collection, ids: list[str]) -> Iterator[tuple[str, str, int | None]]:
+    """(id, stored text, date ordinal) of the chunks `ids`, read a page at a time."""
+    for start in range(0, len(ids), IDS_PAGE):
+        got = collection.get(ids=ids[start:start + IDS_PAGE], include=["documents", "metadatas"])
+        for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            yield chunk_id, text, (meta or {}).get("date_ord")
