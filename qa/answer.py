@@ -113,7 +113,7 @@ def short_answer(query: Query, sentence: ScoredSentence) -> str | None:
     (no kind asked, none found, or several: then the quote speaks for itself)."""
     if query.kind not in SHORT_KINDS:
         return None
-    found = {s.text for s in new_spans(sentence.text, query.kind, query.question)}
+    found = {s.text for s in new_spans(sentence.text, query.kind, query.known)}
     if len(found) != 1:
         return None
     (text,) = found

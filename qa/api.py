@@ -300,7 +300,7 @@ class Assistant:
         # A follow-up is retrieved with its context but answered for what it asks now.
         vectors = vector if retrieval_text == asked_now else np.stack([self.embedder.encode([asked_now])[0], vector])
         query = Query(asked=question.strip(), question=asked_now, retrieval=retrieval_text, vectors=vectors,
-                      tokens=query_tokens, kind=expected_type(asked_now), window=window)
+                      tokens=query_tokens, kind=expected_type(asked_now), window=window, context=follow.context)
         chunks = score_chunks(query, hits, self.store.sentence_evidence(hits), self.weights)
         match_sentence_tokens(query, chunks[:top_k], self.embedder.content_token_counts)
         return Ranking(query, chunks, today)

@@ -49,6 +49,14 @@ class Query:
     tokens: np.ndarray  # projected content-token vectors of `retrieval` (late interaction)
     kind: str | None = None  # the kind of answer asked for, `qa.answer_type.expected_type`
     window: Window | None = None
+    context: str = ""  # a follow-up's conversation: the last question and its answer's lead
+
+    @property
+    def known(self) -> str:
+        """What the asker already knows: the question and, for a follow-up, the conversation.
+        A candidate answer found in it is not new ("who is the product lead on it?" after an
+        answer naming the Kestrel is not answered by "Kestrel")."""
+        return f"{self.context} {self.question}" if self.context else self.question
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
             cosine = float(max(cosines[i] for i in covered))
             sentence_words = set().union(*(chunk_words[i] for i in covered))
             lexical = overlap(idf, sentence_words)
-            type_match = holds_type(text, query.kind, query.question)
+            type_match = holds_type(text, query.kind, query.known)
             own = set().union(*(chunk_own[i] for i in covered))
             novelty = len(own - own_terms) / len(own) if own else 0.0
             sentences.append(ScoredSentence(hit, part.start, part.end, part.role, cosine, lexical, type_match,

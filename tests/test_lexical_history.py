@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from qa.history import contextualize, is_follow_up, last_person, resolve, resolve_pronouns, user_turns
+from qa.history import (
+    answer_lead,
+    contextualize,
+    exchanges,
+    is_follow_up,
+    last_person,
+    referent_person,
+    resolve,
+    resolve_pronouns,
+    user_turns,
+)
 from qa.lexical import STOPWORDS, idf_weights, overlap, stem, terms
 
 # --- stem and terms ---------------------------------------------------------------------------
@@ -125,6 +135,11 @@ HISTORY = [
 def test_follow_ups_are_joined_with_the_last_user_question(question: str) -> None:
     assert is_follow_up(question)
     assert contextualize(question, HISTORY) == f"What did Macron say about ground troops? {question}"
+    # When "it" points back, the first sentence of the answer is what it points to.
+    expected = "What did Macron say about ground troops?"
+    if "it" in question.rstrip("?").split():
+        expected += " He said nothing should be ruled out."
+    assert resolve(question, HISTORY).context == expected
 
 
 @pytest.mark.parametrize("question", [
@@ -161,6 +176,47 @@ def test_personal_pronouns_take_the_last_person_named() -> None:
     assert follow.query == "What did Macron say at the conference? What did Macron announce about missiles?"
     assert contextualize("Which country does he lead?", HISTORY) == (
         "What did Macron say about ground troops? Which country does Macron lead?")
+
+
+@pytest.mark.parametrize(("asked", "answer", "person"), [
+    ("who runs the harbor city transit authority?", "Paul Brennan is its chief executive.", "Paul Brennan"),
+    ("who runs the palace theater?", "Executive director Carla Jimenez.", "Carla Jimenez"),
+    ("who sentenced victor almeida?", "U.S. District Judge Renee Castillo.", "Renee Castillo"),
+    ("who scored for kingsmere?", "Luca Ferri [1]. Luca Ferri converted a penalty in the 71st minute. [1]",
+     "Luca Ferri"),
+    ("who led the expedition?", "**Uncertain:** The closest the articles come: Dr. Ana Solís led it. [1]",
+     "Ana Solís"),
+])
+def test_after_a_who_question_he_and_she_are_the_person_the_answer_named(asked: str, answer: str,
+                                                                         person: str) -> None:
+    follow = resolve("what did she say about it", [{"role": "user", "content": asked},
+                                                   {"role": "assistant", "content": answer}])
+    assert follow.resolved == f"what did {person} say about it"
+    assert referent_person([(asked, answer)]) == person
+
+
+def test_a_person_the_user_named_outranks_one_the_answer_mentions() -> None:
+    history = [("What did Macron say about troops?", "Rutte disagreed with him, the report said. [1]")]
+    assert referent_person(history) == "Macron"
+    # ... unless the user asked who: then the answer's person is the new subject.
+    assert referent_person([("Who disagreed with Macron?", "Mark Rutte [1]. Mark Rutte said no. [1]")]) == "Mark Rutte"
+
+
+def test_two_genders_are_two_people() -> None:
+    history = [("who sentenced Victor Almeida?", "U.S. District Judge Renee Castillo.")]
+    assert resolve("why did she say he deserved a serious sentence", history).resolved == (
+        "why did Renee Castillo say Victor Almeida deserved a serious sentence")
+    # With one person known, the other pronoun stays.
+    assert resolve("did she say he lied", [("who spoke?", "Karen Whitlow.")]).resolved == "did Karen Whitlow say he lied"
+
+
+def test_answer_lead_is_the_first_sentence_without_framing() -> None:
+    assert answer_lead("Paris [1]. The conference was held in Paris. [1]") == "Paris."
+    assert answer_lead("**Uncertain:** The closest the articles come: It rained. [2]\n\nSources") == "It rained."
+    assert answer_lead("Not in the articles. The closest passages: ...") == ""
+    assert answer_lead("...") == ""
+    assert exchanges([{"role": "user", "content": "a?"}, {"role": "assistant", "content": "b."},
+                      {"role": "user", "content": "c?"}]) == [("a?", "b."), ("c?", "")]
 
 
 def test_possessive_and_object_pronouns() -> None:
