@@ -96,7 +96,7 @@ def stored_articles(collection: chromadb.Collection, *, page: int = GET_PAGE) ->
     infos = [
         ArticleInfo(id=m["article_id"], title=m.get("title", ""), source=m.get("source", ""),
                     date=m.get("date"), url=m.get("url"), path=m.get("path"),
-                    chunks=int(m.get("chunks", 0)))
+                    chunks=int(m.get("chunks", 0)), author=m.get("author"))
         for m in got["metadatas"] or []
     ]
     return sorted(infos, key=lambda a: (a.date or "", a.title), reverse=True)

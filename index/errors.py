@@ -45,3 +45,43 @@ class EmptyQuestionError(QAError):
 
 class StoreUnavailableError(QAError):
     """The Chroma server named in the configuration cannot be reached."""
+
+
+class FetchError(QAError):
+    """A web page, feed or sitemap could not be fetched; the message says why, for a user."""
+
+
+class BlockedURLError(FetchError):
+    """The URL is not one the fetcher may request (not http(s), or a refused address)."""
+
+
+class RobotsDisallowedError(FetchError):
+    """The site's robots.txt disallows fetching the URL."""
+
+
+class PageTooLargeError(FetchError):
+    """The response is larger than the configured size limit."""
+
+
+class FetchTimeoutError(FetchError):
+    """The site did not answer (or finish answering) in time."""
+
+
+class HTTPStatusError(FetchError):
+    """The site answered with an HTTP error status (4xx, 5xx)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TooManyRedirectsError(FetchError):
+    """The URL redirected more times than allowed."""
+
+
+class FeedError(QAError):
+    """A feed or sitemap document could not be read."""
+
+
+class ExtractError(QAError):
+    """No article could be extracted from a page."""

@@ -205,10 +205,13 @@ class Ingestor:
         loaded.report.reason = f"could not store: {exc.__class__.__name__}: {exc}"
 
     def ingest_articles(self, articles: Iterable[Article], *, batch_chunks: int | None = None,
-                        on_batch: Callable[[int], None] | None = None) -> tuple[int, int]:
+                        on_batch: Callable[[int], None] | None = None,
+                        on_stored: Callable[[dict[str, tuple[int, int]]], None] | None = None) -> tuple[int, int]:
         """Store articles that did not come from files (evaluation data, feeds), in batches.
 
-        Returns (chunks added, chunks deleted); `on_batch` gets the number of articles done.
+        Returns (chunks added, chunks deleted); `on_batch` gets the number of articles done;
+        `on_stored`, when given, gets each batch's (added, deleted) chunks per article id (a
+        per-item report, as web sources give: it costs two record-manager reads per article).
         """
         batch_chunks = batch_chunks or self.batch_chunks
         added = deleted = 0
@@ -218,7 +221,12 @@ class Ingestor:
         def flush() -> None:
             nonlocal added, deleted, batch, size
             if batch:
-                a, d = self.store.upsert_many(batch)
+                if on_stored is None:
+                    a, d = self.store.upsert_many(batch)
+                else:
+                    counts = self.store.upsert_articles(batch)
+                    on_stored(counts)
+                    a, d = sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())
                 added, deleted = added + a, deleted + d
                 if on_batch:
                     on_batch(len(batch))

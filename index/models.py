@@ -31,6 +31,7 @@ class Article:
     date: str | None = None  # ISO 8601 date, YYYY-MM-DD
     url: str | None = None
     path: str | None = None
+    author: str | None = None  # where the source names one (web pages, feeds)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +59,7 @@ class ArticleInfo:
     url: str | None
     path: str | None
     chunks: int
+    author: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

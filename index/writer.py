@@ -90,6 +90,7 @@ def chunk_metadata(article: Article, chunk: Chunk, total: int) -> dict[str, Any]
         "ordinal": chunk.ordinal, "start": chunk.start, "end": chunk.end,
         "date": article.date, "date_ord": date_ordinal(article.date),
         "url": article.url, "path": article.path, "prefix": len(article.title) + 2,
+        "author": article.author,
     }
     if chunk.ordinal == 0:
         meta["chunks"] = total  # only on the first chunk, so listing articles is one query
