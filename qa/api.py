@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from qa.chain import ArticleRetriever, LLMAnswerer
+    from qa.web import WebSources
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +203,14 @@ class Assistant:
             report = Ingestor(self.store, self.chunker).ingest(files, on_file=on_file, on_start=on_start,
                                                                on_progress=on_progress)
         return report
+
+    @cached_property
+    def web(self) -> WebSources:
+        """Web pages, RSS/Atom feeds and sitemaps into this index, kept fresh (`qa.web.WebSources`);
+        created on first use."""
+        from qa.web import WebSources
+
+        return WebSources(self)
 
     def stats(self) -> Stats:
         return Stats(articles=len(self.store.articles()), chunks=self.store.count(),

@@ -204,6 +204,54 @@ class ServerSettings(_Section):
         return origins
 
 
+class WebSource(_Section):
+    url: str = Field(..., min_length=1, description="Feed or sitemap URL (a feed may also be a local file).")
+    kind: Literal["feed", "sitemap"] = Field("feed", description="feed (RSS or Atom) or sitemap.")
+    interval_minutes: int | None = Field(None, ge=1, le=525_600,
+                                         description="Minutes between refreshes; empty: web.refresh_minutes.")
+
+
+class WebSettings(_Section):
+    feeds: list[WebSource] = Field(default_factory=list,
+                                   description="Feeds and sitemaps refreshed by `qa refresh` and `qa serve`.")
+    refresh_minutes: int = Field(60, ge=1, le=525_600, description="Default minutes between refreshes of a source.")
+    user_agent: str = Field("news-qa/0.1 (article fetcher; respects robots.txt)", min_length=1,
+                            description="User-Agent header; its first word is the robots.txt agent name.")
+    timeout_s: float = Field(10.0, gt=0, le=300, description="Connect and read timeout per request, in seconds.")
+    max_page_mb: float = Field(5.0, gt=0, le=100, description="Largest page or feed read, in megabytes.")
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per URL, each checked again.")
+    per_host_concurrency: int = Field(2, ge=1, le=32, description="Requests to one host at a time.")
+    workers: int = Field(8, ge=1, le=64, description="Pages fetched in parallel.")
+    respect_robots: bool = Field(True, description="Obey each site's robots.txt.")
+    allow_private: bool = Field(False, description="Fetch from private, loopback and link-local addresses.")
+    allow_hosts: list[str] = Field(default_factory=list,
+                                   description="Host names, addresses or CIDR networks allowed even when private.")
+    fetch_articles: bool = Field(True, description="Fetch each feed entry's page; false: index the entry's own text.")
+    max_entries: int = Field(500, ge=1, le=100_000, description="Entries or sitemap URLs read per source and refresh.")
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _plain_urls(cls, feeds: Any) -> Any:
+        if isinstance(feeds, list):
+            return [{"url": f} if isinstance(f, str) else f for f in feeds]
+        return feeds
+
+    @field_validator("user_agent")
+    @classmethod
+    def _one_line(cls, agent: str) -> str:
+        if "\r" in agent or "\n" in agent:
+            raise ValueError("the user agent must be one line")
+        return agent.strip()
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not re.fullmatch(r"[A-Za-z0-9.:\[\]/_-]+", host.strip()):
+                raise ValueError(f"{host!r} is not a host name, an address or a network like 10.0.0.0/8")
+        return [h.strip() for h in hosts]
+
+
 class Settings(_Section):
     data: DataSettings = Field(default_factory=DataSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
@@ -213,6 +261,7 @@ class Settings(_Section):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     def resolve_paths(self, base: Path) -> Settings:
         if not self.data.dir.expanduser().is_absolute():
