@@ -24,6 +24,7 @@ from rich.text import Text
 
 from index.errors import QAError
 from index.models import FileReport, IngestProgress, IngestReport
+from qa import web_commands
 from qa.api import Assistant, build_embedder
 from qa.config import Settings, load_settings
 from qa.models import Answer
@@ -94,17 +95,43 @@ def main_options(
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl).")],
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Files or folders (.txt .md .html .json .jsonl), or article URLs (http, https).",
+        show_default=False)] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove indexed articles whose file is gone.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another ingest on this data "
                                         "directory to finish (default: refuse at once).")] = 0.0,
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="An RSS or Atom feed (URL or file): index its "
+                                                   "entries and remember it for `qa refresh`. Repeatable.",
+                                                   show_default=False)] = None,
+    sitemap: Annotated[list[str] | None, typer.Option("--sitemap", help="A sitemap or news sitemap URL: index its "
+                                                      "pages and remember it for `qa refresh`. Repeatable.",
+                                                      show_default=False)] = None,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow private, loopback and link-local "
+                                                "addresses for these URLs (and later refreshes of these "
+                                                "sources).")] = False,
 ) -> None:
-    """Index articles; unchanged ones are skipped, changed ones replaced. One ingest at a time
-    per data directory: a second one is refused (or waits, with --wait)."""
-    report = run(ctx, lambda: _ingest_with_progress(ctx.obj.assistant(), paths, prune, quiet=as_json, wait=wait))
-    _print_report(report, as_json)
-    if report.failed:
+    """Index articles from files, folders, web pages, feeds and sitemaps; unchanged ones are
+    skipped, changed ones replaced. One ingest at a time per data directory: a second one is
+    refused (or waits, with --wait)."""
+    files, urls = web_commands.split_sources(paths or [])
+    if not (files or urls or feed or sitemap):
+        fail("nothing to ingest: name files, folders or URLs, or use --feed / --sitemap")
+    web = [] if not (urls or feed or sitemap) else run(ctx, lambda: web_commands.ingest_web(
+        ctx.obj.assistant(), urls, feed or [], sitemap or [], allow_private=allow_private, quiet=as_json,
+        wait=wait))
+    report = None
+    if files:
+        report = run(ctx, lambda: _ingest_with_progress(ctx.obj.assistant(), [Path(p) for p in files], prune,
+                                                        quiet=as_json, wait=wait))
+    if as_json:
+        emit_json({**(report.to_dict() if report else {}), **({"web": [r.to_dict() for r in web]} if web else {})})
+    else:
+        web_commands.print_source_reports(web)
+        if report is not None:
+            _print_report(report, False)
+    if (report is not None and report.failed) or any(r.failed for r in web):
         raise typer.Exit(EXIT_FAILED_FILES)
 
 
@@ -368,3 +395,8 @@ def eval_command(
         return
     out.print(f"{data.name}: {len(questions)} questions, {ingest['articles']} articles, {ingest['chunks']} chunks")
     out.print(reporting.table(ours, other))
+
+
+# -- web sources (qa/web_commands.py) ----------------------------------------------------
+app.command(name="refresh")(web_commands.refresh)
+app.command(name="sources")(web_commands.sources)
