@@ -430,6 +430,14 @@ class FolderWatcher:
             self.emit(WatchEvent("pruned", path, article_id=article_id))
 
     def _ingest(self, paths: list[Path]) -> None:
+        # Gone since they were found quiet (the prune before took a while): pruned next time,
+        # with their paths named, rather than failing here.
+        gone = [path for path in paths if not path.exists()]
+        for path in gone:
+            self.pending.note(path, self.clock())
+        paths = [path for path in paths if path not in gone]
+        if not paths:
+            return
         report = self.sink.ingest(paths, self._on_file)
         for article_id in report.pruned:  # no longer in a file that was read again
             self.emit(WatchEvent("pruned", article_id=article_id))

@@ -413,6 +413,22 @@ def test_renames_broken_files_ignored_files_and_a_busy_index(watching: Watching,
     assert sorted(a.source for a in assistant.articles()) == ["2024-02-27-macron-ukraine-ground-troops.txt",
                                                               "bridge-moved.txt"]
 
+    # A folder moved in is walked (sources relative to the watched folder); moved out, pruned.
+    outside = folder.parent / "outside" / "batch"
+    outside.mkdir(parents=True)
+    for n in (1, 2):
+        (outside / f"apples-{n}.txt").write_text(f"Title: Apples {n}\n\nOrchard number {n} sold apples.\n")
+    outside.rename(folder / "batch")
+    for n in (1, 2):
+        w.next("indexed", f"batch/apples-{n}.txt")
+    assert {a.source for a in assistant.articles()} >= {"batch/apples-1.txt", "batch/apples-2.txt"}
+    (folder / "batch").rename(outside)
+    moved_out = len(w.seen)
+    while len([e for e in w.seen[moved_out:] if e.status == "pruned"]) < 2:
+        # Named by path; or, when the move came while its files were being read, by id only.
+        assert w.next("pruned").article_id.startswith("apples-")
+    assert not [a for a in assistant.articles() if a.title.startswith("Apples")]
+
     # Another process writes: the watcher waits for it, then goes ahead.
     with writer_lock(assistant.settings.data.dir, timeout_s=10):
         (folder / "storm.txt").write_text("".join(STORM))
