@@ -244,7 +244,10 @@ class StoreSink:
                 return _RootedIngestor(self.store, self.chunker, self.root).ingest(paths, prune=True,
                                                                                    on_file=on_file)
             except BaseException:  # stopped between two batches: what is stored is searchable
-                self.store.sync_keywords()
+                try:
+                    self.store.sync_keywords()
+                except Exception:
+                    logger.exception("keyword sync after a stopped ingest failed (the next write redoes it)")
                 raise
 
     def prune(self, paths: list[Path]) -> list[tuple[str, str]]:
@@ -270,11 +273,12 @@ def prune_gone(store: ArticleStore, paths: Iterable[Path]) -> list[tuple[str, st
     return removed
 
 
-def watchfiles_source(root: str | Path, *, tick_s: float = 0.2, force_polling: bool = False) -> EventSource:
+def watchfiles_source(root: str | Path, *, tick_s: float = 0.2, force_polling: bool = False,
+                      poll_s: float = 1.0) -> EventSource:
     """File events under `root` from `watchfiles` (inotify, FSEvents, ReadDirectoryChangesW;
-    polling with `force_polling`, for network and container mounts), as batches of (change,
-    path); an empty batch at least every `tick_s` seconds, so that quiet periods end on time.
-    The watch is in place when the first batch comes."""
+    with `force_polling`, a scan every `poll_s` seconds, for network and container mounts), as
+    batches of (change, path); an empty batch at least every `tick_s` seconds, so that quiet
+    periods end on time. The watch is in place when the first batch comes."""
     tick_ms = max(1, int(tick_s * 1000))
 
     def events(stop: threading.Event) -> Iterator[Changes]:
@@ -282,7 +286,7 @@ def watchfiles_source(root: str | Path, *, tick_s: float = 0.2, force_polling: b
 
         for changes in watchfiles.watch(root, watch_filter=None, debounce=tick_ms, step=min(50, tick_ms),
                                         stop_event=stop, rust_timeout=tick_ms, yield_on_timeout=True,
-                                        force_polling=force_polling or None, poll_delay_ms=tick_ms,
+                                        force_polling=force_polling or None, poll_delay_ms=max(1, int(poll_s * 1000)),
                                         ignore_permission_denied=True):
             yield [(change.name, path) for change, path in changes]
 
