@@ -29,6 +29,7 @@ from index.web.urls import canonicalize
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
+MIN_WORDS = 8
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 
@@ -84,8 +85,8 @@ def extract_article(html: bytes | str, page_url: str, *, fallback: Fallback | No
     if paragraphs and paragraphs[0] == title:  # the headline repeated as the first line
         paragraphs = paragraphs[1:]
     text = normalize_text("\n\n".join(paragraphs))
-    if not text:
-        raise ExtractError("no article text found on the page")
+    if len(text.split()) < MIN_WORDS:  # a menu or a cookie notice is not an article
+        raise ExtractError(f"no article text found on the page ({len(text.split())} words)")
     date = fallback.date or parse_date(document.date)
     author = normalize_text(document.author or fallback.author or "") or None
     return Article(id=url, title=title, text=text, source=url, date=date, url=url, author=author)

@@ -120,11 +120,11 @@ def _date(item: Any, name: str) -> str | None:
 
 
 def _content(item: Any) -> str:
-    """The entry's own text: the longest of its content blocks and its summary, as plain text."""
-    candidates = [c.get("value", "") for c in item.get("content", []) or []]
-    candidates.append(item.get("summary", "") or "")
-    texts = [html_to_text(c) for c in candidates if c and c.strip()]
-    return max(texts, key=len, default="")
+    """The entry's own text as plain text: its content (the longest block), else its summary."""
+    blocks = [html_to_text(c.get("value", "")) for c in item.get("content", []) or [] if c.get("value", "").strip()]
+    if any(blocks):
+        return max(blocks, key=len)
+    return html_to_text(item.get("summary", "") or "")
 
 
 def html_to_text(html: str) -> str:
