@@ -18,6 +18,9 @@ runner = CliRunner()
 
 def qa(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args), catch_exceptions=False)
+    if "--json" in args and result.stdout.strip():
+        json.loads(result.stdout)  # stdout is one JSON document, whatever stderr says
+        return result.exit_code, result.stdout
     return result.exit_code, result.output
 
 
