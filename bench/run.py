@@ -1,6 +1,7 @@
 """`make bench`: speed and memory of the project on this machine, printed as one table.
 
-    python -m bench.run [--quick] [--only ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory]
+    python -m bench.run [--quick] [--only ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory,
+                                          web_refresh,extraction]
 
 Each row is one measure, with the issue's target where it has one. The table is printed and
 written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
@@ -326,6 +327,92 @@ class Bench:
             peak = _peak_rss_mb(pid)
         self.add(Row(f"server peak RSS, {size // 1000}k chunks", peak, "MB", note=f"after {len(questions)} questions"))
 
+    def web_refresh(self) -> None:
+        """A feed of 100 articles on a fake site on loopback: its first ingest, then refreshes of
+        the unchanged feed, answered 304 and served again with 200: seconds, pages fetched and
+        texts embedded (must be 0)."""
+        from bench.fake_site import FakeSite
+        from index.web.feeds import html_to_text  # noqa: F401 - the feed module loads before timing
+
+        n = 100
+        embedded = 0
+        encode_tokens, encode = self.embedder.encode_tokens, self.embedder.encode
+
+        def count_tokens(texts: list[str]):  # noqa: ANN202
+            nonlocal embedded
+            embedded += len(texts)
+            return encode_tokens(texts)
+
+        def count(texts: list[str]):  # noqa: ANN202
+            nonlocal embedded
+            embedded += len(texts)
+            return encode(texts)
+
+        with tempfile.TemporaryDirectory(prefix="qa-web-") as tmp, FakeSite() as site:
+            settings = self.settings_for(Path(tmp) / "data")
+            settings.web.allow_hosts = ["127.0.0.1"]
+            assistant = Assistant(settings, embedder=self.embedder)
+            site.page("/rss.xml", _feed(site, n), content_type="application/rss+xml", etag='"v1"')
+            started = time.perf_counter()
+            first = assistant.web.ingest_feed(site.url("/rss.xml"))
+            seconds = time.perf_counter() - started
+            self.add(Row(f"web: first ingest of a feed of {n} articles (fetch, extract, embed)", seconds, "s",
+                         note=f"{first.count('indexed')} indexed, {first.chunks_added} chunks, "
+                              f"{first.requests} requests"))
+            self.embedder.encode_tokens, self.embedder.encode = count_tokens, count  # type: ignore[method-assign]
+            try:
+                for label, etag in (("answered 304", '"v1"'), ("served 200, entries unchanged", '"v2"')):
+                    site.routes["/rss.xml"].etag = etag
+                    site.reset_counts()
+                    embedded = 0
+                    started = time.perf_counter()
+                    report = assistant.web.refresh(site.url("/rss.xml")).sources[0]
+                    seconds = time.perf_counter() - started
+                    pages = sum(hits for path, hits in site.hits.items() if path.startswith("/news/"))
+                    self.add(Row(f"web: refresh of {n} unchanged entries, {label}", seconds * 1000, "ms", "< 1000",
+                                 seconds < 1,
+                                 note=f"{report.status}, {report.count('unchanged')} unchanged, {pages} pages "
+                                      f"fetched, {sum(site.hits.values())} requests"))
+                    self.add(Row(f"web: texts embedded by that refresh ({label})", embedded, "texts", "0",
+                                 embedded == 0))
+            finally:
+                del self.embedder.encode_tokens, self.embedder.encode
+            assistant.web.close()
+
+    def extraction(self) -> None:
+        """Article extraction (trafilatura) on the saved pages of bench/pages/: precision and recall
+        of the extracted words against each page's expected main text."""
+        from bench.extraction import score_pages
+
+        scores, precision, recall = score_pages()
+        for score in scores:
+            self.add(Row(f"extraction, {score.name}: word precision", score.precision, "",
+                         note=f"recall {score.recall:.3f}; {score.extracted} words extracted, {score.expected} expected"))
+        self.add(Row(f"extraction, {len(scores)} pages: word precision", precision, "", ">= 0.93", precision >= 0.93))
+        self.add(Row(f"extraction, {len(scores)} pages: word recall", recall, "", ">= 0.98", recall >= 0.98))
+
+
+def _feed(site, n: int) -> str:  # noqa: ANN001
+    """`n` news articles published on `site` and the RSS 2.0 feed that lists them."""
+    import html as html_lib
+    from email.utils import format_datetime
+
+    items = []
+    for i in range(n):
+        day = dt.datetime(2024, 1, 1, 9, tzinfo=dt.timezone.utc) + dt.timedelta(days=i)
+        title = f"Council report number {i} on the harbour budget"
+        paragraphs = [f"The council published report number {i} on Monday, covering the harbour budget for district {i}.",
+                      f"It says spending on the piers rose by {i % 17 + 3} percent and asks for {i * 3 + 40} new berths.",
+                      f"A public meeting on report {i} will be held at the town hall on the first Thursday of the month."]
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        site.page(f"/news/{i}", f"<html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+                                f"<article><h1>{title}</h1>{body}</article><footer>Copyright</footer></body></html>")
+        items.append(f"<item><title>{html_lib.escape(title)}</title><link>{site.url(f'/news/{i}')}</link>"
+                     f"<guid>report-{i}</guid><pubDate>{format_datetime(day)}</pubDate>"
+                     f"<description>{html_lib.escape(paragraphs[0])}</description></item>")
+    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>Bench feed</title><link>http://x/</link>'
+            "<description>d</description>" + "".join(items) + "</channel></rss>")
+
 
 def _small_files(articles, folder: Path) -> int:  # noqa: ANN001
     """The articles cut into news-sized files of three paragraphs each; returns how many."""
@@ -500,7 +587,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
     parser.add_argument("--only",
-                        default="ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory",
+                        default="ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory,"
+                                "web_refresh,extraction",
                         help="comma-separated measures to run")
     parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
     args = parser.parse_args(argv)
