@@ -24,7 +24,7 @@ from rich.text import Text
 
 from index.errors import QAError
 from index.models import FileReport, IngestProgress, IngestReport
-from qa import web_commands
+from qa import watch_command, web_commands
 from qa.api import Assistant, build_embedder
 from qa.config import Settings, load_settings
 from qa.models import Answer
@@ -400,3 +400,6 @@ def eval_command(
 # -- web sources (qa/web_commands.py) ----------------------------------------------------
 app.command(name="refresh")(web_commands.refresh)
 app.command(name="sources")(web_commands.sources)
+
+# -- watching a folder (qa/watch_command.py) ----------------------------------------------
+app.command(name="watch")(watch_command.watch)
