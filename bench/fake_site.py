@@ -117,6 +117,13 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that stops reading (the size limit, a timeout) is what the tests do on purpose
+
+
 class FakeSite(Site):
     """A `Site` served by a stdlib HTTP server in a thread on a free loopback port."""
 
@@ -128,8 +135,7 @@ class FakeSite(Site):
         self.stop()
 
     def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
+        server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self.server, self.port = server, server.server_address[1]
         self._thread = threading.Thread(target=server.serve_forever, name="fake-site", daemon=True)
         self._thread.start()
