@@ -16,11 +16,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from qa.lexical import stem
+
 KINDS = ("money", "percent", "count", "number", "duration", "time", "date", "person", "place", "reason", "name")
 # Kinds a short answer may lead with: a span that is itself the answer.
 SHORT_KINDS = frozenset({"money", "percent", "count", "number", "duration", "time", "date", "person", "place"})
 
 _I = re.I
+# Nouns for people: "which official", "the name of the firefighter".
+_PERSON_NOUNS = (r"leaders?|officials?|persons?|people|players?|man|men|woman|women|ministers?|presidents?|"
+                 r"politicians?|scientists?|judges?|authors?|ceos?|executives?|coach(?:es)?|spokes(?:man|woman|"
+                 r"person)|lawmakers?|senators?|athletes?|artists?|actors?|singers?|directors?|founders?|chiefs?|"
+                 r"heads?|candidates?|winners?|scorers?|firefighters?|officers?|victims?|suspects?|drivers?|pilots?|"
+                 r"doctors?|nurses?|teachers?|students?|patients?|owners?|residents?|workers?|employees?|"
+                 r"lawyers?|attorneys?|prosecutors?|mediators?|researchers?|managers?|boy|girl|child|children|"
+                 r"mayor|governor|captain|referee")
 _Q_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "How much does it weigh?" asks for a measure, not a price: checked before money.
     ("number", re.compile(r"\bhow much\b.*\b(weigh|weighs|weighed|weight|heav(y|ier)|rain|snow|water|fuel|oil|gas|"
@@ -41,18 +51,20 @@ _Q_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"afternoon))\b|\bwhich hour\b", _I)),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (year|date|month|day|decade|century|week|season)\b|\bsince when\b"
                         r"|\bhow soon\b|\bby when\b", _I)),
-    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(which|what) (leader|official|person|people|player|man|"
-                          r"woman|minister|president|politician|scientist|judge|author|ceo|executive|coach|"
-                          r"spokes(?:man|woman|person)|lawmaker|senator|athlete|artist|actor|singer|director|"
-                          r"founder|chief|head|candidate|winner|scorer)\b|\bname of the (person|man|woman)\b", _I)),
-    ("place", re.compile(r"\bwhere\b|\b(which|what) (city|country|town|state|region|province|place|venue|"
-                         r"location|area|county|island|village|capital|continent|stadium|district|neighbou?rhood|"
-                         r"airport|street)\b|\bin which (city|country|town|state|region|place)\b", _I)),
+    ("person", re.compile(rf"\bwho\b|\bwhom\b|\bwhose\b|\b(which|what) ({_PERSON_NOUNS})\b"
+                          rf"|\bnames? of (the|that|this|those|these) (\w+ )?({_PERSON_NOUNS})\b", _I)),
+    ("place", re.compile(r"\bwhere\b|\b(which|what) (cit(y|ies)|countr(y|ies)|towns?|states?|regions?|provinces?|"
+                         r"places?|venues?|locations?|areas?|count(y|ies)|islands?|villages?|capitals?|continents?|"
+                         r"stadiums?|districts?|neighbou?rhoods?|airports?|streets?)\b"
+                         r"|\bin which (city|country|town|state|region|place)\b", _I)),
     ("reason", re.compile(r"\bwhy\b|\bwhat (caused|causes|led to|prompted|triggered|is behind|was behind|made)\b"
                           r"|\bfor what reason\b|\bwhat (was|is) the (reason|cause|motive)\b|\bhow come\b", _I)),
-    ("name", re.compile(r"\b(which|what) (company|team|club|party|firm|organi[sz]ation|group|agency|brand|"
-                        r"airline|bank|university|school|newspaper|network|app|product|model|band|film|book)\b",
-                        _I)),
+    ("name", re.compile(r"\b(which|what) (\w+ )?(compan(y|ies)|teams?|clubs?|part(y|ies)|firms?|"
+                        r"organi[sz]ations?|groups?|agenc(y|ies)|brands?|airlines?|banks?|universit(y|ies)|"
+                        r"schools?|newspapers?|networks?|apps?|products?|models?|bands?|films?|books?|stores?|"
+                        r"retailers?|chains?|shops?|supermarkets?|restaurants?|hospitals?|prisons?|species)\b"
+                        r"|\b(what|what's|whats) (is |are |was |were )?(the )?names? of\b|\bwhat (is|are|was|were) "
+                        r"(it|they|the( \w+){1,3}) called\b", _I)),
 )
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -94,7 +106,8 @@ _PROPER = re.compile(r"\b(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*|[A-Z]{2,}|[A-Z]\.)
                      r"(?:\s+(?:(?:of|de|van|von|der|da|del|du|la|le|al|bin|the)\s+)?(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*"
                      r"|[A-Z]{2,}|[A-Z]\.))*")
 _LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|across|from|to|into|on|off|throughout|around|"
-                       r"towards?|via|between)\s+(?:the\s+)?$", _I)
+                       r"towards?|via|between)\s+(?:the\s+)?$|\b(?:states|countries|cities|towns|counties|places|"
+                       r"regions|provinces|sites|locations)(?:\s\(\d+\))?:\s*$", _I)  # "sold in five states: Ohio, ..."
 # Capitalized words that are not names on their own: titles and roles go before a person's name.
 _TITLES = frozenset(
     """mr mrs ms dr prof sir dame lord lady president prime minister secretary chancellor king queen prince
@@ -110,7 +123,8 @@ _NOT_NAMES = frozenset(
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december photo image caption update breaking read more what who whom
     whose how why where when which did does do is are was were can could will would has have had should
-    tell show give list""".split()
+    tell show give list one two three four five six seven eight nine ten eleven twelve twenty thirty forty
+    fifty hundred thousand million billion dozens first second third last next""".split()
 )
 
 # Capitalized adjectives of nationality and region: "the French president" names no one.
@@ -121,6 +135,96 @@ _DEMONYMS = frozenset(
     portuguese hungarian czech romanian arab asian latin western eastern northern southern soviet nordic
     baltic""".split()
 )
+
+
+# A measure is a number with a unit of its own kind: "how much does it weigh?" is not answered
+# by "32 gigabytes", "how big are they?" not by "10 degrees". (question pattern, unit pattern)
+_MEASURES: dict[str, tuple[re.Pattern[str], str]] = {
+    "age": (re.compile(r"\bhow old\b|\b(what|which) ages?\b|\bat what age\b", _I),
+            r"years?[- ]old|months?[- ]old|weeks?[- ]old|year-olds?|month-olds?"),
+    "weight": (re.compile(r"\bweigh(s|ed|t)?\b|\bhow heavy\b|\bheavier\b", _I),
+               r"g|grams?|kg|kilo(?:gram)?s?|pounds?|lbs?|ounces?|oz|tons?|tonnes?|stone"),
+    "speed": (re.compile(r"\bhow fast\b|\bwhat speed\b|\bhow quick(ly)?\b.*\b(go|travel|fly|drive|run)\b", _I),
+              r"mph|km/h|kph|kmh|knots?|miles? (?:an|per) hour|kilometers? (?:an|per) hour|kilometres? (?:an|per) "
+              r"hour|meters? per second|metres? per second|m/s"),
+    "temperature": (re.compile(r"\bhow (hot|cold|warm)\b|\bwhat temperature\b|\btemperatures?\b.*\bhow high\b",
+                               _I), r"degrees?|°\s?[fc]?|f\b|c\b"),
+    "distance": (re.compile(r"\bhow far\b|\bwhat distance\b", _I),
+                 r"miles?|km|kilomet(?:er|re)s?|met(?:er|re)s?|m|feet|foot|ft|yards?|blocks?|inches|inch"),
+    "size": (re.compile(r"\bhow (tall|high|deep|wide|thick|long is|long are|long was|long were|big|large|small)\b"
+                        r"|\bwhat size\b|\bhow much (land|area)\b", _I),
+             r"inch(?:es)?|feet|foot|ft|cm|mm|centimet(?:er|re)s?|millimet(?:er|re)s?|met(?:er|re)s?|m|km|"
+             r"kilomet(?:er|re)s?|miles?|yards?|acres?|hectares?|square \w+|sq\.? ?\w+|stor(?:y|ies|eys?)|floors?|"
+             r"gallons?|lit(?:er|re)s?|cubic \w+|seats?|rooms?|beds?|employees|people|pages?|gigabytes?|GB|TB"),
+}
+_MEASURE_SPAN = r"{num}(?:\s?|-)(?:{units})\b"
+# Units of other measures: a size question accepts a bare number ("how big was the crowd?
+# 31,412") but not one measured in degrees or grams.
+_ANY_UNIT = re.compile(
+    rf"\b{_NUM}(?:\s?|-)(?:{'|'.join(units for _, units in _MEASURES.values())}|%|percent)(?![\w-])", _I)
+
+
+# "How many NOUN": the count must be of that noun. Words that end the noun phrase, and nouns
+# that count people (a question about "kids" is answered by "seven patients").
+_PHRASE_END = frozenset("are were is was did do does have has had will would can could should in of on at for to "
+                        "by from been be the a an that which".split())
+_PEOPLE = frozenset(stem(w) for w in """people persons person kids children child patients cases residents
+    victims adults students workers employees members fans passengers staff individuals deaths dead killed
+    injured hurt men women boys girls teenagers infants babies""".split())
+
+
+def counted_nouns(question: str) -> set[str]:
+    """Stems of the words a "how many" question counts ("how many yellow cards did ..." ->
+    {yellow, card}); empty when it names none."""
+    found = list(re.finditer(r"\bhow many\b", question, _I))
+    if not found:
+        return set()
+    words = re.findall(r"[a-z][a-z'-]*", question[found[-1].end():].lower())
+    if words[:1] == ["of"] and words[1:2] and words[1] in ("the", "its", "their", "his", "her", "these", "those"):
+        words = words[2:]
+    heads: list[str] = []
+    for word in words:
+        if word in _PHRASE_END or len(heads) == 3:
+            break
+        heads.append(word)
+    stems = {stem(w) for w in heads}
+    return stems | _PEOPLE if stems & _PEOPLE else stems
+
+
+def count_agrees(sentence: str, span: Span, nouns: set[str]) -> bool:
+    """Whether the number `span` counts one of `nouns`: a noun within four words after it ("64
+    teams"), within eight before it ("the number of homes destroyed has risen to 47", "cases:
+    Wisconsin (6)"), or a share of a number already named ("Twelve of the 14 had ...")."""
+    rest = sentence[span.end:span.end + 60]
+    after = re.findall(r"[A-Za-z][A-Za-z'-]*", rest)[:4]
+    before = re.findall(r"[A-Za-z][A-Za-z'-]*", sentence[max(0, span.start - 80):span.start])[-8:]
+    if any(stem(w.lower()) in nouns for w in after + before):
+        return True
+    # "Twelve of the 14 had ...": a share of a number already named counts it; "49 of its 61
+    # routes" counts routes.
+    part = re.match(rf"\s+of\s+(?:the\s+|its\s+|their\s+)?{_NUM}\s+([A-Za-z'-]+)", rest, _I)
+    return bool(part) and part.group(1).lower() in _PHRASE_END
+
+
+def asked_measure(question: str) -> str | None:
+    """The measure a "how ..." question asks for (age, weight, speed, temperature, distance,
+    size), or None."""
+    for measure, (pattern, _) in _MEASURES.items():
+        if pattern.search(question):
+            return measure
+    return None
+
+
+def measure_spans(sentence: str, measure: str) -> Iterator[Span]:
+    """Numbers with a unit of `measure` in `sentence` ("49 grams", "a 19-year-old")."""
+    units = _MEASURES[measure][1]
+    pattern = re.compile(rf"\b{_NUM}(?:\s?|-)(?:{units})(?![\w-])" if measure != "temperature"
+                         else rf"\b{_NUM}(?:\s?|-)?(?:{units})", _I)
+    for m in pattern.finditer(sentence):
+        yield Span("number", m.start(), m.end(), m.group(0))
+    if measure == "age":
+        for m in re.finditer(rf"\b(?:aged?|ages)\s{_NUM}(?:\s(?:to|and)\s{_NUM})?\b", sentence, _I):
+            yield Span("number", m.start(), m.end(), m.group(0))
 
 
 @dataclass(frozen=True)
@@ -183,20 +287,31 @@ def _name_spans(sentence: str, kind: str) -> Iterator[Span]:
             continue
         if kind == "place" and not _LOCATIVE.search(sentence[max(0, m.start() - 24):m.start()]):
             continue
-        if kind == "person" and m.start() == 0 and len(words) == 1:
+        if kind == "person" and len(words) == 1 and not sentence[:m.start()].strip(" \"'“‘(-–—*"):
             continue  # a lone capitalized first word is mostly just a sentence start
         yield Span(kind, start, start + len(text), text)
 
 
+def _in_measure(span: Span, sentence: str, measure: str) -> bool:
+    return any(m.start() <= span.start < m.end() for m in measure_spans(sentence, measure))
+
+
 def new_spans(sentence: str, kind: str | None, question: str) -> list[Span]:
-    """The spans of `kind` in `sentence` whose text the question does not already contain."""
+    """The spans of `kind` in `sentence` whose text the question does not already contain (for
+    a name: most of its words)."""
     if kind is None:
         return []
     asked = question.lower()
+    asked_words = set(re.findall(r"[\w$€£%]+", asked))
     found = []
     for span in spans(sentence, kind):
         words = [w for w in re.findall(r"[\w$€£%]+", span.text.lower())]
-        if kind == "reason" or not words or not all(w in asked for w in words):
+        if kind in ("person", "place", "name"):
+            # "Green Pantry Foods" is the "green pantry" the question names: most of its words.
+            known = sum(w in asked_words for w in words) * 2 > len(words)
+        else:
+            known = all(w in asked for w in words)
+        if kind == "reason" or not words or not known:
             found.append(span)
     return found
 
@@ -208,6 +323,19 @@ def holds_type(sentence: str, kind: str | None, question: str) -> bool:
     place too; a person question accepts any proper name (an organization can be the "who")."""
     if kind is None:
         return False
+    measure = asked_measure(question) if kind == "number" else None
+    if measure is not None:
+        asked = question.lower()
+        found = [m for m in measure_spans(sentence, measure) if m.text.lower() not in asked]
+        if found or measure in ("age", "weight", "speed", "temperature", "distance"):
+            return bool(found)
+        # "how big": a bare number may be the answer, one measured in another unit is not.
+        return any(not _ANY_UNIT.match(sentence, span.start) or _in_measure(span, sentence, measure)
+                   for span in new_spans(sentence, kind, question))
+    if kind == "count" and (nouns := counted_nouns(question)):
+        # "how many mechanics?" is not answered by "49 of its 61 routes".
+        return any(count_agrees(sentence, span, nouns)
+                   for span in new_spans(sentence, "count", question) + new_spans(sentence, "percent", question))
     if new_spans(sentence, kind, question):
         return True
     related = {"count": ("number",), "number": ("count",), "duration": ("count",), "percent": ("count",),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_type import expected_type, holds_type, new_spans
+from qa.answer_type import asked_measure, counted_nouns, expected_type, holds_type, new_spans
+from qa.lexical import stem
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -61,3 +62,82 @@ def test_titles_and_nationalities_are_not_part_of_a_name() -> None:
     assert [s.text for s in new_spans("French President Emmanuel Macron spoke.", "person", "")] == ["Emmanuel Macron"]
     # "the French president" names no one: it does not answer "who".
     assert not holds_type("The French president declined to comment.", "person", "Who is the president?")
+
+
+# --- measures, counted nouns, names the question already gives -------------------------------
+
+
+@pytest.mark.parametrize("question, measure", [
+    ("how much does the kestrel weigh", "weight"),
+    ("How heavy is the satellite?", "weight"),
+    ("how old is she", "age"),
+    ("how fast were the winds", "speed"),
+    ("how hot did it get on monday", "temperature"),
+    ("how far is the camp from the city", "distance"),
+    ("how tall is the tower", "size"),
+    ("how many people came", None),
+])
+def test_asked_measure(question: str, measure: str | None) -> None:
+    assert asked_measure(question) == measure
+
+
+@pytest.mark.parametrize("sentence, question, holds", [
+    ("The Kestrel costs $249 with 32 gigabytes of storage.", "how much does the kestrel weigh", False),
+    ("The glasses weigh 49 grams.", "how much do the glasses weigh", True),
+    ("Priya Raman, a 19-year-old from Ohio, reached the final.", "how old is she", True),
+    ("Two people in Ohio have been hospitalized.", "how old are the people in hospital", False),
+    ("The springs were 10 degrees warmer than the water around them.", "how big are the octopuses", False),
+    ("A crowd of 31,412 watched.", "how big was the crowd", True),
+    ("Gusts reached 60 mph on the coast.", "how fast were the winds", True),
+    ("Gusts reached 60 on the coast.", "how fast were the winds", False),
+])
+def test_a_measure_needs_a_unit_of_its_kind(sentence: str, question: str, holds: bool) -> None:
+    assert holds_type(sentence, expected_type(question), question) is holds
+
+
+@pytest.mark.parametrize("sentence, question, holds", [
+    ("The tournament drew 64 teams to Duluth.", "how many teams played in the invitational", True),
+    ("Seven patients have been hospitalized.", "how many kids have been hospitalized", True),  # people count
+    ("Twelve of the 14 had not received any doses.", "how many of the first 14 patients had no vaccine", True),
+    ("The number of homes destroyed has risen to 47.", "how many homes has the fire destroyed", True),
+    ("The states with cases: Minnesota (12), Wisconsin (6).", "how many cases does wisconsin have", True),
+    ("A study found that 42% of UK teachers felt stressed.", "how many teachers felt stressed", True),
+    ("The authority said 49 of its 61 routes were cancelled.", "how many mechanics are on strike", False),
+    ("A crowd of 31,412 saw Rovers take the lead.", "how many yellow cards did rovers get", False),
+    ("Macron outlined five key areas of consensus.", "how many countries attended the conference", False),
+])
+def test_a_count_must_count_what_was_asked(sentence: str, question: str, holds: bool) -> None:
+    assert expected_type(question) == "count"
+    assert holds_type(sentence, "count", question) is holds
+
+
+def test_counted_nouns() -> None:
+    assert counted_nouns("how many yellow cards did rovers get") == {stem("yellow"), stem("cards")}
+    assert stem("patients") in counted_nouns("how many kids were hurt")  # people are counted as people
+    assert counted_nouns("what did they count") == set()
+
+
+def test_a_name_mostly_in_the_question_is_not_new() -> None:
+    question = "which grocery stores sold the recalled green pantry meals"
+    assert expected_type(question) == "name"
+    assert not holds_type("Green Pantry Foods is recalling about 87,000 pounds of meals.", "name", question)
+    assert holds_type("The meals were sold at Kroger and Meijer stores.", "name", question)
+    # One word shared of two is another person: "John Doe" answers "who replaced John Smith?"
+    assert [s.text for s in new_spans("John Doe replaced him.", "person", "who replaced John Smith")] == ["John Doe"]
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("what's the name of the firefighter who got heat exhaustion", "person"),
+    ("which countries get lumen in 2025", "place"),
+    ("which states were the meals sold in", "place"),
+    ("what are the new octopus species called", "name"),
+    ("what is the name of the hospital", "name"),
+])
+def test_more_ways_to_ask_for_a_name_or_place(question: str, kind: str) -> None:
+    assert expected_type(question) == kind
+
+
+def test_a_place_in_an_inline_list_and_no_number_word_as_a_name() -> None:
+    assert holds_type("The meals were sold in five states: Ohio, Indiana and Michigan.", "place",
+                      "which states were the meals sold in")
+    assert new_spans('"Three years is a long time to wait," Markova said.', "person", "who is markova's coach") == []
