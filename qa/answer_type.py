@@ -106,7 +106,8 @@ _PROPER = re.compile(r"\b(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*|[A-Z]{2,}|[A-Z]\.)
                      r"(?:\s+(?:(?:of|de|van|von|der|da|del|du|la|le|al|bin|the)\s+)?(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*"
                      r"|[A-Z]{2,}|[A-Z]\.))*")
 _LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|across|from|to|into|on|off|throughout|around|"
-                       r"towards?|via|between)\s+(?:the\s+)?$|\b(?:states|countries|cities|towns|counties|places|"
+                       r"towards?|via|between|(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+of|"
+                       r"outside\s+of|miles\s+from)\s+(?:the\s+)?$|\b(?:states|countries|cities|towns|counties|places|"
                        r"regions|provinces|sites|locations)(?:\s\(\d+\))?:\s*$", _I)  # "sold in five states: Ohio, ..."
 # Capitalized words that are not names on their own: titles and roles go before a person's name.
 _TITLES = frozenset(
@@ -171,6 +172,21 @@ _PHRASE_END = frozenset("are were is was did do does have has had will would can
 _PEOPLE = frozenset(stem(w) for w in """people persons person kids children child patients cases residents
     victims adults students workers employees members fans passengers staff individuals deaths dead killed
     injured hurt men women boys girls teenagers infants babies""".split())
+
+
+# A question naming a person's role ("who is the coach", "the name of the firefighter") wants a
+# person, not an organization; names ending in these words are organizations, places, events.
+_ROLE_ASKED = re.compile(rf"\b(?:{_PERSON_NOUNS})\b", _I)
+_ORGANIZATION_WORDS = frozenset("""fire authority county city group foods company inc corp corporation department
+    service council university hospital school park street hotel center centre institute association union party
+    club rovers united fc bank agency administration court office ministry committee commission board network news
+    times post airport station bridge river lake mountain ridge island express markets partners capital holdings
+    foundation church airlines army navy forces government parliament congress senate police team society league
+    organization organisation invitational open cup festival tournament""".split())
+
+
+def _is_organization(name: str) -> bool:
+    return name.split()[-1].lower().strip(".,") in _ORGANIZATION_WORDS
 
 
 def counted_nouns(question: str) -> set[str]:
@@ -239,6 +255,12 @@ class Span:
 
 def expected_type(question: str) -> str | None:
     """The kind of answer `question` asks for (see `KINDS`), or None when it does not say."""
+    # "which country had the player who ...": the noun after "which" decides, not a later "who".
+    opening = re.match(r"\s*(?:in |at |from |to )?(?:which|what)\s+\S+(?:\s+\S+)?", question, _I)
+    if opening:
+        for kind, pattern in _Q_RULES:
+            if kind in ("place", "name", "date", "person") and pattern.search(opening.group(0)):
+                return kind
     for kind, pattern in _Q_RULES:
         if pattern.search(question):
             return kind
@@ -320,7 +342,8 @@ def holds_type(sentence: str, kind: str | None, question: str) -> bool:
     """True when `sentence` has a span of `kind` that `question` does not contain.
 
     A number, count or duration question accepts any number; a "name" question a person or
-    place too; a person question accepts any proper name (an organization can be the "who")."""
+    place too; a person question accepts any proper name (an organization can be the "who"),
+    except when it names a role ("who is the fire chief?"): then only a person's name."""
     if kind is None:
         return False
     measure = asked_measure(question) if kind == "number" else None
@@ -336,6 +359,10 @@ def holds_type(sentence: str, kind: str | None, question: str) -> bool:
         # "how many mechanics?" is not answered by "49 of its 61 routes".
         return any(count_agrees(sentence, span, nouns)
                    for span in new_spans(sentence, "count", question) + new_spans(sentence, "percent", question))
+    if kind == "person" and _ROLE_ASKED.search(question):
+        # "who is the fire chief?" asks for a person: "Cutter's Ridge Fire" is not one.
+        return any(not _is_organization(span.text) and not _LOCATIVE.search(sentence[max(0, span.start - 24):span.start])
+                   for span in new_spans(sentence, "person", question))
     if new_spans(sentence, kind, question):
         return True
     related = {"count": ("number",), "number": ("count",), "duration": ("count",), "percent": ("count",),

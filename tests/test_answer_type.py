@@ -141,3 +141,18 @@ def test_a_place_in_an_inline_list_and_no_number_word_as_a_name() -> None:
     assert holds_type("The meals were sold in five states: Ohio, Indiana and Michigan.", "place",
                       "which states were the meals sold in")
     assert new_spans('"Three years is a long time to wait," Markova said.', "person", "who is markova's coach") == []
+
+
+def test_a_question_naming_a_role_wants_a_person_not_an_organization() -> None:
+    question = "who is alder county's fire chief"
+    assert not holds_type("The Cutter's Ridge Fire in Alder County has grown to 21,700 acres.", "person", question)
+    assert holds_type("The number of homes destroyed has risen to 47, fire chief Ramon Diaz said.", "person",
+                      question)
+    # Without a role, "who" may be answered by an organization.
+    assert holds_type("Halvorsen Group made an offer for Northwind.", "person", "who wants to buy northwind")
+
+
+def test_the_noun_after_which_decides_not_a_later_who() -> None:
+    assert expected_type("which country had the player who brought measles visited") == "place"
+    assert expected_type("which leader rejected ground troops?") == "person"
+    assert not holds_type("Flames spread east of Pine Hollow.", "person", "who is the fire chief")
