@@ -51,11 +51,15 @@ class Decider:
         max_sentences: Most sentences quoted in one answer.
         sources_on_abstain: Closest passages listed when nothing answers.
         weights: Selection weights (`qa.weights`).
+        answer_at: The judge's probability from which the best quote is "answered" (None: the
+            bar it was trained with); higher trades answers marked "uncertain" for fewer wrong ones.
     """
 
     def __init__(self, *, judge: Judge | None = None, threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
-                 max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS) -> None:
+                 max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS,
+                 answer_at: float | None = None) -> None:
         self.judge = judge
+        self.answer_at = answer_at
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain
@@ -70,7 +74,7 @@ class Decider:
             pairs = shortlist(pairs, self.weights.selection_late)
             probabilities = self.judge.probabilities(feature_matrix(query, chunks, pairs))
             selection = {s.key: float(p) for (s, _), p in zip(pairs, probabilities, strict=True)}
-            bar = self.judge.answer_at
+            bar = self.judge.answer_at if self.answer_at is None else self.answer_at
         else:
             selection = {s.key: s.evidence + self.weights.selection_late * c.late for s, c in pairs}
             bar = None

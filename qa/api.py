@@ -123,7 +123,7 @@ class Assistant:
         answer = settings.answer
         self.decider = Decider(judge=load_judge() if answer.judge else None, threshold=answer.abstain_threshold,
                                max_sentences=answer.max_sentences, sources_on_abstain=answer.sources_on_abstain,
-                               weights=self.weights)
+                               weights=self.weights, answer_at=answer.min_confidence)
         self._write_lock = threading.Lock()  # one ingestion at a time per process
         self.generator = self._generator(chat_model) if answer.mode == "llm" else None
 

@@ -113,6 +113,9 @@ class AnswerSettings(_Section):
     abstain_threshold: float = Field(DEFAULT_ABSTAIN_THRESHOLD, ge=-1.0, le=2.0,
                                      description="Below this evidence score the answer abstains.")
     judge: bool = Field(True, description="Decide with the trained judge (qa/judge.json) when present.")
+    min_confidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="Judge probability from which a quote is 'answered' (else 'uncertain'); "
+                                          "empty: the bar the judge was trained with.")
     max_sentences: int = Field(2, ge=1, le=10)
     sources_on_abstain: int = Field(3, ge=0, le=20)
     max_question_chars: int = Field(2000, ge=10, le=20_000, description="Longest question accepted, in characters.")
@@ -228,6 +231,9 @@ class WebSettings(_Section):
                                    description="Host names, addresses or CIDR networks allowed even when private.")
     fetch_articles: bool = Field(True, description="Fetch each feed entry's page; false: index the entry's own text.")
     max_entries: int = Field(500, ge=1, le=100_000, description="Entries or sitemap URLs read per source and refresh.")
+    background_refresh: bool = Field(True, description="`qa serve` refreshes the due sources in a background thread.")
+    refresh_check_s: float = Field(60.0, ge=0.05, le=3600,
+                                   description="Seconds between two looks for due sources by the background refresh.")
 
     @field_validator("feeds", mode="before")
     @classmethod

@@ -147,6 +147,9 @@ def test_a_trained_judge_decides_and_picks_the_sentence() -> None:
     assert decision.confidence == pytest.approx(1 / (1 + np.exp(-3.0)))
     strict = Judge(coef, -1.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.99, {})
     assert Decider(judge=strict, threshold=0.2).decide(q, chunks).outcome == "uncertain"
+    # answer.min_confidence overrides the trained bar, both ways.
+    assert Decider(judge=strict, threshold=0.2, answer_at=0.9).decide(q, chunks).outcome == "answered"
+    assert Decider(judge=judge, threshold=0.2, answer_at=0.99).decide(q, chunks).outcome == "uncertain"
 
 
 def test_fit_logistic_separates_and_is_deterministic() -> None:
