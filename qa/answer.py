@@ -89,7 +89,10 @@ class Decider:
             return Decision("answered", chosen, best_evidence, confidence)
         if not self._relevant(best_evidence, max(selection.values())):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
-        top = ranked[0][0]
+        # The closest the articles come holds the kind of answer asked for when a sentence does
+        # ("At 49 grams, Lumen is ..." for "how much do they weigh?", not a sentence about them).
+        typed = [s for s, _ in ranked if s.type_match] if required else []
+        top = typed[0] if typed and selection[typed[0].key] >= self._floor(selection[ranked[0][0].key]) else ranked[0][0]
         return Decision("uncertain", [top], best_evidence,
                         selection[top.key] if self.judge is not None else None)
 
@@ -99,6 +102,11 @@ class Decider:
         if bar is None:
             return sentence.evidence >= self.threshold
         return score >= bar
+
+    def _floor(self, best: float) -> float:
+        """How far under the best candidate a typed one may be and still be the closest quote:
+        half its probability with the judge, `near_best` under its evidence with the rule."""
+        return best / 2 if self.judge is not None else best - self.weights.near_best
 
     def _relevant(self, best_evidence: float, best_probability: float) -> bool:
         """Whether anything retrieved is on the question's subject (else: not in the articles)."""

@@ -79,8 +79,13 @@ def candidates(chunks: Sequence[ScoredChunk]) -> list[tuple[ScoredSentence, Scor
 
 def shortlist(pairs: Sequence[tuple[ScoredSentence, ScoredChunk]], late_weight: float = 0.5,
               size: int = SHORTLIST) -> list[tuple[ScoredSentence, ScoredChunk]]:
-    """The `size` candidates with the most evidence plus token match: what the judge weighs."""
-    return sorted(pairs, key=lambda pair: -(pair[0].evidence + late_weight * pair[1].late))[:size]
+    """The `size` candidates with the most evidence plus token match, and up to `size // 2` more
+    that hold the kind of answer asked for: what the judge weighs. ("How much do the glasses
+    weigh?" must weigh "The glasses weigh 49 grams" even when sentences about the glasses
+    in general score higher.)"""
+    ranked = sorted(pairs, key=lambda pair: -(pair[0].evidence + late_weight * pair[1].late))
+    typed = [pair for pair in ranked[size:] if pair[0].type_match][: size // 2]
+    return ranked[:size] + typed
 
 
 def feature_matrix(query: Query, chunks: Sequence[ScoredChunk],

@@ -161,3 +161,14 @@ def test_fit_logistic_separates_and_is_deterministic() -> None:
     assert np.array_equal(first[0], second[0])
     coef = first[0]
     assert coef[0] > 0 > coef[1] and abs(coef[2]) < abs(coef[1])
+
+
+def test_an_uncertain_quote_holds_the_kind_asked_for_when_a_sentence_does() -> None:
+    text = ("The Lumen glasses from Optiva translate conversations in real time. "
+            "At 49 grams, Lumen is only slightly heavier than sunglasses.")
+    q, chunks = scored("How much do the Lumen glasses from Optiva weigh?", [hit("a", text)])
+    # A judge that finds both sentences alike, under a bar neither clears: the answer is
+    # uncertain, and it quotes the weight, not the topic.
+    flat = Judge(np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.9, {})
+    decision = Decider(judge=flat, threshold=0.2).decide(q, chunks)
+    assert decision.outcome == "uncertain" and "49 grams" in decision.chosen[0].text
