@@ -58,7 +58,8 @@ class Ingestor:
 
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
                on_file: Progress | None = None, on_start: Callable[[int], None] | None = None,
-               on_progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
+               on_progress: Callable[[IngestProgress], None] | None = None,
+               root: str | Path | None = None) -> IngestReport:
         """Ingest every supported file under `paths`.
 
         Args:
@@ -67,9 +68,16 @@ class Ingestor:
             on_file: Called with each file's report once it is stored (progress display).
             on_start: Called once with the number of files found.
             on_progress: Called after every stored batch with the bytes and articles done so far.
+            root: Show each file's source relative to this folder (`world/a.txt`), however it
+                is reached: a file ingested alone keeps the source the folder's ingest gave it
+                (without `root`, a file named alone is shown by its bare name, so it would be
+                another source, re-embedded). Every path must be at or under `root`.
+
+        Raises:
+            ValueError: A path is not at or under `root` (nothing is read or written then).
         """
         paths = [Path(p).expanduser() for p in paths]
-        files = list(iter_sources(paths))
+        files = list(iter_sources(paths, root=root))
         if on_start:
             on_start(len(files))
         progress = IngestProgress(files_total=len(files), bytes_total=sum(_size(path) for path, _, _ in files))

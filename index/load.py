@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -66,15 +67,48 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
             yield path, True
 
 
-def iter_sources(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool, str]]:
+def iter_sources(paths: Iterable[str | Path], *, root: str | Path | None = None) -> Iterator[tuple[Path, bool, str]]:
     """`iter_files`, with the name a reader is shown for each file: its path relative to the
     folder it was found in (`world/2024-02-27-macron.txt`), or its file name when named
-    explicitly. Never the server's absolute path: that stays in `Article.path`."""
+    explicitly. Never the server's absolute path: that stays in `Article.path`.
+
+    With `root` (a folder), every file is shown relative to `root` instead, whether it is
+    reached through `root` itself, a subfolder or its own path, so that a file keeps one source
+    however it is named (`qa watch` ingests single changed files of the folder it syncs).
+
+    Raises:
+        ValueError: With `root`, a path of `paths` is not at or under it (checked for each
+            path before any of its files is yielded). A fallback to the bare name would give
+            the file a second source, and so a second copy in the index.
+    """
     for raw in paths:
-        root = Path(raw).expanduser()
-        for path, explicit in iter_files([root]):
-            shown = path.name if explicit else path.relative_to(root).as_posix()
+        top = Path(raw).expanduser()
+        if root is not None:
+            relative_source(top, root)  # outside root: raise before anything is read
+        for path, explicit in iter_files([top]):
+            if root is not None:
+                shown = relative_source(path, root)
+            else:
+                shown = path.name if explicit else path.relative_to(top).as_posix()
             yield path, explicit, shown
+
+
+def relative_source(path: str | Path, root: str | Path) -> str:
+    """`path` relative to the folder `root`, as a source is shown (`world/a.txt`): compared as
+    written (made absolute), then with symbolic links resolved (`/tmp` may be `/private/tmp`).
+
+    Raises:
+        ValueError: `path` is not at or under `root`.
+    """
+    path, root = Path(path).expanduser(), Path(root).expanduser()
+    for a, b in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
+        try:
+            relative = a.relative_to(b).as_posix()
+        except ValueError:
+            continue
+        return path.name if relative == "." else relative
+    raise ValueError(f"{path} is not inside {root}: with root=, sources are shown relative to that folder, "
+                     f"so every path ingested must be at or under it")
 
 
 def is_supported(path: Path) -> bool:

@@ -188,29 +188,6 @@ class IndexSink(Protocol):
         """Remove the articles of files that are gone at or under `paths`; (id, path) of each."""
 
 
-class _RootedIngestor(Ingestor):
-    """An `Ingestor` that shows each file by its path relative to `root`, as `qa ingest ROOT`
-    does, whether it is given the folder, a subfolder or the file itself. Without this a
-    changed `world/a.txt` ingested alone would be shown as `a.txt`: another source, so
-    re-embedded and "updated" when only touched."""
-
-    def __init__(self, store: ArticleStore, chunker: SentenceChunker, root: Path) -> None:
-        super().__init__(store, chunker)
-        self.root = root
-
-    def _shown(self, path: Path, shown: str) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return shown
-
-    def _load(self, path: Path, explicit: bool, shown: str) -> Any:
-        return super()._load(path, explicit, self._shown(path, shown))
-
-    def _stream(self, path: Path, shown: str, report: FileReport) -> Any:
-        return super()._stream(path, self._shown(path, shown), report)
-
-
 class StoreSink:
     """The index as the watcher writes it: ingests and prunes under the writer lock.
 
@@ -241,8 +218,7 @@ class StoreSink:
     def ingest(self, paths: list[Path], on_file: Callable[[FileReport], None]) -> IngestReport:
         with self.writing(0.0):
             try:
-                return _RootedIngestor(self.store, self.chunker, self.root).ingest(paths, prune=True,
-                                                                                   on_file=on_file)
+                return Ingestor(self.store, self.chunker).ingest(paths, prune=True, on_file=on_file, root=self.root)
             except BaseException:  # stopped between two batches: what is stored is searchable
                 try:
                     self.store.sync_keywords()

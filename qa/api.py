@@ -170,15 +170,18 @@ class Assistant:
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
                on_file: Callable[[FileReport], None] | None = None,
                on_start: Callable[[int], None] | None = None,
-               on_progress: Callable[[IngestProgress], None] | None = None, wait_s: float = 0.0) -> IngestReport:
-        """Index the articles in `paths` (files or folders); see `Ingestor.ingest`.
+               on_progress: Callable[[IngestProgress], None] | None = None, wait_s: float = 0.0,
+               root: str | Path | None = None) -> IngestReport:
+        """Index the articles in `paths` (files or folders); see `Ingestor.ingest` (`root`: show
+        sources relative to this folder, which every path must be in).
 
         Raises:
             IndexBusyError: Another process is writing to this index for longer than `wait_s`.
+            ValueError: A path is not at or under `root`.
         """
         with self.writing(wait_s):
             return Ingestor(self.store, self.chunker).ingest(paths, prune=prune, on_file=on_file,
-                                                             on_start=on_start, on_progress=on_progress)
+                                                             on_start=on_start, on_progress=on_progress, root=root)
 
     def ingest_articles(self, articles: Iterable[Article], *, wait_s: float = 0.0) -> tuple[int, int]:
         """Index articles that are not files (evaluation data, feeds); returns (added, deleted) chunks."""

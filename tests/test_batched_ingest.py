@@ -71,3 +71,30 @@ def test_batches_close_at_the_configured_size(assistant: Assistant, tmp_path: Pa
     monkeypatch.setattr(assistant.store, "upsert_articles", lambda batch: calls.append(len(batch)) or real(batch))
     report = ingestor.ingest([tmp_path / "news"])
     assert calls == [3, 3, 1] and report.count("indexed") == 7
+
+
+def test_root_keeps_a_files_source_when_it_is_ingested_alone(assistant: Assistant, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    [path] = write_articles(folder / "world", 1)
+    briefs = folder / "world" / "briefs.jsonl"
+    briefs.write_text('{"title": "Brief", "text": "The quorvane ferry carried 90 passengers on Sunday."}\n',
+                      encoding="utf-8")
+    assert assistant.ingest([folder]).count("indexed") == 2
+    sources = {"world/00.md", "world/briefs.jsonl"}
+    assert {a.source for a in assistant.articles()} == sources
+
+    # Each file alone, shown relative to root as the folder's ingest showed it: nothing re-embedded.
+    again = assistant.ingest([path, briefs], root=folder)
+    assert [(f.status, f.chunks_added) for f in again.files] == [("unchanged", 0), ("unchanged", 0)]
+    assert {a.source for a in assistant.articles()} == sources
+
+    # Without root a file named alone is shown by its bare name: another source, re-embedded.
+    assert assistant.ingest([path]).files[0].status == "updated"
+    assert assistant.ingest([path], root=folder).files[0].status == "updated"  # and back
+    assert {a.source for a in assistant.articles()} == sources
+
+    # A path outside root is a caller's mistake, refused before anything is read or written.
+    outside = write_articles(tmp_path / "elsewhere", 1)[0]
+    with pytest.raises(ValueError, match="is not inside"):
+        assistant.ingest([path, outside], root=folder)
+    assert {a.source for a in assistant.articles()} == sources

@@ -10,7 +10,7 @@ import pytest
 
 from index.dates import parse_date
 from index.errors import LoadError, UnsupportedFileError
-from index.load import LoadedFile, decode_bytes, iter_files, load_file
+from index.load import LoadedFile, decode_bytes, iter_files, iter_sources, load_file
 from index.text import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,6 +336,21 @@ def test_iter_files_under_a_hidden_root_still_walks_it(tmp_path: Path) -> None:
     root = tmp_path / ".data"
     write(root, "a.txt", "x")
     assert list(iter_files([root])) == [(root / "a.txt", False)]
+
+
+def test_iter_sources_shows_files_relative_to_root_however_they_are_named(tmp_path: Path) -> None:
+    root = tmp_path / "news"
+    nested = write(root, "world/a.txt", "x")
+    top = write(root, "b.md", "x")
+    # Without root: relative to the folder walked, or the bare name of a file named alone.
+    assert [s for _, _, s in iter_sources([root / "world", nested])] == ["a.txt", "a.txt"]
+    # With root: one source per file, through the folder, a subfolder or the file itself.
+    assert [s for _, _, s in iter_sources([root, root / "world", nested, top], root=root)] == [
+        "b.md", "world/a.txt", "world/a.txt", "world/a.txt", "b.md"]
+    assert [s for _, _, s in iter_sources([str(nested)], root=str(root.resolve()))] == ["world/a.txt"]
+    outside = write(tmp_path, "elsewhere/c.txt", "x")
+    with pytest.raises(ValueError, match="c.txt is not inside .*news"):
+        list(iter_sources([nested, outside], root=root))
 
 
 # --- parse_date -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from index.errors import IndexBusyError, StoreUnavailableError
 from index.lock import writer_lock
 from index.models import FileReport, IngestReport
-from index.watch import Debouncer, FolderWatcher, WatchEvent, ignored, prune_gone
+from index.watch import Debouncer, FolderWatcher, StoreSink, WatchEvent, ignored, prune_gone
 from qa.api import Assistant
 from qa.watch_command import folder_watcher, watch
 from tests.support import ROOT, SAMPLE_FILE
@@ -296,6 +296,27 @@ def test_prune_keeps_a_file_that_is_back(assistant: Assistant, tmp_path: Path) -
     (folder / SAMPLE_FILE.name).unlink()
     assert [path for _, path in prune_gone(assistant.store, [folder])] == [str(folder / SAMPLE_FILE.name)]
     assert assistant.articles() == []
+
+
+def test_the_sink_keeps_each_files_source_when_it_ingests_it_alone(assistant: Assistant, tmp_path: Path) -> None:
+    """A touched file in a subfolder (a text file or a JSONL dump, read by another path) keeps
+    the source the folder's sync gave it: unchanged, nothing embedded. Fails if sources drift."""
+    folder = tmp_path / "news"
+    (folder / "world").mkdir(parents=True)
+    (folder / "world" / "bridge.txt").write_text(BRIDGE.format(cost=12))
+    (folder / "world" / "briefs.jsonl").write_text(
+        '{"title": "Ferry", "text": "The Springfield ferry carried 90 passengers on Sunday."}\n')
+    sink = StoreSink(assistant.store, assistant.chunker, folder, writing=assistant.writing)
+    assert sink.ingest([folder], lambda report: None).count("indexed") == 2
+    sources = {"world/bridge.txt", "world/briefs.jsonl"}
+    assert {a.source for a in assistant.articles()} == sources
+    for name in ("bridge.txt", "briefs.jsonl"):
+        report = sink.ingest([folder / "world" / name], lambda report: None)
+        assert [(f.status, f.chunks_added, f.chunks_deleted) for f in report.files] == [("unchanged", 0, 0)], name
+        assert report.pruned == []
+    report = sink.ingest([folder / "world"], lambda report: None)
+    assert [f.status for f in report.files] == ["unchanged", "unchanged"]
+    assert {a.source for a in assistant.articles()} == sources
 
 
 # -- end to end: the real model, Chroma and OS file events --------------------------------
