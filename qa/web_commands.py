@@ -90,6 +90,8 @@ def print_source_reports(reports: list[SourceReport]) -> None:
                 detail = f"{item.chunks_added} chunk(s) added, {item.chunks_deleted} removed"
                 if item.title:
                     detail = f"{item.title} ({item.date or 'no date'}); {detail}"
+            if item.duplicate_of and item.status != "skipped":  # a skipped item's reason names it
+                detail += f"{'; ' if detail else ''}the same article as {item.duplicate_of}"
             out.print(f"[{COLORS[item.status]}]{item.status:<9}[/] {escape(item.url)}"
                       + (f"  {escape(detail)}" if detail else ""))
             for warning in item.warnings:
@@ -172,11 +174,12 @@ def sources(
         every = f"every {s.interval_minutes} min" if s.interval_minutes else "default interval"
         origin = "config" if s.configured else "added"
         out.print(f"[bold]{s.kind:<8}[/] {escape(s.url)}  [dim]{escape(s.title)} ({origin}, {every})[/]")
+        dedup = f" ({s.deduplicated} deduplicated against another URL)" if s.deduplicated else ""
         if s.last_refresh:
             style = {"failed": "red", "not_modified": "dim"}.get(s.last_status or "", "green")
             out.print(f"          last refresh {s.last_refresh}: [{style}]{s.last_status}[/]; {s.new} new, "
                       f"{s.updated} updated, {s.unchanged} unchanged, {s.failed} failed; {s.entries} entries "
-                      f"known; next due {s.next_due}")
+                      f"known{dedup}; next due {s.next_due}")
         else:
             out.print("          never refreshed: due now")
         for error in s.errors[:5]:

@@ -9,7 +9,7 @@ import pytest
 
 from bench.extraction import PAGES, score_pages
 from index.errors import ExtractError, FeedError
-from index.web.extract import Fallback, extract_article
+from index.web.extract import Fallback, extract_article, extract_page
 from index.web.feeds import parse_feed
 from index.web.sitemaps import parse_sitemap
 from tests.web_site import BOILERPLATE_WORDS, article_html, atom, gzipped, rss, sitemap, sitemap_index
@@ -36,6 +36,18 @@ def test_metadata_comes_from_the_page_and_the_boilerplate_does_not() -> None:
     assert article.text.split("\n\n") == PARAGRAPHS
     for word in BOILERPLATE_WORDS:
         assert word not in article.text
+
+
+def test_a_canonical_url_on_another_host_is_a_claim_not_the_id() -> None:
+    page = article_html("Harbour reopens", "2024-03-01", PARAGRAPHS, canonical="https://courier.example/news/harbour")
+    copy = extract_page(page.encode(), "https://partner.example/syndicated/harbour?utm_source=x")
+    assert copy.article.id == copy.article.url == "https://partner.example/syndicated/harbour"
+    assert copy.claimed == "https://courier.example/news/harbour"
+    same = extract_page(page.encode(), "http://courier.example/amp/harbour")  # same host, other scheme
+    assert (same.article.id, same.claimed) == ("https://courier.example/news/harbour", None)
+    other_port = extract_page(page.encode(), "https://courier.example:8443/news/harbour")
+    assert other_port.article.id == "https://courier.example:8443/news/harbour"
+    assert extract_article(page.encode(), "https://partner.example/s").id == "https://partner.example/s"
 
 
 def test_json_ld_date_and_a_feed_date_that_wins() -> None:

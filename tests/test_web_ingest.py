@@ -12,7 +12,7 @@ import pytest
 from index.web import refresh as refresh_module
 from qa.api import Assistant
 from qa.config import Settings
-from tests.web_site import (BOILERPLATE_WORDS, Site, article_html, atom, rss, site, sitemap,  # noqa: F401
+from tests.web_site import (BOILERPLATE_WORDS, FakeSite, Site, article_html, atom, rss, site, sitemap,  # noqa: F401
                             sitemap_index)
 
 HARBOUR = ["The harbour of Lowtown reopened on Friday after a storm closed it for nine days, the port authority said.",
@@ -205,9 +205,63 @@ def test_canonical_link_og_url_and_tracking_parameters_make_one_article(site: Si
     assert sorted(statuses) == ["indexed", "skipped", "skipped"], report.to_dict()
     assert {item.article_id for item in report.items if item.article_id} == {canonical}
     assert [a.id for a in web_assistant.articles()] == [canonical]
+    copy = next(item for item in report.items if item.url == site.url("/partner/harbour-copy"))
+    assert copy.duplicate_of == canonical
     # Again in another run: the record manager knows it.
     again = web_assistant.web.ingest_urls([site.url("/partner/harbour-copy")])
     assert again.items[0].status == "unchanged" and again.items[0].article_id == canonical
+
+
+HOSTILE = ["The harbour of Lowtown will stay closed for a year because the northern pier collapsed, officials said.",
+           "Rebuilding the pier will cost 90 million euros and a private investor will own the port afterwards.",
+           "Fishermen were told to sell their boats before the end of the month."]
+
+
+def test_a_copy_on_another_host_is_one_article_with_its_original_and_cannot_overwrite_it(
+        site: Site, web_assistant: Assistant) -> None:
+    original = site.url("/news/harbour")
+    site.page("/news/harbour", article_html("Lowtown harbour reopens after storm", "2024-03-01", HARBOUR,
+                                            canonical=original))
+    with FakeSite() as partner:  # another host: another port on loopback
+        partner.page("/syndicated/harbour", article_html("Lowtown harbour reopens after storm", "2024-03-01",
+                                                         HARBOUR, canonical=original + "?utm_source=partner"))
+        partner.page("/hostile/harbour", article_html("Lowtown harbour closed for a year", "2024-03-01", HOSTILE,
+                                                      canonical=original))
+        partner.page("/unconfirmed", article_html("Tram line opens", "2024-03-03", TRAM,
+                                                  og_url=site.url("/news/tram-elsewhere")))
+        copy = [publish(partner, "/syndicated/harbour", "Lowtown harbour reopens after storm", "2024-03-01", HARBOUR,
+                        canonical=original)]
+        partner.feed("/rss.xml", rss(copy))
+        web = web_assistant.web
+
+        # The syndicated copy first: its claim is checked with the original's site, which confirms
+        # it, and the article stored is the original, under the original's URL.
+        [item] = web.ingest_urls([partner.url("/syndicated/harbour")]).items
+        assert (item.status, item.article_id, item.duplicate_of) == ("indexed", original, original), item
+        assert site.hits["/news/harbour"] == 1
+        assert [a.id for a in web_assistant.articles()] == [original]
+        # The original afterwards, and the copy through a feed: the same article.
+        assert web.ingest_urls([original]).items[0].status == "unchanged"
+        [entry] = web.ingest_feed(partner.url("/rss.xml")).items
+        assert (entry.status, entry.article_id, entry.duplicate_of) == ("unchanged", original, original)
+        [feed] = [s for s in web.sources() if s.url == partner.url("/rss.xml")]
+        assert (feed.entries, feed.deduplicated) == (1, 1)
+
+        # A hostile page naming the original as its canonical URL: its text is never stored.
+        [hostile] = web.ingest_urls([partner.url("/hostile/harbour")]).items
+        assert (hostile.status, hostile.article_id, hostile.chunks_added) == ("unchanged", original, 0), hostile
+        stored = "\n".join(web_assistant.store.collection.get(include=["documents"])["documents"])
+        assert "90 million" not in stored and "2.4 million euros" in stored
+        assert [a.id for a in web_assistant.articles()] == [original]
+        answer = web_assistant.ask("How much did the repairs to the northern pier cost?")
+        assert "2.4 million euros" in answer.text and answer.citations[0].source == original
+
+        # A claim the named site does not confirm (no such page there): the page keeps its own URL.
+        [unconfirmed] = web.ingest_urls([partner.url("/unconfirmed")]).items
+        assert (unconfirmed.status, unconfirmed.article_id, unconfirmed.duplicate_of) == (
+            "indexed", partner.url("/unconfirmed"), None), unconfirmed
+        assert "did not confirm" in unconfirmed.warnings[0] and "HTTP 404" in unconfirmed.warnings[0]
+        assert sorted(a.id for a in web_assistant.articles()) == sorted([original, partner.url("/unconfirmed")])
 
 
 def test_direct_url_again_is_a_conditional_get(site: Site, web_assistant: Assistant, counters: Counters) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from index.errors import BlockedURLError, ExtractError, FeedError, FetchError
 from index.models import Article
 from index.text import normalize_text
-from index.web.extract import Fallback, extract_article
+from index.web.extract import Fallback, Page, extract_page
 from index.web.feeds import FEED_ACCEPT, parse_feed, read_feed_file
 from index.web.fetch import Fetcher
 from index.web.reports import ItemReport, RefreshReport, SourceReport, SourceState
@@ -95,7 +95,7 @@ class WebIngestor:
         self.fetch_articles = fetch_articles
         self.max_entries = max_entries
         self.batch_chars = batch_chars
-        self.extract = extract_article  # replaceable (tests count the extractions)
+        self.extract = extract_page  # replaceable (tests count the extractions)
 
     # -- single URLs ---------------------------------------------------------------------
     def ingest_urls(self, urls: Iterable[str], *, allow_private: bool | None = None,
@@ -293,6 +293,7 @@ class WebIngestor:
             first = stored_ids.get(article.id)
             if first is not None:
                 outcome.item.status, outcome.item.reason = "skipped", f"the same article as {first}"
+                outcome.item.duplicate_of = article.id
                 self._emit(report, outcome.item, on_item)
                 if outcome.entry is not None:
                     self.state.save_entries([outcome.entry])
@@ -317,15 +318,23 @@ class WebIngestor:
                     entry = replace(previous, fingerprint=job.fingerprint or previous.fingerprint,
                                     checked_at=now_iso())
                     return _Done(ItemReport(shown, "unchanged", "not modified (HTTP 304)",
-                                            article_id=previous.article_id, date=job.fallback.date), entry=entry)
+                                            article_id=previous.article_id, date=job.fallback.date,
+                                            duplicate_of=_duplicate_of(previous.url, previous.article_id)),
+                                 entry=entry)
                 if page.not_modified:
                     raise FetchError("HTTP 304 Not Modified without a stored copy")
-                article = self.extract(page.content, page.final_url, fallback=job.fallback,
-                                       content_type=page.content_type)
-                entry = EntryState(job.source, job.key, article.url, job.guid, job.fingerprint, article.id,
+                got = self.extract(page.content, page.final_url, fallback=job.fallback,
+                                   content_type=page.content_type)
+                article, warnings = got.article, []
+                if got.claimed:
+                    article, warning = self._confirm(got, job.fallback, allow_private)
+                    warnings += [warning] if warning else []
+                own = canonicalize(page.final_url)  # the page's own URL: the entry remembers both
+                entry = EntryState(job.source, job.key, own, job.guid, job.fingerprint, article.id,
                                    page.etag, page.last_modified)
-                return _Done(ItemReport(shown, "indexed", article_id=article.id, title=article.title,
-                                        date=article.date), article, entry)
+                item = ItemReport(shown, "indexed", article_id=article.id, title=article.title, date=article.date,
+                                  warnings=warnings, duplicate_of=_duplicate_of(own, article.id))
+                return _Done(item, article, entry)
             except (FetchError, ExtractError) as exc:
                 problem = str(exc)
         if job.content.strip():
@@ -342,6 +351,26 @@ class WebIngestor:
             return _Done(item, article, entry)
         return _Done(ItemReport(shown, "failed", problem or "no link to fetch and no text in the entry",
                                 title=job.fallback.title or ""))
+
+    def _confirm(self, page: Page, fallback: Fallback, allow_private: bool | None) -> tuple[Article, str | None]:
+        """A page that names a canonical URL on another host: the article at that URL, when the
+        page its own site serves there confirms it (its id is that URL); else the page's own
+        article, with a warning saying why. See `index.web.extract` for why a page's word is
+        not taken for another site's URL."""
+        claimed = page.claimed
+        assert claimed is not None
+        try:
+            got = self.fetcher.fetch(claimed, allow_private=allow_private)
+            original = self.extract(got.content, got.final_url, fallback=fallback,
+                                    content_type=got.content_type).article
+        except (FetchError, ExtractError) as exc:
+            reason = str(exc)
+        else:
+            if original.id == claimed:
+                return original, None
+            reason = f"the page there is {original.id}"
+        return page.article, (f"the page names {claimed} as its canonical URL, which that site did not confirm "
+                              f"({reason}); indexed under its own URL")
 
     def _store(self, done: list[_Done], report: SourceReport, on_item: OnItem | None) -> None:
         articles = [d.article for d in done if d.article is not None]
@@ -395,6 +424,11 @@ def due(sources: Iterable[SourceState], default_minutes: int, now: float | None 
         if moment - last >= dt.timedelta(minutes=source.interval_minutes or default_minutes):
             result.append(source)
     return result
+
+
+def _duplicate_of(own: str | None, article_id: str | None) -> str | None:
+    """The article a page was deduplicated against: its id, when that is not the page's own URL."""
+    return article_id if own and article_id and own != article_id else None
 
 
 def _is_url(source: str) -> bool:

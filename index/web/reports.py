@@ -30,6 +30,9 @@ class ItemReport:
     chunks_added: int = 0
     chunks_deleted: int = 0
     warnings: list[str] = field(default_factory=list)
+    # The article this page was deduplicated against (stored, or skipped, under that article's
+    # canonical URL rather than its own); None when it is its own article.
+    duplicate_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +131,7 @@ class SourceState:
     failed: int = 0
     errors: list[str] = field(default_factory=list)  # of the last refresh (the first 20)
     entries: int = 0  # entries known
+    deduplicated: int = 0  # of them, pages stored under another URL's article (their canonical URL)
     etag: str | None = None
     last_modified: str | None = None
 

@@ -2,9 +2,11 @@
 
 Per source (a feed or sitemap URL, or a local feed file): its kind, title, refresh interval,
 the ETag / Last-Modified of its last 200 answer, when it was last refreshed and how that went
-(counts and errors). Per entry (source, key): the canonical URL, the guid, the fingerprint of
-what was seen (the entry's dates and content hash, or the sitemap's lastmod), the article id
-it was stored under, and the page's own ETag / Last-Modified. Single URLs ingested directly
+(counts and errors). Per entry (source, key): the URL of the page it was read from
+(canonicalized), the guid, the fingerprint of what was seen (the entry's dates and content
+hash, or the sitemap's lastmod), the article id it was stored under (another URL when the page
+was deduplicated against the article at its canonical URL), and the page's own ETag /
+Last-Modified. Single URLs ingested directly
 are entries of the source "".
 
 SQLite in WAL mode with a busy timeout: safe across threads and processes (a `qa refresh` from
@@ -40,6 +42,8 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_article ON entries (article_id);
 """
+# Entries whose page was stored under another URL's article (deduplicated against it).
+_DEDUPLICATED = "SUM(url IS NOT NULL AND article_id IS NOT NULL AND url != article_id)"
 
 
 @dataclass(frozen=True)
@@ -119,15 +123,17 @@ class WebState:
             row = db.execute("SELECT * FROM sources WHERE url = ?", (url,)).fetchone()
             if row is None:
                 return None
-            entries = db.execute("SELECT COUNT(*) FROM entries WHERE source = ?", (url,)).fetchone()[0]
-        return _source_state(row, entries)
+            entries, deduplicated = db.execute(f"SELECT COUNT(*), {_DEDUPLICATED} FROM entries WHERE source = ?",
+                                               (url,)).fetchone()
+        return _source_state(row, (entries, deduplicated or 0))
 
     def sources(self) -> list[SourceState]:
         """Every known source, in the order they were added."""
         with self._connect() as db:
             rows = db.execute("SELECT * FROM sources ORDER BY added_at, url").fetchall()
-            counts = dict(db.execute("SELECT source, COUNT(*) FROM entries GROUP BY source").fetchall())
-        return [_source_state(row, counts.get(row["url"], 0)) for row in rows]
+            counts = {r[0]: (r[1], r[2] or 0) for r in db.execute(
+                f"SELECT source, COUNT(*), {_DEDUPLICATED} FROM entries GROUP BY source").fetchall()}
+        return [_source_state(row, counts.get(row["url"], (0, 0))) for row in rows]
 
     def remove_source(self, url: str) -> list[str]:
         """Forget a source and its entries; return the article ids that only its entries held."""
@@ -180,12 +186,13 @@ class WebState:
                            "last_modified, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _source_state(row: sqlite3.Row, entries: int) -> SourceState:
+def _source_state(row: sqlite3.Row, counts: tuple[int, int]) -> SourceState:
+    entries, deduplicated = counts
     return SourceState(url=row["url"], kind=row["kind"], title=row["title"] or "",
                        interval_minutes=row["interval_minutes"], configured=bool(row["configured"]),
                        allow_private=bool(row["allow_private"]), added_at=row["added_at"],
                        last_refresh=row["last_refresh"], last_status=row["last_status"],
                        last_error=row["last_error"] or "", new=row["new"] or 0, updated=row["updated"] or 0,
                        unchanged=row["unchanged"] or 0, failed=row["failed"] or 0,
-                       errors=json.loads(row["errors"] or "[]"), entries=entries, etag=row["etag"],
-                       last_modified=row["last_modified"])
+                       errors=json.loads(row["errors"] or "[]"), entries=entries, deduplicated=deduplicated,
+                       etag=row["etag"], last_modified=row["last_modified"])
