@@ -1,4 +1,5 @@
-"""The Articles tab: what is indexed, and, with the admin password, upload and delete.
+"""The Articles tab: what is indexed, and, with the admin password, upload and delete (web articles
+and feeds: `ui.sources`; the password check: `ui.auth`).
 
 Administration exists only when the password's environment variable is set; every admin
 action checks the password again (constant-time), so hiding a button is never the only guard,
@@ -12,10 +13,8 @@ file replaces the old version. An upload waits up to `UPLOAD_WAIT_S` for another
 
 from __future__ import annotations
 
-import hmac
 import re
 import shutil
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,11 +25,12 @@ from index.errors import QAError
 from index.load import SUPPORTED_SUFFIXES
 from index.models import public_source
 from qa.api import Assistant
+from ui.auth import AdminAuth
 from ui.render import escape_md
+from ui.sources import build_sources_panel
 
 COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
 UPLOAD_WAIT_S = 120.0
-FAILURE_WINDOW_S = 60.0
 
 
 def article_rows(assistant: Assistant) -> list[list[Any]]:
@@ -47,31 +47,25 @@ def safe_name(name: str) -> str:
 
 
 class Admin:
-    """Upload and delete, behind a password."""
+    """Upload and delete, behind a password (a string, or the server's shared `AdminAuth`)."""
 
-    def __init__(self, assistant: Assistant, password: str, uploads: Path, max_upload_mb: int,
+    def __init__(self, assistant: Assistant, password: str | AdminAuth, uploads: Path, max_upload_mb: int,
                  upload_types: list[str] | None = None) -> None:
         self.types = tuple(upload_types or SUPPORTED_SUFFIXES)
         self.assistant = assistant
-        self._password = password
+        self.auth = password if isinstance(password, AdminAuth) else AdminAuth(password)
         self.uploads = uploads
         self.max_bytes = max_upload_mb * 1024 * 1024
-        self._failures: list[float] = []  # times of recent wrong passwords
-        self._failures_lock = threading.Lock()
 
     def check(self, given: str | None) -> None:
-        if given and hmac.compare_digest(given.encode(), self._password.encode()):
+        if self.auth.matches(given):
             return
         time.sleep(self.penalty())
         raise gr.Error("Wrong or missing admin password.", print_exception=False)
 
     def penalty(self) -> float:
-        """Seconds to wait before answering this wrong password: 0.5 s, doubling with each
-        other wrong password of the last minute, at most 8 s."""
-        now = time.monotonic()
-        with self._failures_lock:
-            self._failures = [t for t in self._failures if now - t < FAILURE_WINDOW_S] + [now]
-            return min(0.5 * 2 ** (len(self._failures) - 1), 8.0)
+        """Seconds to wait before answering this wrong password (see `AdminAuth.penalty`)."""
+        return self.auth.penalty()
 
     def upload(self, password: str, files: list[str] | None) -> tuple[str, Any, Any]:
         self.check(password)
@@ -121,17 +115,23 @@ class Admin:
         return gr.update(choices=[(f"{a.title} ({a.id})", a.id) for a in self.assistant.articles()], value=None)
 
 
-def build_articles_tab(assistant: Assistant, *, password: str | None, password_env: str,
-                       uploads: Path, max_upload_mb: int, upload_types: list[str] | None = None) -> gr.Dataframe:
-    """Render the tab's content inside the current Blocks; returns the table (refreshed on load)."""
+def build_articles_tab(assistant: Assistant, *, password: str | AdminAuth | None, password_env: str,
+                       uploads: Path, max_upload_mb: int,
+                       upload_types: list[str] | None = None) -> tuple[gr.Dataframe, gr.Dataframe]:
+    """Render the tab's content inside the current Blocks; returns the articles table and the
+    web sources table (both refreshed on load). Everyone sees both; only an administrator
+    changes anything."""
+    auth = password if isinstance(password, AdminAuth) else AdminAuth(password, env=password_env)
     table = gr.Dataframe(value=article_rows(assistant), headers=COLUMNS, interactive=False,
                          wrap=True, elem_id="qa-articles", label="Indexed articles")
     gr.Button("Refresh", size="sm").click(lambda: article_rows(assistant), None, table, api_name="articles")
-    if not password:
-        gr.Markdown(f"Administration is disabled. To upload and delete articles here, start the server "
-                    f"with the environment variable `{password_env}` set to an admin password.")
-        return table
-    admin = Admin(assistant, password, uploads, max_upload_mb, upload_types)
+    if not auth.enabled:
+        gr.Markdown(f"Administration is disabled. To upload and delete articles, and to add web articles and "
+                    f"feeds here, start the server with the environment variable `{password_env}` set to an "
+                    f"admin password.")
+        sources = build_sources_panel(assistant, None, None, table)
+        return table, sources
+    admin = Admin(assistant, auth, uploads, max_upload_mb, upload_types)
     gr.Markdown("### Administration")
     secret = gr.Textbox(label="Admin password", type="password", elem_id="qa-admin-password")
     with gr.Row():
@@ -146,4 +146,5 @@ def build_articles_tab(assistant: Assistant, *, password: str | None, password_e
     status = gr.Markdown()
     upload.click(admin.upload, [secret, files], [status, table, choice], api_name="upload")
     delete.click(admin.delete, [secret, choice], [status, table, choice], api_name="delete")
-    return table
+    sources = build_sources_panel(assistant, admin, secret, table)
+    return table, sources

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -16,15 +17,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import ArticleNotFoundError, QAError
 from qa.api import Assistant
+from qa.background import BackgroundRefresh
 from qa.config import ServerSettings, load_settings
 from ui.admin import article_rows, build_articles_tab
 from ui.api import MAX_BODY_BYTES, build_router
+from ui.auth import AdminAuth
 from ui.chat import build_chat, status_line
 from ui.mcp import build_mcp
 from ui.ratelimit import RateLimiter
+from ui.sources import source_rows
+from ui.web_api import build_web_router
 
 EMBED_PATH = "/embed"
 MCP_PATH = "/mcp"
+# POSTs (and DELETEs) that cost work beside asking: fetching the web, embedding.
+WEB_ADMIN_PATHS = ("/api/sources", "/api/sources/refresh", "/api/articles/url")
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -33,8 +40,10 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None, **e
 
 
 def _costs_work(path: str) -> bool:
-    """Whether a POST to `path` asks a question: the JSON API, MCP, and the chat and widget."""
-    return (path in ("/api/ask", "/api/ask/stream", MCP_PATH) or path.endswith("/gradio_api/queue/join")
+    """Whether a POST to `path` costs work: a question (the JSON API, MCP, the chat and widget) or a
+    web administration request (fetching and indexing)."""
+    return (path in ("/api/ask", "/api/ask/stream", MCP_PATH, *WEB_ADMIN_PATHS)
+            or path.endswith("/gradio_api/queue/join")
             or "/gradio_api/call/" in path or "/gradio_api/run/" in path)
 
 
@@ -52,20 +61,21 @@ def frame_ancestors(origins: list[str]) -> str:
     return "frame-ancestors " + ("*" if "*" in origins else " ".join(["'self'", *origins]))
 
 
-def build_main_page(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
+def build_main_page(assistant: Assistant, server: ServerSettings, auth: AdminAuth | None = None) -> gr.Blocks:
     """The full page: the chat, and the Articles tab (with administration when enabled)."""
+    if auth is None:
+        auth = AdminAuth(os.environ.get(server.admin_password_env) or None, env=server.admin_password_env)
     with gr.Blocks(title="News QA", analytics_enabled=False, fill_height=True) as page:
         status = gr.Markdown(status_line(assistant), elem_id="qa-status")
         with gr.Tab("Chat", elem_id="qa-chat-tab"):
             build_chat(assistant, concurrency=server.concurrency)
         with gr.Tab("Articles", elem_id="qa-articles-tab"):
-            table = build_articles_tab(
-                assistant, password=os.environ.get(server.admin_password_env) or None,
-                password_env=server.admin_password_env,
+            table, sources = build_articles_tab(
+                assistant, password=auth, password_env=server.admin_password_env,
                 uploads=assistant.settings.data.dir / "uploads", max_upload_mb=server.max_upload_mb,
                 upload_types=server.upload_types)
-        page.load(lambda: (status_line(assistant), article_rows(assistant)), None, [status, table],
-                  api_visibility="private")
+        page.load(lambda: (status_line(assistant), article_rows(assistant), source_rows(assistant)), None,
+                  [status, table, sources], api_visibility="private")
     return page
 
 
@@ -77,8 +87,15 @@ def build_widget(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
 
 
 def create_app(assistant: Assistant) -> FastAPI:
-    """Build the ASGI app; the assistant (and its one model) is shared by every request."""
+    """Build the ASGI app; the assistant (and its one model) is shared by every request.
+
+    With `web.background_refresh`, the app's lifespan runs `qa.background.BackgroundRefresh`
+    (started with the server, stopped at its shutdown)."""
     server = assistant.settings.server
+    auth = AdminAuth(os.environ.get(server.admin_password_env) or None, env=server.admin_password_env)
+    web = assistant.web  # created once, here: its creation is not thread-safe
+    refresher = BackgroundRefresh(web, check_s=assistant.settings.web.refresh_check_s) \
+        if assistant.settings.web.background_refresh else None
     mcp = build_mcp(assistant) if server.mcp else None
     # The SDK's app is one route (no middleware); added to this app's routes it answers at
     # /mcp exactly, where a mount would redirect /mcp to /mcp/ and MCP clients do not follow.
@@ -86,11 +103,17 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if mcp is None:
-            yield
-            return
-        async with mcp.session_manager.run():  # the MCP sessions live as long as the server
-            yield
+        if refresher is not None:
+            refresher.start()
+        try:
+            if mcp is None:
+                yield
+            else:
+                async with mcp.session_manager.run():  # the MCP sessions live as long as the server
+                    yield
+        finally:
+            if refresher is not None:  # finishes the source being refreshed, off the event loop
+                await asyncio.to_thread(refresher.stop)
 
     app = FastAPI(title="News QA", version="0.1.0", lifespan=lifespan,
                   description="Grounded, cited answers from your news articles.")
@@ -102,12 +125,13 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
-        if request.method == "POST" and _costs_work(request.url.path):
+        if request.method in ("POST", "DELETE") and _costs_work(request.url.path):
             client = limiter.client_address(request.client.host if request.client else None,
                                             request.headers.get("x-forwarded-for"))
             wait = limiter.retry_after(client)
             if wait is not None:
-                return _error(429, f"too many questions from {client}: at most {server.rate_limit} a minute; "
+                what = "requests" if request.url.path in WEB_ADMIN_PATHS else "questions"
+                return _error(429, f"too many {what} from {client}: at most {server.rate_limit} a minute; "
                                    f"try again in {wait} s", {"Retry-After": str(wait)})
         length = request.headers.get("content-length")
         if request.url.path.startswith("/api/") and length and length.isdigit() and int(length) > MAX_BODY_BYTES:
@@ -143,7 +167,11 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     api = build_router(assistant)
     app.include_router(api)
-    api_methods = {route.path: route.methods for route in api.routes}
+    web_api = build_web_router(assistant, auth)
+    app.include_router(web_api)
+    api_methods: dict[str, set[str]] = {}
+    for route in [*api.routes, *web_api.routes]:
+        api_methods.setdefault(route.path, set()).update(route.methods)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
                    include_in_schema=False)
@@ -164,7 +192,7 @@ def create_app(assistant: Assistant) -> FastAPI:
     # The widget is mounted first: the page at "/" would otherwise catch /embed too.
     app = gr.mount_gradio_app(app, build_widget(assistant, server), path=EMBED_PATH, footer_links=[],
                               max_file_size=max_file)
-    return gr.mount_gradio_app(app, build_main_page(assistant, server), path="/", footer_links=["api"],
+    return gr.mount_gradio_app(app, build_main_page(assistant, server, auth), path="/", footer_links=["api"],
                                max_file_size=max_file)
 
 
