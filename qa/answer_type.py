@@ -54,7 +54,7 @@ _Q_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("person", re.compile(rf"\bwho\b|\bwhom\b|\bwhose\b|\b(which|what) ({_PERSON_NOUNS})\b"
                           rf"|\bnames? of (the|that|this|those|these) (\w+ )?({_PERSON_NOUNS})\b", _I)),
     ("place", re.compile(r"\bwhere\b|\b(which|what) (cit(y|ies)|countr(y|ies)|towns?|states?|regions?|provinces?|"
-                         r"places?|venues?|locations?|areas?|count(y|ies)|islands?|villages?|capitals?|continents?|"
+                         r"places?|venues?|locations?|area|count(y|ies)|islands?|villages?|capitals?|continents?|"
                          r"stadiums?|districts?|neighbou?rhoods?|airports?|streets?)\b"
                          r"|\bin which (city|country|town|state|region|place)\b", _I)),
     ("reason", re.compile(r"\bwhy\b|\bwhat (caused|causes|led to|prompted|triggered|is behind|was behind|made)\b"

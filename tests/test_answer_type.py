@@ -156,3 +156,9 @@ def test_the_noun_after_which_decides_not_a_later_who() -> None:
     assert expected_type("which country had the player who brought measles visited") == "place"
     assert expected_type("which leader rejected ground troops?") == "person"
     assert not holds_type("Flames spread east of Pine Hollow.", "person", "who is the fire chief")
+
+
+def test_areas_are_topics_more_often_than_places() -> None:
+    # "Which areas were they?" after "Macron outlined five key areas" asks for topics.
+    assert expected_type("Which areas were they?") is None
+    assert expected_type("which area was evacuated") == "place"
