@@ -15,8 +15,8 @@ from qa.judge import FEATURES, JUDGE_PATH, Judge, load_judge
 # retrained judge must update these on purpose.
 STRONG = [0.8, 0.7, 0.8, 1, 1, 0, 0.8, 0, 0, 1.0, 0.6, 0.0, 0.5, 4.5, 0, 1.0, 0.8]
 WEAK = [0.55, 0.5, 0.2, 1, 0, 1, 0.5, 0.3, 0.25, 0.0, 0.4, 0.4, 0.3, 4.0, 0, 0.25, 0.4]
-RECORDED = [0.7391, 0.0027]
-RECORDED_BAR = 0.1511
+RECORDED = [0.7431, 0.0035]
+RECORDED_BAR = 0.1411
 
 
 def test_the_committed_judge_gives_its_recorded_scores() -> None:
