@@ -172,3 +172,16 @@ def test_an_uncertain_quote_holds_the_kind_asked_for_when_a_sentence_does() -> N
     flat = Judge(np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.9, {})
     decision = Decider(judge=flat, threshold=0.2).decide(q, chunks)
     assert decision.outcome == "uncertain" and "49 grams" in decision.chosen[0].text
+
+
+def test_a_follow_up_is_not_answered_by_what_the_conversation_already_said() -> None:
+    text = "Pagewise on Tuesday announced the Kestrel, a color e-reader. Its product lead is Jonah Reyes."
+    question = "who is the product lead on it"
+    q = Query(asked=question, question=question, retrieval=f"what is pagewise launching? {question}",
+              vectors=encode(question)[None, :], tokens=np.zeros((0, 64), dtype=np.float32),
+              kind=expected_type(question), context="what is pagewise launching? The Kestrel, a color e-reader.")
+    h = hit("a", text)
+    chunks = score_chunks(q, [h], [(np.stack([encode(h.text[s:e]) for s, e in sentence_spans(h.text)]), None)])
+    matches = {s.text: s.type_match for s in chunks[0].sentences}
+    assert not matches["Pagewise on Tuesday announced the Kestrel, a color e-reader."]
+    assert matches["Its product lead is Jonah Reyes."]
