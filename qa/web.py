@@ -31,9 +31,10 @@ layers over this class.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
     from qa.config import WebSettings
 
 OnItem = Callable[[ItemReport], None]
+
+
+class WebBusyError(QAError):
+    """Another refresh or ingest of the same `WebSources` still ran after `busy_wait_s`."""
 
 
 def fetch_policy(settings: WebSettings) -> FetchPolicy:
@@ -83,9 +88,27 @@ class WebSources:
         self.ingestor = WebIngestor(self.fetcher, self.state, self._store, fetch_articles=self.settings.fetch_articles,
                                     max_entries=self.settings.max_entries, batch_chars=batch_chars)
         self._busy = threading.Lock()  # one refresh or ingest at a time
+        self._running = ""  # what holds `_busy` ("a refresh of URL"), for a caller that waits too long
 
     def close(self) -> None:
         self.fetcher.close()
+
+    @contextlib.contextmanager
+    def _exclusive(self, what: str, wait_s: float | None = None) -> Iterator[None]:
+        """Hold `_busy` for `what`, waiting at most `wait_s` seconds for it (None: as long as it takes).
+
+        Raises:
+            WebBusyError: Another refresh or ingest still holds it after `wait_s`; the message names it.
+        """
+        if not self._busy.acquire(timeout=-1 if wait_s is None else max(wait_s, 0.0)):
+            running = self._running or "another refresh"
+            raise WebBusyError(f"{running} is running (waited {wait_s:g} s); try again in a moment")
+        self._running = what
+        try:
+            yield
+        finally:
+            self._running = ""
+            self._busy.release()
 
     def _store(self, articles: list[Article]) -> dict[str, tuple[int, int]]:
         """One batch into the index, under the writer lock (held for this batch only)."""
@@ -96,16 +119,19 @@ class WebSources:
 
     # -- ingesting -----------------------------------------------------------------------
     def ingest_urls(self, urls: Iterable[str], *, allow_private: bool | None = None,
-                    on_item: OnItem | None = None) -> SourceReport:
-        """Fetch article pages and index each one's main text under its canonical URL."""
-        with self._busy:
-            return self.ingestor.ingest_urls(list(urls), allow_private=allow_private, on_item=on_item)
+                    on_item: OnItem | None = None, busy_wait_s: float | None = None) -> SourceReport:
+        """Fetch article pages and index each one's main text under its canonical URL
+        (`busy_wait_s`: see `refresh`)."""
+        urls = list(urls)
+        what = f"a fetch of {urls[0]}" if len(urls) == 1 else f"a fetch of {len(urls)} article URLs"
+        with self._exclusive(what, busy_wait_s):
+            return self.ingestor.ingest_urls(urls, allow_private=allow_private, on_item=on_item)
 
     def ingest_feed(self, url_or_path: str, *, interval_minutes: int | None = None,
                     allow_private: bool | None = None, on_item: OnItem | None = None) -> SourceReport:
         """Read an RSS or Atom feed (URL or local file), index its new and changed entries, and
         remember it as a source (refreshed every `interval_minutes`, default `web.refresh_minutes`)."""
-        with self._busy:
+        with self._exclusive(f"a refresh of {url_or_path}"):
             return self.ingestor.ingest_feed(url_or_path, allow_private=allow_private, on_item=on_item,
                                              interval_minutes=interval_minutes)
 
@@ -113,7 +139,7 @@ class WebSources:
                        allow_private: bool | None = None, on_item: OnItem | None = None) -> SourceReport:
         """Read a sitemap (index, news sitemap) and index the pages whose `<lastmod>` changed;
         remember it as a source."""
-        with self._busy:
+        with self._exclusive(f"a refresh of {url}"):
             return self.ingestor.ingest_sitemap(url, allow_private=allow_private, on_item=on_item,
                                                 interval_minutes=interval_minutes)
 
@@ -162,13 +188,17 @@ class WebSources:
         return due(self.sources(), self.settings.refresh_minutes)
 
     def refresh(self, source: str | None = None, *, only_due: bool = False, on_item: OnItem | None = None,
-                on_source: Callable[[SourceReport], None] | None = None) -> RefreshReport:
+                on_source: Callable[[SourceReport], None] | None = None,
+                busy_wait_s: float | None = None) -> RefreshReport:
         """Refresh one source, or every configured and added one (`only_due`: only those due).
+        While another refresh or ingest runs, wait for it: at most `busy_wait_s` seconds (None:
+        as long as it takes).
 
         Raises:
             QAError: `source` is not a known source.
+            WebBusyError: Another refresh or ingest still ran after `busy_wait_s`.
         """
-        with self._busy:
+        with self._exclusive("a refresh", busy_wait_s):
             if source is not None:
                 self._sync_configured()
                 known = self.state.source(self._key(source))
@@ -178,6 +208,7 @@ class WebSources:
                 chosen = [known]
             else:
                 chosen = self.due() if only_due else self.sources()
+            self._running = f"a refresh of {chosen[0].url if len(chosen) == 1 else f'{len(chosen)} sources'}"
             return self.ingestor.refresh(chosen, on_item=on_item, on_source=on_source)
 
     # -- helpers ---------------------------------------------------------------------------

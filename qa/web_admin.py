@@ -14,7 +14,11 @@ the network, so
   link-local addresses are refused unless `web.allow_private` or `web.allow_hosts` allow them,
   checked here first (for a clear error) and again by the fetcher on every connection;
 - unknown and configured sources are typed errors (`UnknownSourceError`, `ConfiguredSourceError`)
-  that the faces turn into 404 and 409.
+  that the faces turn into 404 and 409;
+- a refresh or URL fetch waits at most `busy_wait_s` (default `BUSY_WAIT_S`) for another one
+  (the background refresh, another administrator) to finish, then raises `qa.web.WebBusyError`
+  naming what runs ("a refresh of URL is running ..."), which the faces show as is (503 in the API):
+  a request never hangs for as long as a large feed takes.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     from qa.web import WebSources
 
 MAX_URLS = 100  # article URLs per request
+BUSY_WAIT_S = 30.0  # how long a request waits for a running refresh before it is told to come back
 
 
 class RefusedAddressError(BlockedURLError):
@@ -49,10 +54,19 @@ class ConfiguredSourceError(QAError):
 
 
 class WebAdmin:
-    """The administrator's operations on web sources, with the server's safety rules."""
+    """The administrator's operations on web sources, with the server's safety rules.
 
-    def __init__(self, web: WebSources) -> None:
+    Args:
+        web: The assistant's `WebSources` (shared with the background refresh).
+        busy_wait_s: Seconds a refresh or URL fetch waits for another one to end before
+            `WebBusyError` (default: `BUSY_WAIT_S`, read when the admin is made).
+    """
+
+    def __init__(self, web: WebSources, *, busy_wait_s: float | None = None) -> None:
+        if busy_wait_s is not None and busy_wait_s < 0:
+            raise ValueError(f"busy_wait_s must be 0 or more, not {busy_wait_s}")
         self.web = web
+        self.busy_wait_s = BUSY_WAIT_S if busy_wait_s is None else busy_wait_s
 
     # -- checks ------------------------------------------------------------------------------
     def check_url(self, url: str) -> str:
@@ -105,7 +119,7 @@ class WebAdmin:
             raise QAError(f"{len(urls)} URLs in one request; the limit is {MAX_URLS}")
         for url in urls:
             self.check_url(url)
-        return self.web.ingest_urls(urls, allow_private=None)
+        return self.web.ingest_urls(urls, allow_private=None, busy_wait_s=self.busy_wait_s)
 
     def add_source(self, url: str, kind: str = "feed", interval_minutes: int | None = None) -> tuple[SourceState, bool]:
         """Remember a feed or sitemap (or change a known one's interval); the next refresh
@@ -123,10 +137,15 @@ class WebAdmin:
         return state, known is None
 
     def refresh(self, url: str | None = None) -> RefreshReport:
-        """Refresh one source now (or every source, due or not)."""
+        """Refresh one source now (or every source, due or not).
+
+        Raises:
+            UnknownSourceError: No such source.
+            WebBusyError: Another refresh still ran after `busy_wait_s`.
+        """
         if url is None:
-            return self.web.refresh()
-        return self.web.refresh(self.source(url).url)
+            return self.web.refresh(busy_wait_s=self.busy_wait_s)
+        return self.web.refresh(self.source(url).url, busy_wait_s=self.busy_wait_s)
 
     def remove_source(self, url: str, *, delete_articles: bool = False) -> list[str]:
         """Forget a source an administrator added; with `delete_articles`, also delete the

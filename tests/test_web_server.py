@@ -9,9 +9,11 @@ import json
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import gradio as gr
 import httpx
 import pytest
 
@@ -19,9 +21,12 @@ from index.embed import Embedder
 from qa.api import Assistant
 from qa.background import BackgroundRefresh
 from qa.config import Settings
+from qa.web_admin import WebAdmin
 from tests.support import SAMPLE_DIR, running_server
 from tests.web_site import Site, article_html, rss, site  # noqa: F401
+from ui.admin import Admin
 from ui.app import create_app
+from ui.sources import SourcesAdmin
 
 PASSWORD = "correct horse battery staple"
 ADMIN = {"Authorization": f"Bearer {PASSWORD}"}
@@ -262,6 +267,108 @@ def test_web_admin_requests_are_rate_limited(site: Site, loopback_settings: Sett
     codes = [client.request("POST", "/api/sources/refresh", json={}, headers=ADMIN).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert client.request("GET", "/api/sources").status_code == 200  # listing costs nothing
+
+
+class GatedFeed:
+    """A feed on loopback that answers only once the test opens the gate: a refresh of it runs
+    for exactly as long as the test wants. `entered` is set when a request is waiting."""
+
+    def __init__(self, xml: str) -> None:
+        self.entered, self.gate = threading.Event(), threading.Event()
+        body, gated = xml.encode("utf-8"), self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == "/robots.txt":
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                gated.entered.set()
+                gated.gate.wait(60)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slow.xml"
+        threading.Thread(target=self.server.serve_forever, name="gated-feed", daemon=True).start()
+
+    def close(self) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def gated_feed(site: Site) -> Iterator[GatedFeed]:
+    feed = GatedFeed(rss(three_articles(site)))
+    try:
+        yield feed
+    finally:
+        feed.close()
+
+
+def test_a_request_during_a_running_refresh_waits_a_bounded_time_then_gets_503(
+        site: Site, gated_feed: GatedFeed, loopback_settings: Settings, make_client: Callable,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qa.web_admin.BUSY_WAIT_S", 0.5)  # the server's 30 s, shortened
+    assistant, client = make_client(loopback_settings)
+    publish(site, "/news/bridge", "Stone bridge closes to cars for restoration", "2024-03-04", BRIDGE)
+    other = site.url("/rss.xml")
+    site.feed("/rss.xml", rss([]))
+    for url in (gated_feed.url, other):
+        assert client.request("POST", "/api/sources", json={"url": url}, headers=ADMIN).status_code == 201
+    web = assistant.web
+    # The background refresh (or another administrator) reads the gated feed, and waits on it.
+    background = threading.Thread(target=web.refresh, args=(gated_feed.url,), daemon=True)
+    background.start()
+    try:
+        assert gated_feed.entered.wait(30), "the gated feed was never requested"
+        expected = f"a refresh of {gated_feed.url} is running (waited 0.5 s); try again in a moment"
+        for path, body in [("/api/sources/refresh", {"url": other}), ("/api/sources/refresh", {}),
+                           ("/api/articles/url", {"urls": [site.url("/news/bridge")]}),
+                           ("/api/sources", {"url": other, "refresh": True})]:
+            started = time.monotonic()
+            busy = client.request("POST", path, json=body, headers=ADMIN)
+            waited = time.monotonic() - started
+            assert_error(busy, 503, expected)
+            assert busy.headers["retry-after"].isdigit(), busy.headers
+            assert 0.5 <= waited < 10, (path, waited)  # waited, bounded
+        assert site.hits["/news/bridge"] == 0 and site.hits["/rss.xml"] == 0  # nothing else ran meanwhile
+        assert client.request("GET", "/api/sources").status_code == 200  # reading never waits
+
+        # The Articles tab says the same, as its error message.
+        actions = SourcesAdmin(assistant, Admin(assistant, PASSWORD, loopback_settings.data.dir / "uploads", 5))
+        with pytest.raises(gr.Error) as raised:
+            actions.refresh(PASSWORD, other)
+        assert raised.value.message == expected
+
+        # A request whose wait outlasts the running refresh is served once it ends.
+        waiting = WebAdmin(web, busy_wait_s=30)
+        result: list[Any] = []
+        late = threading.Thread(target=lambda: result.append(waiting.refresh(other)), daemon=True)
+        late.start()
+        time.sleep(0.3)
+        assert late.is_alive() and not result  # waiting for the gated refresh
+        gated_feed.gate.set()
+        late.join(30)
+        assert result and [(r.source, r.status) for r in result[0].sources] == [(other, "ok")]
+    finally:
+        gated_feed.gate.set()
+        background.join(60)
+    assert not background.is_alive()
+    assert {a.id for a in assistant.articles()} >= {site.url("/news/harbour")}  # the gated refresh finished
+    ok = client.request("POST", "/api/sources/refresh", json={"url": other}, headers=ADMIN)
+    assert ok.status_code == 200, ok.text
 
 
 def test_the_endpoints_are_in_the_openapi_docs(loopback_settings: Settings, make_client: Callable) -> None:

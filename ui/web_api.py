@@ -6,7 +6,9 @@ variable's value; the same password and the same slowing of wrong guesses as the
 Errors are the app's JSON shape `{"ok": false, "status", "error"}`: 400 not an http(s) URL,
 401 wrong or missing password, 403 administration disabled or a refused (private, loopback)
 address, 404 unknown source, 409 a source only config.yaml can change, 422 nothing could be
-indexed (each URL's reason in `report`), 503 the index busy with another writer.
+indexed (each URL's reason in `report`), 503 (with Retry-After) the index busy with another writer,
+or a refresh still running after `qa.web_admin.BUSY_WAIT_S` ("a refresh of URL is running; try
+again in a moment": the background refresh or another administrator's).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from index.errors import IndexBusyError, QAError
 from qa.api import Assistant
+from qa.web import WebBusyError
 from qa.web_admin import MAX_URLS, ConfiguredSourceError, RefusedAddressError, UnknownSourceError, WebAdmin
 from ui.auth import AdminAuth
 
@@ -77,6 +80,9 @@ class IngestURLsRequest(BaseModel):
                             examples=[["https://example.org/news/harbour-reopens"]])
 
 
+BUSY_RETRY_AFTER_S = 10  # after a refresh outlasted the request's wait: a short, polite pause
+
+
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"ok": False, "status": status, "error": message, **extra}, status_code=status)
 
@@ -89,6 +95,8 @@ def _http_error(exc: QAError) -> HTTPException:
         return HTTPException(404, str(exc))
     if isinstance(exc, ConfiguredSourceError):
         return HTTPException(409, str(exc))
+    if isinstance(exc, WebBusyError):
+        return HTTPException(503, str(exc), headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
     if isinstance(exc, IndexBusyError):
         return HTTPException(503, str(exc), headers={"Retry-After": "30"})
     return HTTPException(400, str(exc))  # BlockedURLError (not http(s)) and other bad input
