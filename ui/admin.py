@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from index.models import public_source
 from qa.api import Assistant
 from ui.auth import AdminAuth
 from ui.render import escape_md
-from ui.sources import build_sources_panel
+from ui.sources import build_sources_panel, source_choice_update, source_rows
 
 COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
 UPLOAD_WAIT_S = 120.0
@@ -35,6 +37,11 @@ UPLOAD_WAIT_S = 120.0
 
 def article_rows(assistant: Assistant) -> list[list[Any]]:
     return [[a.title, a.date or "", a.url or public_source(a.source), a.chunks, a.id] for a in assistant.articles()]
+
+
+def article_choices(assistant: Assistant) -> list[tuple[str, str]]:
+    """The "article to delete" dropdown's (label, id) pairs."""
+    return [(f"{a.title} ({a.id})", a.id) for a in assistant.articles()]
 
 
 def safe_name(name: str) -> str:
@@ -112,25 +119,34 @@ class Admin:
         return gr.update(value=article_rows(self.assistant))
 
     def _choices(self) -> Any:
-        return gr.update(choices=[(f"{a.title} ({a.id})", a.id) for a in self.assistant.articles()], value=None)
+        return gr.update(choices=article_choices(self.assistant), value=None)
+
+
+@dataclass
+class ArticlesTab:
+    """The tab's components that show the index and the web sources, and their current values
+    (`values()`, for the page's load event: a reloaded page shows what was added since the
+    server started, in the tables and in the dropdowns)."""
+
+    components: list[Any]
+    values: Callable[[], list[Any]]
 
 
 def build_articles_tab(assistant: Assistant, *, password: str | AdminAuth | None, password_env: str,
-                       uploads: Path, max_upload_mb: int,
-                       upload_types: list[str] | None = None) -> tuple[gr.Dataframe, gr.Dataframe]:
-    """Render the tab's content inside the current Blocks; returns the articles table and the
-    web sources table (both refreshed on load). Everyone sees both; only an administrator
-    changes anything."""
+                       uploads: Path, max_upload_mb: int, upload_types: list[str] | None = None) -> ArticlesTab:
+    """Render the tab's content inside the current Blocks; returns what to fill again on load.
+    Everyone sees the articles and the web sources; only an administrator changes anything."""
     auth = password if isinstance(password, AdminAuth) else AdminAuth(password, env=password_env)
     table = gr.Dataframe(value=article_rows(assistant), headers=COLUMNS, interactive=False,
                          wrap=True, elem_id="qa-articles", label="Indexed articles")
-    gr.Button("Refresh", size="sm").click(lambda: article_rows(assistant), None, table, api_name="articles")
+    refresh_table = gr.Button("Refresh", size="sm", elem_id="qa-refresh-articles")
+    refresh_table.click(lambda: article_rows(assistant), None, table, api_name="articles")
     if not auth.enabled:
         gr.Markdown(f"Administration is disabled. To upload and delete articles, and to add web articles and "
                     f"feeds here, start the server with the environment variable `{password_env}` set to an "
                     f"admin password.")
-        sources = build_sources_panel(assistant, None, None, table)
-        return table, sources
+        panel = build_sources_panel(assistant, None, None, table)
+        return ArticlesTab([table, panel.table], lambda: [article_rows(assistant), source_rows(assistant)])
     admin = Admin(assistant, auth, uploads, max_upload_mb, upload_types)
     gr.Markdown("### Administration")
     secret = gr.Textbox(label="Admin password", type="password", elem_id="qa-admin-password")
@@ -140,11 +156,18 @@ def build_articles_tab(assistant: Assistant, *, password: str | AdminAuth | None
                             file_types=list(admin.types), type="filepath")
             upload = gr.Button("Upload and index", variant="primary")
         with gr.Column():
-            choice = gr.Dropdown(label="Article to delete", choices=admin._choices()["choices"],
-                                 value=None, interactive=True)
+            choice = gr.Dropdown(label="Article to delete", choices=article_choices(assistant),
+                                 value=None, interactive=True, elem_id="qa-article-choice")
             delete = gr.Button("Delete article", variant="stop")
     status = gr.Markdown()
     upload.click(admin.upload, [secret, files], [status, table, choice], api_name="upload")
     delete.click(admin.delete, [secret, choice], [status, table, choice], api_name="delete")
-    sources = build_sources_panel(assistant, admin, secret, table)
-    return table, sources
+    # The table's public endpoint ("/articles") keeps returning the rows; the dropdown follows privately.
+    refresh_table.click(lambda: gr.update(choices=article_choices(assistant)), None, choice, api_visibility="private")
+    panel = build_sources_panel(assistant, admin, secret, table, choice)
+
+    def values() -> list[Any]:
+        return [article_rows(assistant), gr.update(choices=article_choices(assistant), value=None),
+                source_rows(assistant), source_choice_update(assistant)]
+
+    return ArticlesTab([table, choice, panel.table, panel.choice], values)

@@ -19,13 +19,12 @@ from index.errors import ArticleNotFoundError, QAError
 from qa.api import Assistant
 from qa.background import BackgroundRefresh
 from qa.config import ServerSettings, load_settings
-from ui.admin import article_rows, build_articles_tab
+from ui.admin import build_articles_tab
 from ui.api import MAX_BODY_BYTES, build_router
 from ui.auth import AdminAuth
 from ui.chat import build_chat, status_line
 from ui.mcp import build_mcp
 from ui.ratelimit import RateLimiter
-from ui.sources import source_rows
 from ui.web_api import build_web_router
 
 EMBED_PATH = "/embed"
@@ -70,12 +69,12 @@ def build_main_page(assistant: Assistant, server: ServerSettings, auth: AdminAut
         with gr.Tab("Chat", elem_id="qa-chat-tab"):
             build_chat(assistant, concurrency=server.concurrency)
         with gr.Tab("Articles", elem_id="qa-articles-tab"):
-            table, sources = build_articles_tab(
+            articles = build_articles_tab(
                 assistant, password=auth, password_env=server.admin_password_env,
                 uploads=assistant.settings.data.dir / "uploads", max_upload_mb=server.max_upload_mb,
                 upload_types=server.upload_types)
-        page.load(lambda: (status_line(assistant), article_rows(assistant), source_rows(assistant)), None,
-                  [status, table, sources], api_visibility="private")
+        page.load(lambda: (status_line(assistant), *articles.values()), None, [status, *articles.components],
+                  api_visibility="private")
     return page
 
 

@@ -4,11 +4,17 @@ administrator, adding article URLs and sources, refreshing one now, and removing
 Everyone sees the sources table (like the articles table above it); every change needs the admin
 password (checked again on each action, see `ui.auth`). URLs go through `qa.web_admin.WebAdmin`:
 http(s) only, and the configuration's address rule (private and loopback addresses refused
-unless `web.allow_private` or `web.allow_hosts` allow them).
+unless `web.allow_private` or `web.allow_hosts` allow them); an action that finds a refresh
+running waits for it at most `qa.web_admin.BUSY_WAIT_S`, then says which one runs.
+
+Each action fills again everything it may change: the sources table and the source to
+refresh/remove, the articles table and the article to delete (new articles are there without a
+reload). "Refresh list" fills the sources table and the source choice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -42,6 +48,17 @@ def source_row(s: SourceState, default_minutes: int) -> list[Any]:
 def source_rows(assistant: Assistant) -> list[list[Any]]:
     web = assistant.web
     return [source_row(s, web.settings.refresh_minutes) for s in web.sources()]
+
+
+def source_choices(assistant: Assistant) -> list[tuple[str, str]]:
+    """The source dropdown's (label, url) pairs."""
+    return [(f"{s.title or s.url} ({s.kind})" if s.title else s.url, s.url) for s in assistant.web.sources()]
+
+
+def source_choice_update(assistant: Assistant, current: str | None = None) -> Any:  # noqa: ANN401
+    """The source dropdown filled again, `current` kept while it is still a source."""
+    choices = source_choices(assistant)
+    return gr.update(choices=choices, value=current if current in {url for _, url in choices} else None)
 
 
 def report_markdown(report: SourceReport) -> str:
@@ -79,23 +96,23 @@ class SourcesAdmin:
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
 
-    def _outputs(self, message: str, chosen: str | None = None) -> tuple[str, Any, Any, Any]:
-        from ui.admin import article_rows
+    def _outputs(self, message: str, chosen: str | None = None, *,
+                 articles_deleted: bool = False) -> tuple[str, Any, Any, Any, Any]:
+        """The message, then the sources table, the articles table, the article to delete (its
+        choice kept unless articles were deleted) and the source (`chosen` when still known)."""
+        from ui.admin import article_choices, article_rows
 
-        choices = self.choices()
-        keep = chosen if chosen in {url for _, url in choices} else None
+        articles = gr.update(choices=article_choices(self.assistant), **({"value": None} if articles_deleted else {}))
         return (message, gr.update(value=source_rows(self.assistant)), gr.update(value=article_rows(self.assistant)),
-                gr.update(choices=choices, value=keep))
+                articles, source_choice_update(self.assistant, chosen))
 
-    def choices(self) -> list[tuple[str, str]]:
-        return [(f"{s.title or s.url} ({s.kind})" if s.title else s.url, s.url) for s in self.assistant.web.sources()]
-
-    def add_urls(self, password: str, text: str | None) -> tuple[str, Any, Any, Any]:
+    def add_urls(self, password: str, text: str | None) -> tuple[str, Any, Any, Any, Any]:
         urls = [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
         report = self._run(password, lambda: self.web.ingest_urls(urls))
         return self._outputs(report_markdown(report))
 
-    def add_source(self, password: str, url: str | None, kind: str, minutes: float | None) -> tuple[str, Any, Any, Any]:
+    def add_source(self, password: str, url: str | None, kind: str,
+                   minutes: float | None) -> tuple[str, Any, Any, Any, Any]:
         interval = int(minutes) if minutes else None
         state, created = self._run(password, lambda: self.web.add_source((url or "").strip(), kind or "feed", interval))
         every = f"every {state.interval_minutes or self.web.web.settings.refresh_minutes} min"
@@ -103,31 +120,41 @@ class SourcesAdmin:
         return self._outputs(f"{verb} {state.kind} **{escape_md(state.url)}** ({every}); it is read at the next "
                              f"refresh, or now with *Refresh now*.", chosen=state.url)
 
-    def refresh(self, password: str, url: str | None) -> tuple[str, Any, Any, Any]:
+    def refresh(self, password: str, url: str | None) -> tuple[str, Any, Any, Any, Any]:
         if not url:
             self.admin.check(password)
             raise gr.Error("Choose the source to refresh.", print_exception=False)
         report = self._run(password, lambda: self.web.refresh(url))
         return self._outputs("\n\n".join(report_markdown(r) for r in report.sources), chosen=url)
 
-    def remove(self, password: str, url: str | None, delete_articles: bool) -> tuple[str, Any, Any, Any]:
+    def remove(self, password: str, url: str | None, delete_articles: bool) -> tuple[str, Any, Any, Any, Any]:
         if not url:
             self.admin.check(password)
             raise gr.Error("Choose the source to remove.", print_exception=False)
         removed = self._run(password, lambda: self.web.remove_source(url, delete_articles=bool(delete_articles)))
         extra = f" and deleted {len(removed)} article(s)" if delete_articles else " (its articles are kept)"
-        return self._outputs(f"Removed source **{escape_md(url)}**{extra}.")
+        return self._outputs(f"Removed source **{escape_md(url)}**{extra}.", articles_deleted=bool(removed))
+
+
+@dataclass
+class SourcesPanel:
+    """The panel's components that show the sources (filled again on each page load)."""
+
+    table: gr.Dataframe
+    choice: gr.Dropdown | None = None  # the source to refresh or remove; administrators only
 
 
 def build_sources_panel(assistant: Assistant, admin: Admin | None, secret: gr.Textbox | None,
-                        articles: gr.Dataframe) -> gr.Dataframe:
-    """Render the web sources part inside the current Blocks; returns its table."""
+                        articles: gr.Dataframe, article_choice: gr.Dropdown | None = None) -> SourcesPanel:
+    """Render the web sources part inside the current Blocks, below the articles table (and,
+    for an administrator, the article to delete: both are filled again after each action)."""
     gr.Markdown("### Web sources")
     table = gr.Dataframe(value=source_rows(assistant), headers=SOURCE_COLUMNS, interactive=False, wrap=True,
                          elem_id="qa-sources", label="Feeds and sitemaps (refreshed in the background when due)")
-    gr.Button("Refresh list", size="sm").click(lambda: source_rows(assistant), None, table, api_name="sources")
-    if admin is None or secret is None:
-        return table
+    refresh_list = gr.Button("Refresh list", size="sm", elem_id="qa-refresh-sources")
+    refresh_list.click(lambda: source_rows(assistant), None, table, api_name="sources")
+    if admin is None or secret is None or article_choice is None:
+        return SourcesPanel(table)
     actions = SourcesAdmin(assistant, admin)
     default = assistant.web.settings.refresh_minutes
     with gr.Row():
@@ -144,16 +171,19 @@ def build_sources_panel(assistant: Assistant, admin: Admin | None, secret: gr.Te
                                     label="Refresh every (minutes)", elem_id="qa-source-minutes")
             add = gr.Button("Add source", variant="primary", elem_id="qa-add-source")
     with gr.Row():
-        chosen = gr.Dropdown(label="Source", choices=actions.choices(), value=None, interactive=True,
+        chosen = gr.Dropdown(label="Source", choices=source_choices(assistant), value=None, interactive=True,
                              elem_id="qa-source-choice")
         with gr.Column():
             refresh = gr.Button("Refresh now", elem_id="qa-refresh-source")
             delete_articles = gr.Checkbox(label="Also delete the articles only this source brought", value=False)
             remove = gr.Button("Remove source", variant="stop", elem_id="qa-remove-source")
     status = gr.Markdown(elem_id="qa-sources-status")
-    outputs = [status, table, articles, chosen]
+    outputs = [status, table, articles, article_choice, chosen]
     fetch.click(actions.add_urls, [secret, urls], outputs, api_name="add_urls")
     add.click(actions.add_source, [secret, source_url, kind, minutes], outputs, api_name="add_source")
     refresh.click(actions.refresh, [secret, chosen], outputs, api_name="refresh_source")
     remove.click(actions.remove, [secret, chosen, delete_articles], outputs, api_name="remove_source")
-    return table
+    # The list's public endpoint ("/sources") keeps returning the rows; the dropdown follows privately.
+    refresh_list.click(lambda current: source_choice_update(assistant, current), chosen, chosen,
+                       api_visibility="private")
+    return SourcesPanel(table, chosen)
