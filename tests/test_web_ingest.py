@@ -374,3 +374,98 @@ def test_a_refresh_holds_the_writer_lock_one_batch_at_a_time(site: Site, web_ass
     assert web.ingest_feed(site.url("/rss.xml")).summary()["indexed"] == 3
     assert holds == [1, 1, 1]
     assert refresh_module.WebIngestor  # the orchestration lives in index/, below qa
+
+
+def test_a_feed_on_another_host_cannot_replace_an_article_fetched_from_its_own_site(
+        site: Site, web_assistant: Assistant) -> None:
+    original = site.url("/news/harbour")
+    site.page("/news/harbour", article_html("Lowtown harbour reopens after storm", "2024-03-01", HARBOUR))
+    web = web_assistant.web
+    assert web.ingest_urls([original]).items[0].status == "indexed"
+    with FakeSite() as hostile:  # another host: another port on loopback
+        entry = {"title": "Lowtown harbour closed for a year", "link": original + "?utm_source=hostile",
+                 "guid": "hostile-1", "date": "2024-03-01", "description": " ".join(HOSTILE)}
+        hostile.feed("/rss.xml", rss([entry], title="Not the Courier"))
+
+        def assert_original_kept() -> None:
+            stored = "\n".join(web_assistant.store.collection.get(include=["documents"])["documents"])
+            assert "90 million" not in stored and "2.4 million euros" in stored
+            assert [a.id for a in web_assistant.articles()] == [original]
+            answer = web_assistant.ask("How much did the repairs to the northern pier cost?")
+            assert "2.4 million euros" in answer.text and answer.citations[0].source == original, answer.to_dict()
+            assert "2.4 million euros" in answer.citations[0].quote
+
+        # Fetching off: the feed's text would go under the original's URL; it is skipped instead.
+        web.ingestor.fetch_articles = False
+        site.reset_counts()
+        [item] = web.ingest_feed(hostile.url("/rss.xml")).items
+        assert (item.status, item.article_id, item.chunks_added) == ("skipped", original, 0), item
+        assert "fetched from its own site" in item.reason and "its own host" in item.reason
+        assert site.hits["/news/harbour"] == 0
+        assert_original_kept()
+
+        # Fetching on, and the linked page failing (the site is down): still the original's text.
+        web.ingestor.fetch_articles = True
+        site.routes["/news/harbour"].status = 503
+        entry["description"] = "Updated: " + " ".join(HOSTILE)
+        hostile.feed("/rss.xml", rss([entry], title="Not the Courier"))
+        [item] = web.refresh(hostile.url("/rss.xml")).sources[0].items
+        assert item.status == "skipped" and "HTTP 503" in item.warnings[0], item
+        assert site.hits["/news/harbour"] == 1
+        assert_original_kept()
+
+        # Forgetting the hostile feed with its articles deletes nothing it did not bring.
+        assert web.remove_source(hostile.url("/rss.xml"), delete_articles=True) == []
+        assert [a.id for a in web_assistant.articles()] == [original]
+
+
+def test_a_feed_of_its_own_host_still_indexes_its_text_over_its_pages(site: Site, web_assistant: Assistant) -> None:
+    site.feed("/rss.xml", rss(three_articles(site)))
+    web = web_assistant.web
+    assert web.ingest_feed(site.url("/rss.xml")).summary()["indexed"] == 3  # pages fetched from their site
+    # The site's own feed, fetching off: its text is that site's word on its own article.
+    web.ingestor.fetch_articles = False
+    items = three_articles(site)
+    items[2]["description"] = "Trams to the university will run every four minutes at peak hours, the office said."
+    site.feed("/rss.xml", rss(items))
+    report = web.refresh(site.url("/rss.xml")).sources[0]
+    assert {i.url: i.status for i in report.items}[site.url("/news/tram")] == "updated", report.to_dict()
+    assert report.count("skipped") == 0
+    answer = web_assistant.ask("How often will trams run at peak hours?")
+    assert "every four minutes" in answer.text and answer.citations[0].source == site.url("/news/tram")
+
+
+def test_a_first_cross_host_entry_is_indexed_until_its_own_site_or_another_source_holds_it(
+        site: Site, web_settings: Settings, embedder: Any) -> None:
+    web_settings.web.fetch_articles = False
+    assistant = Assistant(web_settings, embedder=embedder)
+    web = assistant.web
+    tram = site.url("/news/tram")
+    site.page("/news/tram", article_html("Tram line to the university opens in September", "2024-03-03", TRAM))
+    with FakeSite() as partner, FakeSite() as other:
+        entry = {"title": "Tram line opens in September", "link": tram, "guid": "partner-tram", "date": "2024-03-03",
+                 "description": " ".join(TRAM)}
+        no_link = {"title": "Bridge closes to cars", "guid": "urn:lowtown:bridge", "date": "2024-03-04",
+                   "description": " ".join(BRIDGE)}
+        partner.feed("/rss.xml", rss([entry, no_link], title="Partner"))
+        # No one holds these articles yet: the partner's text is indexed under the link (and the guid).
+        report = web.ingest_feed(partner.url("/rss.xml"))
+        assert {i.article_id: i.status for i in report.items} == {tram: "indexed", "urn:lowtown:bridge": "indexed"}
+        assert site.hits["/news/tram"] == 0
+        answer = assistant.ask("How often will trams run at peak hours?")
+        assert "every seven minutes" in answer.text and answer.citations[0].source == tram
+        # Another feed naming the same link or guid cannot replace the partner's text.
+        other.feed("/rss.xml", rss([{**entry, "description": "Trams will run once an hour and stop at six."},
+                                    {**no_link, "description": "The bridge was sold to a private company."}]))
+        skipped = web.ingest_feed(other.url("/rss.xml")).items
+        assert [i.status for i in skipped] == ["skipped", "skipped"], skipped
+        assert all(f"the feed {partner.url('/rss.xml')}" in i.reason for i in skipped)
+        # The site's own page replaces the partner's text; from then on the partner's changes are skipped.
+        assert web.ingest_urls([tram]).items[0].status in ("updated", "unchanged")
+        partner.feed("/rss.xml", rss([{**entry, "description": "Trams will run once an hour and stop at six."},
+                                      no_link], title="Partner"))
+        items = {i.article_id: i for i in web.refresh(partner.url("/rss.xml")).sources[0].items}
+        changed = items[tram]
+        assert items["urn:lowtown:bridge"].status == "unchanged"
+        assert changed.status == "skipped" and "fetched from its own site" in changed.reason, changed
+        assert "once an hour" not in "\n".join(assistant.store.collection.get(include=["documents"])["documents"])

@@ -18,6 +18,17 @@ for one batch at a time, never while it fetches. Pages are fetched in the fetche
 pool; one failing page, entry or source never stops the others, and each is reported
 (`index.web.reports`). An entry whose page cannot be fetched or read is indexed from the
 feed's own text when it has some (with a warning), and its page is tried again next time.
+
+A feed speaks only for its own host, as a page does for its canonical URL (`index.web.extract`).
+Its own text of an entry is stored under the entry's id (its link, else its guid) freely when
+that id is a URL on the host (and port) the feed was served from. Under any other id (a link or
+guid URL on another host, a bare guid, any id for a feed read from a local file) it is stored
+only when no other source holds that article: never over an article whose text was fetched from
+its own site, nor over another source's text (`WebState.held_elsewhere`). Otherwise the entry is
+`skipped`, with the reason, and looked at again at the next refresh; the article it points to
+stays as its own site (or the first source) gave it. A feed can therefore add an article no one
+else has, but never change one that another site or source supplied. A page fetched through an
+entry's link is the linked site's own, so it is stored as any page is.
 """
 
 from __future__ import annotations
@@ -32,7 +43,7 @@ from pathlib import Path
 from index.errors import BlockedURLError, ExtractError, FeedError, FetchError
 from index.models import Article
 from index.text import normalize_text
-from index.web.extract import Fallback, Page, extract_page
+from index.web.extract import Fallback, Page, extract_page, same_site
 from index.web.feeds import FEED_ACCEPT, parse_feed, read_feed_file
 from index.web.fetch import Fetcher
 from index.web.reports import ItemReport, RefreshReport, SourceReport, SourceState
@@ -63,6 +74,7 @@ class _Job:
     previous: EntryState | None = None
     fallback_id: str | None = None  # the article id when indexed from `content`
     entry: bool = False  # a feed entry (its page is fetched only when `fetch_articles`)
+    feed_url: str | None = None  # where the feed was served from (None: a local file); see the docstring
 
 
 @dataclass
@@ -73,6 +85,7 @@ class _Done:
     article: Article | None = None
     entry: EntryState | None = None
     warnings: list[str] = field(default_factory=list)
+    from_page: bool = False  # the article's text was extracted from a page its own site served
 
 
 class WebIngestor:
@@ -148,6 +161,7 @@ class WebIngestor:
         except (FetchError, FeedError) as exc:
             return self._failed_source(report, exc, started, requests)
         report.title, report.warnings = feed.title, list(feed.warnings)
+        feed_url = canonicalize(base) if base else None
         entries = feed.entries[: self.max_entries]
         if len(feed.entries) > self.max_entries:
             report.warnings.append(f"only the first {self.max_entries} of {len(feed.entries)} entries were read "
@@ -174,7 +188,7 @@ class WebIngestor:
             jobs.append(_Job(source, entry.key, entry.raw_link if entry.link else None,
                              Fallback(entry.title or None, entry.date, entry.author), content=entry.content,
                              guid=entry.guid, fingerprint=entry.fingerprint, previous=previous,
-                             fallback_id=fallback_id, entry=True))
+                             fallback_id=fallback_id, entry=True, feed_url=feed_url))
         self._process(jobs, report, allow, on_item)
         self.state.record_refresh(source, self._finish(report, started, requests), etag=etag,
                                   last_modified=last_modified)
@@ -334,13 +348,23 @@ class WebIngestor:
                                    page.etag, page.last_modified)
                 item = ItemReport(shown, "indexed", article_id=article.id, title=article.title, date=article.date,
                                   warnings=warnings, duplicate_of=_duplicate_of(own, article.id))
-                return _Done(item, article, entry)
+                return _Done(item, article, entry, from_page=True)
             except (FetchError, ExtractError) as exc:
                 problem = str(exc)
         if job.content.strip():
             # The feed's own text: when fetching is off, or the page failed (then tried again next time).
             article_id = job.fallback_id or job.key
             url = article_id if article_id.startswith(("http://", "https://")) else None
+            held = None if url and job.feed_url and same_site(url, job.feed_url) else \
+                self.state.held_elsewhere(article_id, job.source)
+            if held:
+                item = ItemReport(shown, "skipped", f"the feed's own text is not stored under {article_id}: {held}, "
+                                  f"and a feed speaks only for its own host", article_id=article_id,
+                                  title=job.fallback.title or "", date=job.fallback.date, duplicate_of=article_id)
+                if problem and self.fetch_articles:
+                    item.warnings.append(f"the page could not be used ({problem})")
+                # Looked at again next time (its page, or whether the article is still held).
+                return _Done(item, entry=EntryState(job.source, job.key, url, job.guid, "", article_id))
             article = Article(id=article_id, title=job.fallback.title or url or job.source, text=normalize_text(job.content),
                               source=url or job.source, date=job.fallback.date, url=url, author=job.fallback.author)
             item = ItemReport(shown, "indexed", article_id=article.id, title=article.title, date=article.date)
@@ -392,6 +416,8 @@ class WebIngestor:
             if d.entry is not None:
                 entries.append(d.entry)
         self.state.save_entries(entries)
+        self.state.record_articles((d.article.id, d.entry.source if d.entry else DIRECT, d.from_page)
+                                   for d in done if d.article is not None)
 
     @staticmethod
     def _emit(report: SourceReport, item: ItemReport, on_item: OnItem | None) -> None:

@@ -9,6 +9,10 @@ was deduplicated against the article at its canonical URL), and the page's own E
 Last-Modified. Single URLs ingested directly
 are entries of the source "".
 
+Per article id: where its stored text came from (`articles`): a page fetched from its own site,
+or a feed's own text, and which source stored it. `index.web.refresh` asks it before storing a
+feed's text under an id the feed's host does not own (`held_elsewhere`); see its docstring.
+
 SQLite in WAL mode with a busy timeout: safe across threads and processes (a `qa refresh` from
 cron beside a server refreshing in the background). Each call opens its own short connection.
 """
@@ -41,6 +45,9 @@ CREATE TABLE IF NOT EXISTS entries (
     PRIMARY KEY (source, key)
 );
 CREATE INDEX IF NOT EXISTS entries_article ON entries (article_id);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, source TEXT NOT NULL, from_page INTEGER NOT NULL, stored_at TEXT
+);
 """
 # Entries whose page was stored under another URL's article (deduplicated against it).
 _DEDUPLICATED = "SUM(url IS NOT NULL AND article_id IS NOT NULL AND url != article_id)"
@@ -136,13 +143,17 @@ class WebState:
         return [_source_state(row, counts.get(row["url"], (0, 0))) for row in rows]
 
     def remove_source(self, url: str) -> list[str]:
-        """Forget a source and its entries; return the article ids that only its entries held."""
+        """Forget a source and its entries; return the article ids that only its entries held
+        (not those whose stored text another source put there). The feed texts it stored no
+        longer hold their ids; a page's text fetched from its own site still does."""
         with self._transaction() as db:
             ids = [r[0] for r in db.execute(
                 "SELECT DISTINCT article_id FROM entries WHERE source = ? AND article_id IS NOT NULL "
-                "AND article_id NOT IN (SELECT article_id FROM entries WHERE source != ? AND article_id IS NOT NULL)",
-                (url, url))]
+                "AND article_id NOT IN (SELECT article_id FROM entries WHERE source != ? AND article_id IS NOT NULL) "
+                "AND article_id NOT IN (SELECT article_id FROM articles WHERE source != ?)",
+                (url, url, url))]
             db.execute("DELETE FROM entries WHERE source = ?", (url,))
+            db.execute("DELETE FROM articles WHERE source = ? AND from_page = 0", (url,))
             db.execute("DELETE FROM sources WHERE url = ?", (url,))
         return ids
 
@@ -184,6 +195,34 @@ class WebState:
         with self._transaction() as db:
             db.executemany("INSERT OR REPLACE INTO entries (source, key, url, guid, fingerprint, article_id, etag, "
                            "last_modified, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+    # -- articles ------------------------------------------------------------------------
+    def record_articles(self, stored: Iterable[tuple[str, str, bool]]) -> None:
+        """Remember where each stored article's text came from: (article id, the source that
+        stored it, whether it was fetched from the article's own site rather than a feed's text)."""
+        rows = [(article_id, source, int(from_page), now_iso()) for article_id, source, from_page in stored]
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO articles (article_id, source, from_page, stored_at) "
+                           "VALUES (?, ?, ?, ?)", rows)
+
+    def held_elsewhere(self, article_id: str, source: str) -> str | None:
+        """Why `source` may not store a feed's text under `article_id` on another host's behalf:
+        its text was fetched from its own site, or another source holds it; None when no one but
+        `source` does. Ids stored before this was recorded are judged by the other sources' entries."""
+        with self._connect() as db:
+            row = db.execute("SELECT source, from_page FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+            if row is not None:
+                if row["from_page"]:
+                    return "its text was fetched from its own site"
+                return None if row["source"] == source else f"it holds the text of the feed {row['source']}"
+            other = db.execute("SELECT source FROM entries WHERE article_id = ? AND source != ? LIMIT 1",
+                               (article_id, source)).fetchone()
+        if other is None:
+            return None
+        return f"the source {other[0]} holds it" if other[0] else "it was ingested as a single URL"
 
 
 def _source_state(row: sqlite3.Row, counts: tuple[int, int]) -> SourceState:
