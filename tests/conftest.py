@@ -114,3 +114,18 @@ def store_settings(isolated_data: Path, store_mode: str, request: pytest.Fixture
     for key in ("mode", "host", "port", "collection"):
         monkeypatch.setenv(f"QA_STORE__{key.upper()}", str(getattr(store, key)))
     return store
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless chromium for the browser tests of the session (`tests.support.CHROMIUM`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

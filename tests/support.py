@@ -103,3 +103,9 @@ def child_process(args: list[str], *, ready_url: str, log_path: Path, env: dict[
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+# Debian's chromium driven by the playwright package (never `playwright install`: it downloads).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]

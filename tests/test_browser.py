@@ -21,9 +21,6 @@ from tests.support import ARTIFACTS, ROOT, SAMPLE_FILE, free_port, running_serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct horse battery staple"
 MISSILES = "What did Macron announce about missiles?"
 
@@ -49,18 +46,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, articles: Path) -> Iterator
     data = tmp_path_factory.mktemp("served") / "data"
     with running_server(data, articles, env={"QA_ADMIN_PASSWORD": PASSWORD}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

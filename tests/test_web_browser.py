@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.support import SAMPLE_DIR, running_server
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ask, open_chat, screenshot
+from tests.test_browser import ask, open_chat, screenshot
 from tests.web_site import FakeSite, Site, article_html, rss
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -55,18 +55,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
            "QA_WEB__BACKGROUND_REFRESH": "false"}  # refreshed by the administrator's click only
     with running_server(data, SAMPLE_DIR, env=env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

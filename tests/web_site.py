@@ -141,3 +141,18 @@ def sitemap_index(children: list[tuple[str, str | None]]) -> str:
 
 def gzipped(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"))
+
+
+# Four short news stories of one town, paragraph by paragraph: the fake site's articles.
+HARBOUR = ["The harbour of Lowtown reopened on Friday after a storm closed it for nine days, the port authority said.",
+           "Repairs to the northern pier cost 2.4 million euros and were paid for by the regional government.",
+           "Fishermen said the first boats would leave on Monday morning at six o'clock."]
+LIBRARY = ["Lowtown's public library will stay open until midnight during the exam period, the council announced.",
+           "The extended hours start on 3 June and cost the city about 40,000 euros in staff overtime.",
+           "Students had collected 1,200 signatures asking for longer opening times."]
+TRAM = ["The new tram line between the station and the university will open in September, the transport office said.",
+        "Trams will run every seven minutes at peak hours and every fifteen minutes at night.",
+        "The project was delayed by two years because of a dispute with the construction company."]
+BRIDGE = ["The old stone bridge over the Lowe river will be closed to cars from April for restoration work.",
+          "Pedestrians and cyclists can still cross on a temporary walkway built beside it.",
+          "The restoration is expected to take eighteen months and cost 6 million euros."]
