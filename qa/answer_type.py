@@ -158,7 +158,6 @@ _MEASURES: dict[str, tuple[re.Pattern[str], str]] = {
              r"kilomet(?:er|re)s?|miles?|yards?|acres?|hectares?|square \w+|sq\.? ?\w+|stor(?:y|ies|eys?)|floors?|"
              r"gallons?|lit(?:er|re)s?|cubic \w+|seats?|rooms?|beds?|employees|people|pages?|gigabytes?|GB|TB"),
 }
-_MEASURE_SPAN = r"{num}(?:\s?|-)(?:{units})\b"
 # Units of other measures: a size question accepts a bare number ("how big was the crowd?
 # 31,412") but not one measured in degrees or grams.
 _ANY_UNIT = re.compile(

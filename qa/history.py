@@ -54,15 +54,7 @@ class FollowUp:
 def user_turns(history: Sequence[Any] | None) -> list[str]:
     """The user's messages in `history`, which may hold `{"role", "content"}` dicts (Gradio,
     OpenAI style) or `(user, assistant)` pairs."""
-    turns: list[str] = []
-    for item in history or []:
-        if isinstance(item, dict):
-            if item.get("role") == "user" and isinstance(item.get("content"), str):
-                turns.append(item["content"])
-        elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
-            turns.append(item[0])
-    return [t for t in turns if t.strip()]
-
+    return [question for question, _ in exchanges(history)]
 
 def exchanges(history: Sequence[Any] | None) -> list[tuple[str, str]]:
     """(user question, assistant answer) pairs of `history`, oldest first; an answer not (yet)
@@ -130,16 +122,6 @@ def is_follow_up(question: str) -> bool:
     lowered = question.strip().lower()
     words = {w.strip("?,.!;:'\"") for w in lowered.split()}
     return bool(words & _REFERRING) or lowered.startswith(_FOLLOW_UP_OPENERS) or len(terms(question)) < 2
-
-
-def last_person(turns: Sequence[str]) -> str | None:
-    """The last multi-word or otherwise unambiguous proper name in `turns`, newest turn first."""
-    for turn in reversed(turns):
-        names = [s.text for s in spans(turn, "person") if s.text.lower() not in _REFERRING]
-        people = [n for n in names if not n.isupper()]  # "NATO", "EU" are organizations
-        if people:
-            return people[-1]
-    return None
 
 
 def resolve_pronouns(question: str, name: str, only: Sequence[str] = tuple(_GENDER)) -> str:

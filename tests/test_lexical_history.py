@@ -9,7 +9,6 @@ from qa.history import (
     contextualize,
     exchanges,
     is_follow_up,
-    last_person,
     referent_person,
     resolve,
     resolve_pronouns,
@@ -226,9 +225,9 @@ def test_possessive_and_object_pronouns() -> None:
 
 
 def test_the_last_person_is_a_name_not_a_title_or_an_acronym() -> None:
-    assert last_person(["What did Prime Minister Mark Rutte say?"]) == "Mark Rutte"
-    assert last_person(["What did NATO decide?"]) is None
-    assert last_person(["What did Macron say?", "Did NATO agree?"]) == "Macron"
+    assert referent_person([("What did Prime Minister Mark Rutte say?", "")]) == "Mark Rutte"
+    assert referent_person([("What did NATO decide?", "")]) is None
+    assert referent_person([("What did Macron say?", ""), ("Did NATO agree?", "")]) == "Macron"
 
 
 def test_it_and_ellipsis_keep_the_topic_as_context_only() -> None:
