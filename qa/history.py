@@ -56,9 +56,10 @@ def user_turns(history: Sequence[Any] | None) -> list[str]:
     OpenAI style) or `(user, assistant)` pairs."""
     return [question for question, _ in exchanges(history)]
 
+
 def exchanges(history: Sequence[Any] | None) -> list[tuple[str, str]]:
     """(user question, assistant answer) pairs of `history`, oldest first; an answer not (yet)
-    given is "". Same inputs as `user_turns`."""
+    given is "". `history` holds `{"role", "content"}` dicts or `(user, assistant)` pairs."""
     pairs: list[tuple[str, str]] = []
     for item in history or []:
         if isinstance(item, dict):
