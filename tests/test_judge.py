@@ -15,8 +15,8 @@ from qa.judge import FEATURES, JUDGE_PATH, Judge, load_judge
 # retrained judge must update these on purpose.
 STRONG = [0.8, 0.7, 0.8, 1, 1, 0, 0.8, 0, 0, 1.0, 0.6, 0.0, 0.5, 4.5, 0, 1.0, 0.8]
 WEAK = [0.55, 0.5, 0.2, 1, 0, 1, 0.5, 0.3, 0.25, 0.0, 0.4, 0.4, 0.3, 4.0, 0, 0.25, 0.4]
-RECORDED = [0.7431, 0.0035]
-RECORDED_BAR = 0.1411
+RECORDED = [0.7116, 0.005]
+RECORDED_BAR = 0.1243
 
 
 def test_the_committed_judge_gives_its_recorded_scores() -> None:
@@ -33,7 +33,9 @@ def test_it_was_trained_apart_from_the_measured_articles() -> None:
     assert train and held_out and not train & held_out
     # SQuAD 2.0's articles (measured by `qa eval`) are in neither list.
     assert not {"Normans", "Huguenot", "Yuan_dynasty", "Scottish_Parliament"} & (train | held_out)
-    assert info["natural"].endswith("natural/tune")
+    # The natural sets it learned from are never the measured ones (test, holdout).
+    names = {path.rsplit("/", 1)[-1] for path in info["natural"]}
+    assert names == {"tune", "train-a", "train-b", "train-c"}
 
 
 def test_a_judge_for_other_features_is_refused_and_the_rule_decides(tmp_path, caplog) -> None:

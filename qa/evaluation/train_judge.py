@@ -10,7 +10,9 @@ Training data, never the articles anything is measured on:
 - The same 8 articles with the answer sentences of a third of their questions removed: those
   questions become hard negatives, on topic with their detail missing (the answer must then
   occur nowhere in the redacted article, or the question is dropped).
-- The natural tune set, `tests/data/natural/tune` (its articles share nothing with the test set).
+- The natural training sets, `tests/data/natural/{tune,train-a,train-b,train-c}` (written for this
+  project; their articles share nothing with the test and holdout sets), indexed together, so
+  that each question has the others' articles as distractors.
 
 Each question runs through the answer path with the evidence rule (`answer.judge: false`); each
 shortlisted sentence of the top chunks (`qa.judge.shortlist`) is a row labelled 1 when it holds a gold answer (0 for all
@@ -122,7 +124,17 @@ def answer_bar(judge: Judge, rows: Rows, max_unanswered: float) -> float:
     return float(np.floor(best[min(allowed, len(best) - 1)] * 10_000) / 10_000)
 
 
-def train(settings: Settings, eval_dir: Path, natural_dir: Path, workdir: Path, *, l2: float = 1.0,
+NATURAL_SETS = ("tune", "train-a", "train-b", "train-c")
+
+
+def natural_training(dirs: list[Path]) -> Dataset:
+    """The natural training sets as one dataset: all their articles in one index."""
+    sets = [load_natural(d) for d in dirs]
+    return Dataset("natural-train", "natural", [a for s in sets for a in s.articles],
+                   [q for s in sets for q in s.questions])
+
+
+def train(settings: Settings, eval_dir: Path, natural_dirs: list[Path], workdir: Path, *, l2: float = 1.0,
           max_unanswered: float = 0.10) -> tuple[Judge, dict]:
     settings = settings.model_copy(deep=True)
     settings.answer.judge = False  # features come from the rule's path, with nothing learned in it
@@ -132,7 +144,7 @@ def train(settings: Settings, eval_dir: Path, natural_dir: Path, workdir: Path, 
     squad_train = Dataset("squad-train", "squad", [a for a in squad.articles if a.id in train_titles],
                           [q for q in squad.questions if q.article_id in train_titles])
     redacted = redact(squad, train_titles, random.Random(SEED))
-    natural = load_natural(natural_dir)
+    natural = natural_training(natural_dirs)
     sources = []
     for n, dataset in enumerate((squad_train, redacted, natural)):
         assistant, _ = build_index(dataset, settings, embedder, workdir / f"source-{n}")
@@ -146,7 +158,7 @@ def train(settings: Settings, eval_dir: Path, natural_dir: Path, workdir: Path, 
             "squad_v1_train_articles": train_titles, "squad_v1_held_out_articles": held_out,
             "sources": {r.name: {"rows": int(len(r.y)), "positives": int(r.y.sum()),
                                  "questions": int(len(np.unique(r.question)))} for r in sources},
-            "natural": str(natural_dir.relative_to(ROOT)) if natural_dir.is_relative_to(ROOT) else str(natural_dir)}
+            "natural": [str(d.relative_to(ROOT)) if d.is_relative_to(ROOT) else str(d) for d in natural_dirs]}
     judge = Judge(coef, intercept, mean, scale, 0.5, info)
     bar = answer_bar(judge, sources[0], max_unanswered)
     judge = Judge(coef, intercept, mean, scale, bar, info)
@@ -156,7 +168,8 @@ def train(settings: Settings, eval_dir: Path, natural_dir: Path, workdir: Path, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--natural", type=Path, default=ROOT / "tests" / "data" / "natural" / "tune")
+    parser.add_argument("--natural", type=Path, nargs="+",
+                        default=[ROOT / "tests" / "data" / "natural" / name for name in NATURAL_SETS])
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=JUDGE_PATH)
     parser.add_argument("--l2", type=float, default=1.0)
