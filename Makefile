@@ -34,7 +34,8 @@ bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The answer judge (qa/judge.json): trained on SQuAD v1.1 articles that nothing is measured on,
-# their redacted copies and tests/data/natural/tune; deterministic, about a minute on 2 cores.
+# their redacted copies and tests/data/natural/{tune,train-a,train-b,train-c}; deterministic,
+# about a minute on 2 cores.
 EVAL_DIR ?= ../shared/eval
 train-judge: install
 	$(BIN)/python -m qa.evaluation.train_judge --eval-dir $(EVAL_DIR) --out qa/judge.json
