@@ -116,9 +116,11 @@ def store_settings(isolated_data: Path, store_mode: str, request: pytest.Fixture
     return store
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless chromium for the browser tests of the session (`tests.support.CHROMIUM`)."""
+    """A headless chromium for one module's browser tests (`tests.support.CHROMIUM`). Per module,
+    not per session: playwright's sync API keeps an event loop running in this thread while it
+    is open, and later tests that run their own loop (`asyncio.run`) would fail."""
     from playwright.sync_api import sync_playwright
 
     from tests.support import CHROMIUM, CHROMIUM_ARGS
