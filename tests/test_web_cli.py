@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_web_ingest import publish
-from tests.web_site import HARBOUR, LIBRARY, TRAM, Site, article_html, rss, site, sitemap  # noqa: F401
+from tests.web_site import HARBOUR, LIBRARY, TRAM, Site, article_html, publish, rss, site, sitemap  # noqa: F401
 from ui.cli import app
 
 runner = CliRunner()

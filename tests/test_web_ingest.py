@@ -13,8 +13,7 @@ from index.web import refresh as refresh_module
 from qa.api import Assistant
 from qa.config import Settings
 from tests.web_site import (BOILERPLATE_WORDS, BRIDGE, HARBOUR, LIBRARY, TRAM, FakeSite, Site,  # noqa: F401
-                            article_html, atom, rss, site, sitemap, sitemap_index)
-
+                            article_html, atom, publish, rss, site, sitemap, sitemap_index, three_articles)
 
 
 @pytest.fixture
@@ -62,18 +61,6 @@ def counters(web_assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> Count
     monkeypatch.setattr(embedder, "encode_tokens", counting_tokens)
     monkeypatch.setattr(embedder, "encode", counting_encode)
     return counts
-
-
-def publish(site: Site, path: str, title: str, date: str, paragraphs: list[str], **kw: Any) -> dict[str, str]:
-    site.page(path, article_html(title, date, paragraphs, author="Maria Stone", **kw))
-    return {"title": title, "link": site.url(path), "guid": f"lowtown-{path}", "date": date,
-            "description": paragraphs[0]}
-
-
-def three_articles(site: Site) -> list[dict[str, str]]:
-    return [publish(site, "/news/harbour", "Lowtown harbour reopens after storm", "2024-03-01", HARBOUR),
-            publish(site, "/news/library", "Library extends opening hours for exams", "2024-03-02", LIBRARY),
-            publish(site, "/news/tram", "Tram line to the university opens in September", "2024-03-03", TRAM)]
 
 
 def test_rss_feed_ingested_and_an_answer_cites_the_article_with_url_and_date(

@@ -23,26 +23,14 @@ from qa.background import BackgroundRefresh
 from qa.config import Settings
 from qa.web_admin import WebAdmin
 from tests.support import SAMPLE_DIR, running_server
-from tests.web_site import BRIDGE, HARBOUR, LIBRARY, TRAM, Site, article_html, rss, site  # noqa: F401
+from tests.web_site import (BRIDGE, HARBOUR, LIBRARY, TRAM, Site, article_html, publish, rss, site,  # noqa: F401
+                            three_articles)
 from ui.admin import Admin
 from ui.app import create_app
 from ui.sources import SourcesAdmin
 
 PASSWORD = "correct horse battery staple"
 ADMIN = {"Authorization": f"Bearer {PASSWORD}"}
-
-
-
-def publish(site: Site, path: str, title: str, date: str, paragraphs: list[str]) -> dict[str, str]:
-    site.page(path, article_html(title, date, paragraphs, author="Maria Stone"))
-    return {"title": title, "link": site.url(path), "guid": f"lowtown-{path}", "date": date,
-            "description": paragraphs[0]}
-
-
-def three_articles(site: Site) -> list[dict[str, str]]:
-    return [publish(site, "/news/harbour", "Lowtown harbour reopens after storm", "2024-03-01", HARBOUR),
-            publish(site, "/news/library", "Library extends opening hours for exams", "2024-03-02", LIBRARY),
-            publish(site, "/news/tram", "Tram line to the university opens in September", "2024-03-03", TRAM)]
 
 
 class Client:

@@ -13,6 +13,7 @@ import datetime as dt
 import gzip
 import html
 from collections.abc import Iterator
+from typing import Any
 from email.utils import format_datetime
 
 import pytest
@@ -156,3 +157,17 @@ TRAM = ["The new tram line between the station and the university will open in S
 BRIDGE = ["The old stone bridge over the Lowe river will be closed to cars from April for restoration work.",
           "Pedestrians and cyclists can still cross on a temporary walkway built beside it.",
           "The restoration is expected to take eighteen months and cost 6 million euros."]
+
+
+def publish(site: Site, path: str, title: str, date: str, paragraphs: list[str], **kw: Any) -> dict[str, str]:
+    """Serve an article page at `path` and return its feed item (for `rss`)."""
+    site.page(path, article_html(title, date, paragraphs, author="Maria Stone", **kw))
+    return {"title": title, "link": site.url(path), "guid": f"lowtown-{path}", "date": date,
+            "description": paragraphs[0]}
+
+
+def three_articles(site: Site) -> list[dict[str, str]]:
+    """The harbour, library and tram stories published on `site`, as feed items."""
+    return [publish(site, "/news/harbour", "Lowtown harbour reopens after storm", "2024-03-01", HARBOUR),
+            publish(site, "/news/library", "Library extends opening hours for exams", "2024-03-02", LIBRARY),
+            publish(site, "/news/tram", "Tram line to the university opens in September", "2024-03-03", TRAM)]

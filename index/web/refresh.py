@@ -151,9 +151,7 @@ class WebIngestor:
                 page = self.fetcher.fetch(source, etag=known.etag, last_modified=known.last_modified,
                                           allow_private=allow, accept=FEED_ACCEPT)
                 if page.not_modified:
-                    report.status = "not_modified"
-                    self.state.record_refresh(source, self._finish(report, started, requests), keep_validators=True)
-                    return report
+                    return self._not_modified(report, started, requests)
                 data, base, etag, last_modified = page.content, page.final_url, page.etag, page.last_modified
             else:
                 data, base = read_feed_file(source), None
@@ -211,9 +209,7 @@ class WebIngestor:
             page = self.fetcher.fetch(source, etag=known.etag, last_modified=known.last_modified,
                                       allow_private=allow, max_bytes=MAX_SITEMAP_BYTES)
             if page.not_modified:
-                report.status = "not_modified"
-                self.state.record_refresh(source, self._finish(report, started, requests), keep_validators=True)
-                return report
+                return self._not_modified(report, started, requests)
             sitemap = parse_sitemap(page.content, page.final_url)
         except (FetchError, FeedError) as exc:
             return self._failed_source(report, exc, started, requests)
@@ -428,6 +424,12 @@ class WebIngestor:
     def _finish(self, report: SourceReport, started: float, requests: int) -> SourceReport:
         report.seconds = time.perf_counter() - started
         report.requests = self.fetcher.requests - requests
+        return report
+
+    def _not_modified(self, report: SourceReport, started: float, requests: int) -> SourceReport:
+        """A source answered 304: nothing parsed, its validators kept for the next refresh."""
+        report.status = "not_modified"
+        self.state.record_refresh(report.source, self._finish(report, started, requests), keep_validators=True)
         return report
 
     def _failed_source(self, report: SourceReport, exc: Exception, started: float, requests: int) -> SourceReport:
