@@ -197,3 +197,29 @@ def test_load_reads_the_text_of_a_chat_result() -> None:
     assert chat_text({"role": "assistant", "content": "yes"}) == "yes"
     assert chat_text([{"role": "assistant", "content": [{"type": "text", "text": "a"}]}, "b"]) == "a b"
     assert chat_text(None) == "" and chat_text([]) == ""
+
+
+def test_the_reader_experiment_refits_the_judge_with_the_reader_as_a_feature(capsys) -> None:
+    """`bench.reader_experiment`'s comparison, on made-up shortlists: a reader logit that marks
+    the answering sentence lets the refitted judge quote it, where the judge's features alone
+    cannot tell the two sentences apart."""
+    from bench.reader_experiment import Shortlist, judge_with, report
+    from qa.judge import FEATURES
+
+    rng = np.random.default_rng(0)
+
+    def question(answerable: bool) -> Shortlist:
+        x = rng.normal(size=(2, len(FEATURES)))
+        x[1] = x[0]  # identical features: only the reader separates them
+        y = np.array([0.0, 1.0 if answerable else 0.0])
+        reader = np.array([-2.0, 2.0 if answerable else -2.0])
+        return Shortlist("q", answerable, ["a", "b"], y, x, reader)
+
+    rows = [question(n % 4 != 0) for n in range(80)]
+    plain, _ = judge_with([rows], reader=False)
+    with_reader, bar = judge_with([rows], reader=True)
+    assert np.allclose(plain(rows[1]), plain(rows[1])[0])  # the features alone: a tie
+    assert all(int(np.argmax(with_reader(r))) == 1 for r in rows if r.answerable)
+    report("made-up", "judge refit + reader", rows, with_reader, bar)
+    line = capsys.readouterr().out
+    assert "quote holds 1.000" in line and "AUC 1.000" in line
