@@ -7,8 +7,11 @@
 Every `check_s` seconds the loop looks for the sources whose interval has passed (configured in
 `web.feeds` and added by an administrator) and refreshes them one at a time through
 `WebSources.refresh`, which stores in batches under the writer lock: questions are never
-blocked for longer than one indexing batch. A failing source is logged and recorded in its
-state by `WebSources`; nothing a source does stops the loop.
+blocked for longer than one indexing batch. Whether each is still due is read again from the
+state store right before it is refreshed (by `refresh(url, only_due=True)`, once it holds the
+refresh): a source an administrator refreshed meanwhile, or is refreshing now, is skipped. A
+failing source is logged and recorded in its state by `WebSources`; nothing a source does
+stops the loop.
 
 One refresher per data directory: with several server processes (`server.workers`) each runs
 this loop, but only the one holding `<data dir>/refresh.lock` (an `fcntl.flock`, released by the
@@ -142,14 +145,15 @@ class BackgroundRefresh:
         for source in self._due():
             if self._stop.is_set():
                 break
-            # Still due? An administrator may have refreshed it meanwhile.
-            if source.url not in {s.url for s in self._due()}:
-                continue
             try:
-                report = self.web.refresh(source.url)
+                # Still due? Decided by `refresh` from the state store once it holds the refresh:
+                # an administrator's refresh of this source, running now or meanwhile, makes it not.
+                report = self.web.refresh(source.url, only_due=True, now=self.clock())
             except Exception:  # noqa: BLE001 - one source never stops the others
                 logger.exception("background refresh of %s failed", source.url)
                 continue
+            if not report.sources:
+                continue  # refreshed meanwhile
             for result in report.sources:
                 self._log(result)
                 if self.on_source is not None:

@@ -221,14 +221,21 @@ class WebSettings(_Section):
     user_agent: str = Field("news-qa/0.1 (article fetcher; respects robots.txt)", min_length=1,
                             description="User-Agent header; its first word is the robots.txt agent name.")
     timeout_s: float = Field(10.0, gt=0, le=300, description="Connect and read timeout per request, in seconds.")
+    fetch_deadline_s: float = Field(30.0, gt=0, le=3600,
+                                    description="Seconds one fetch may take in all: connecting, headers, body, "
+                                                "redirects and its robots.txt.")
     max_page_mb: float = Field(5.0, gt=0, le=100, description="Largest page or feed read, in megabytes.")
+    max_sitemap_mb: float = Field(50.0, gt=0, le=1000,
+                                  description="Largest sitemap read, in megabytes uncompressed (parsed as it "
+                                              "downloads, never held whole).")
     max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per URL, each checked again.")
     per_host_concurrency: int = Field(2, ge=1, le=32, description="Requests to one host at a time.")
     workers: int = Field(8, ge=1, le=64, description="Pages fetched in parallel.")
     respect_robots: bool = Field(True, description="Obey each site's robots.txt.")
     allow_private: bool = Field(False, description="Fetch from private, loopback and link-local addresses.")
     allow_hosts: list[str] = Field(default_factory=list,
-                                   description="Host names, addresses or CIDR networks allowed even when private.")
+                                   description="Host names, addresses or CIDR networks allowed even when private; "
+                                               "`host:port` or `[v6]:port` allows that port only.")
     fetch_articles: bool = Field(True, description="Fetch each feed entry's page; false: index the entry's own text.")
     max_entries: int = Field(500, ge=1, le=100_000, description="Entries or sitemap URLs read per source and refresh.")
     background_refresh: bool = Field(True, description="`qa serve` refreshes the due sources in a background thread.")
@@ -252,9 +259,12 @@ class WebSettings(_Section):
     @field_validator("allow_hosts")
     @classmethod
     def _hosts(cls, hosts: list[str]) -> list[str]:
+        from index.web.fetch import allow_rule  # here: httpx is imported only when a list is given
+
         for host in hosts:
             if not re.fullmatch(r"[A-Za-z0-9.:\[\]/_-]+", host.strip()):
                 raise ValueError(f"{host!r} is not a host name, an address or a network like 10.0.0.0/8")
+            allow_rule(host)  # raises with the reason: a bad port, a malformed address or network
         return [h.strip() for h in hosts]
 
 

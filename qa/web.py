@@ -19,9 +19,11 @@ For the server's admin part (built on top of this):
   an `ItemReport` per URL/entry: indexed | updated | unchanged | skipped | failed + reason),
   `RefreshReport` (several sources), `SourceState` (last refresh, counts, errors, next due).
 - `refresh(only_due=True)` is the background refresh: call it every minute or so from a
-  thread; it refreshes what is due and returns at once otherwise. It holds the index's writer
-  lock only while it stores one batch (questions never wait for it; another writer waits at
-  most that long). One refresh or ingest at a time per `WebSources`: a second call waits.
+  thread; it refreshes what is due and returns at once otherwise. What is due is decided once
+  the call holds the refresh (after any refresh it waited for), from the state store, so a
+  source an administrator has just refreshed is not read again straight after. It holds the
+  index's writer lock only while it stores one batch (questions never wait for it; another
+  writer waits at most that long). One refresh or ingest at a time per `WebSources`: a second call waits.
 - Errors at the boundary: `QAError` subclasses (`FetchError` and kin for fetching, in
   `index.errors`); per-item problems are in the reports, never raised.
 
@@ -60,7 +62,8 @@ class WebBusyError(QAError):
 def fetch_policy(settings: WebSettings) -> FetchPolicy:
     """The fetcher's policy from the `web:` section of the configuration."""
     return FetchPolicy(user_agent=settings.user_agent, timeout_s=settings.timeout_s,
-                       max_bytes=int(settings.max_page_mb * 1024 * 1024), max_redirects=settings.max_redirects,
+                       deadline_s=settings.fetch_deadline_s, max_bytes=int(settings.max_page_mb * 1024 * 1024),
+                       max_redirects=settings.max_redirects,
                        per_host_concurrency=settings.per_host_concurrency, workers=settings.workers,
                        respect_robots=settings.respect_robots, allow_private=settings.allow_private,
                        allow_hosts=tuple(settings.allow_hosts))
@@ -86,7 +89,8 @@ class WebSources:
         chunking = assistant.settings.chunking
         batch_chars = Ingestor(assistant.store, assistant.chunker).batch_chunks * (chunking.size - chunking.overlap)
         self.ingestor = WebIngestor(self.fetcher, self.state, self._store, fetch_articles=self.settings.fetch_articles,
-                                    max_entries=self.settings.max_entries, batch_chars=batch_chars)
+                                    max_entries=self.settings.max_entries, batch_chars=batch_chars,
+                                    max_sitemap_bytes=int(self.settings.max_sitemap_mb * 1024 * 1024))
         self._busy = threading.Lock()  # one refresh or ingest at a time
         self._running = ""  # what holds `_busy` ("a refresh of URL"), for a caller that waits too long
 
@@ -183,14 +187,17 @@ class WebSources:
         self._sync_configured()
         return [self._with_due(s) for s in self.state.sources()]
 
-    def due(self) -> list[SourceState]:
-        """The sources whose refresh interval has passed."""
-        return due(self.sources(), self.settings.refresh_minutes)
+    def due(self, now: float | None = None) -> list[SourceState]:
+        """The sources whose refresh interval has passed (at `now`, seconds since the epoch)."""
+        return due(self.sources(), self.settings.refresh_minutes, now=now)
 
-    def refresh(self, source: str | None = None, *, only_due: bool = False, on_item: OnItem | None = None,
-                on_source: Callable[[SourceReport], None] | None = None,
+    def refresh(self, source: str | None = None, *, only_due: bool = False, now: float | None = None,
+                on_item: OnItem | None = None, on_source: Callable[[SourceReport], None] | None = None,
                 busy_wait_s: float | None = None) -> RefreshReport:
-        """Refresh one source, or every configured and added one (`only_due`: only those due).
+        """Refresh one source, or every configured and added one (`only_due`: only those due at
+        `now`, default the current time; with `source`, that one only when it is still due).
+        What is due is read from the state once this call holds the refresh: a source that a
+        refresh it waited for has just refreshed is not due any more, and is not read again.
         While another refresh or ingest runs, wait for it: at most `busy_wait_s` seconds (None:
         as long as it takes).
 
@@ -206,8 +213,10 @@ class WebSources:
                     raise QAError(f"unknown source {source!r}: add it with `qa ingest --feed` / `--sitemap` "
                                   f"or list it in web.feeds")
                 chosen = [known]
+                if only_due:
+                    chosen = due(chosen, self.settings.refresh_minutes, now=now)
             else:
-                chosen = self.due() if only_due else self.sources()
+                chosen = self.due(now) if only_due else self.sources()
             self._running = f"a refresh of {chosen[0].url if len(chosen) == 1 else f'{len(chosen)} sources'}"
             return self.ingestor.refresh(chosen, on_item=on_item, on_source=on_source)
 

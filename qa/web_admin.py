@@ -80,7 +80,9 @@ class WebAdmin:
         settings = self.web.settings
         if settings.allow_private:
             return canonical
-        host = urlsplit(canonical).hostname or ""
+        parts = urlsplit(canonical)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)  # web.allow_hosts may name a port
         try:
             addresses = {str(ipaddress.ip_address(host))}  # an address: nothing to resolve
         except ValueError:
@@ -91,7 +93,7 @@ class WebAdmin:
         policy = AddressPolicy(False, settings.allow_hosts)
         for address in sorted(addresses):
             try:
-                policy.check(host, address)
+                policy.check(host, address, port)
             except BlockedURLError as exc:
                 raise RefusedAddressError(f"{url}: {exc}") from None
         return canonical

@@ -4,6 +4,7 @@ One module per job:
 
     urls       canonical URLs (the article id of a web article), tracking parameters dropped
     fetch      `Fetcher`: http(s) only, address policy, robots.txt, redirects, limits, caching headers
+    decoding   bounded gzip/deflate decoding of response bodies (compression bombs stop at the limit)
     extract    page -> `Article` (trafilatura): main text, title, date, author, canonical URL
     feeds      RSS 2.0 / Atom (feedparser) -> `FeedEntry`s
     sitemaps   sitemap.xml, sitemap indexes, Google news sitemaps -> URLs with lastmod

@@ -3,34 +3,52 @@
     >>> with Fetcher(FetchPolicy(user_agent="news-qa/0.1")) as fetcher:
     ...     page = fetcher.fetch("https://example.org/news/1", etag=previous_etag)
     ...     page.not_modified, page.final_url, len(page.content)
+    >>> fetcher.fetch(sitemap_url, consume=reader.feed)   # the body piece by piece, never whole
 
 Safety:
-- Only http and https. Redirects are followed by hand, at most `max_redirects` times, and every
-  hop is checked again (scheme, address, robots.txt).
+- Only http and https, and no URL with a control character in it (a line break in a URL is an
+  attempt at header injection, never a link). Redirects are followed by hand, at most
+  `max_redirects` times, and every hop is checked again (scheme, address, robots.txt).
 - Addresses: a host name is resolved and every address it resolves to is checked *when the
   connection is made* (a custom network backend under httpx), so a name that resolves to a
   public address when checked and a private one when connected (DNS rebinding) is refused too.
   Private, loopback, link-local, shared (CGNAT), multicast and reserved addresses are refused
-  unless `allow_private` is set or the host or its address is in `allow_hosts` (names, or
-  addresses and networks in CIDR form). Environment proxies are ignored (`trust_env=False`):
-  the address checked is the address connected to.
+  unless `allow_private` is set or the host or its address is in `allow_hosts` (names,
+  addresses or CIDR networks, each optionally with a port: `10.0.0.7:8080`, `[fd00::7]:443`
+  allow that port only). Environment proxies are ignored (`trust_env=False`): the address
+  checked is the address connected to.
 - robots.txt (RFC 9309) is fetched through the same fetcher, cached per host for an hour, and
   respected unless `respect_robots` is off: 4xx means no rules, 5xx or an unreachable file
   means everything is disallowed for now.
 
-Politeness and limits: at most `per_host_concurrency` requests to one host at a time, a pool of
-`workers` threads for many URLs (`map`), connect/read timeouts of `timeout_s` and a whole
-download of at most four times that, a size limit (read as a stream, stopped past it), a
-configurable user agent, and conditional GET (ETag / Last-Modified -> 304).
+Limits, against slow and hostile servers as much as large pages:
+- One deadline per fetch (`deadline_s`) covers everything it does: connecting, the response
+  headers, the body, every redirect hop and the robots.txt request made for it. It is enforced
+  on the connection itself (every connect, read and write of the network stream, pooled
+  keep-alive connections included, waits at most the time left), so a server that sends its
+  headers a byte at a time is given up as surely as one that trickles its body. Time spent
+  waiting for a free per-host slot does not count. Each connect and read also has `timeout_s`.
+- Bodies are read raw and decoded here, as they arrive (`index.web.decoding`): gzip and deflate
+  only (the only ones asked for), every layer bounded; another Content-Encoding (br, zstd) is
+  refused undecoded. Raw and decoded bytes both count against the size limit (`max_bytes`),
+  so neither a long download nor a compression bomb gets past it.
+- `consume`: the decoded body is handed over piece by piece instead of being kept (sitemaps are
+  parsed as they download, and reading stops as soon as the consumer has enough).
+
+Politeness: at most `per_host_concurrency` requests to one host at a time, a pool of `workers`
+threads for many URLs (`map`), a configurable user agent, and conditional GET (ETag /
+Last-Modified -> 304).
 
 Every failure is a `FetchError` subclass whose message a user understands: "blocked: 10.0.0.5 is
 a private address", "robots.txt of example.org disallows /private", "page larger than 5 MB",
-"timed out after 10 s", "HTTP 404 Not Found".
+"unsupported Content-Encoding 'br': ...", "timed out after 10 s", "timed out: fetching URL took
+longer than 30 s", "HTTP 404 Not Found".
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ipaddress
 import logging
 import socket
@@ -48,6 +66,7 @@ import httpx
 
 from index.errors import (BlockedURLError, FetchError, FetchTimeoutError, HTTPStatusError, PageTooLargeError,
                           RobotsDisallowedError, TooManyRedirectsError)
+from index.web.decoding import ACCEPT_ENCODING, BodyDecoder, BodyTooLarge, BrokenEncoding, UnsupportedEncoding
 from index.web.urls import SCHEMES, canonicalize, host_key
 
 logger = logging.getLogger(__name__)
@@ -56,6 +75,7 @@ DEFAULT_USER_AGENT = "news-qa/0.1 (article fetcher; respects robots.txt)"
 ROBOTS_TTL_S = 3600.0
 ROBOTS_MAX_BYTES = 512 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
+_BAD_LOCATION = "Invalid URL in location header"  # httpx's words for a redirect it cannot parse
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,18 +87,21 @@ class FetchPolicy:
 
     Args:
         user_agent: Sent with every request; its first word is the robots.txt agent name.
-        timeout_s: Connect and read timeout (each); a whole download gets four times this.
-        max_bytes: Largest response body read.
+        timeout_s: Connect and read timeout (each).
+        deadline_s: The whole fetch (connect, headers, body, redirects, its robots.txt), at most.
+        max_bytes: Largest response body read (raw, and decoded).
         max_redirects: Redirects followed per URL.
         per_host_concurrency: Requests to one host at a time.
         workers: Threads fetching in parallel (`Fetcher.map`).
         respect_robots: Obey robots.txt.
         allow_private: Allow private, loopback and link-local addresses (intranet sites).
-        allow_hosts: Host names, addresses or CIDR networks allowed even when private.
+        allow_hosts: Host names, addresses or CIDR networks allowed even when private; `host:port`
+            or `[v6]:port` allows that port only.
     """
 
     user_agent: str = DEFAULT_USER_AGENT
     timeout_s: float = 10.0
+    deadline_s: float = 30.0
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     per_host_concurrency: int = 2
@@ -107,32 +130,66 @@ class FetchResult:
 
 
 # -- the address policy --------------------------------------------------------------------
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def allow_rule(entry: str) -> tuple[str | Network, int | None]:
+    """One `allow_hosts` entry: (host name or network, port or None for every port).
+
+    `news.intranet`, `10.0.0.7`, `10.20.0.0/16`, `fd00::7` allow every port; `news.intranet:8080`,
+    `10.0.0.7:8080`, `[fd00::7]:8080` only that one.
+
+    Raises:
+        ValueError: The entry is not one of these forms; the message says why.
+    """
+    text = entry.strip().lower()
+    host, port = text, None
+    if text.startswith("["):  # [v6] or [v6]:port
+        host, _, rest = text[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"{entry!r} is not [IPv6 address]:port")
+        port = rest[1:] if rest else None
+    elif text.count(":") == 1:  # several colons: a bare IPv6 address or network, no port
+        host, port = text.split(":")
+    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise ValueError(f"{entry!r} has an invalid port (a number from 1 to 65535)")
+    if not host:
+        raise ValueError(f"{entry!r} names no host")
+    try:
+        return ipaddress.ip_network(host, strict=False), int(port) if port else None
+    except ValueError:
+        if ":" in host or "/" in host:
+            raise ValueError(f"{entry!r} is not a valid address or network") from None
+        return host.rstrip("."), int(port) if port else None
+
+
 class AddressPolicy:
     """Which addresses may be connected to: public ones, and private ones only when allowed."""
 
     def __init__(self, allow_private: bool = False, allow_hosts: Iterable[str] = ()) -> None:
         self.allow_private = allow_private
-        self.hosts: set[str] = set()
-        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        for entry in allow_hosts:
-            entry = entry.strip().lower()
-            try:
-                self.networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                self.hosts.add(entry.rstrip("."))
+        self.rules = [allow_rule(entry) for entry in allow_hosts]
 
-    def check(self, host: str, address: str) -> None:
-        """Raise `BlockedURLError` when `host`, resolved to `address`, may not be connected to."""
+    def check(self, host: str, address: str, port: int | None = None) -> None:
+        """Raise `BlockedURLError` when `host`, resolved to `address`, may not be connected to
+        (on `port`; None: a rule limited to one port does not apply)."""
         ip = ipaddress.ip_address(address.split("%")[0])
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
         kind = _non_public(ip)
         if kind is None or self.allow_private:
             return
-        if host.lower().rstrip(".") in self.hosts or any(ip in net for net in self.networks):
+        name = host.strip("[]").lower().rstrip(".")
+        ports = {allowed for rule, allowed in self.rules
+                 if (rule == name if isinstance(rule, str) else ip in rule)}
+        if None in ports or port in ports:
             return
-        name = str(ip) if host.strip("[]") == str(ip) else f"{host} ({ip})"
-        raise BlockedURLError(f"blocked: {name} is a {kind} address (allowed only with web.allow_private "
+        shown = str(ip) if name == str(ip) else f"{host} ({ip})"
+        if ports:
+            listed = ", ".join(str(p) for p in sorted(p for p in ports if p is not None))
+            raise BlockedURLError(f"blocked: {shown} is a {kind} address allowed by web.allow_hosts on port "
+                                  f"{listed} only, not on port {port}")
+        raise BlockedURLError(f"blocked: {shown} is a {kind} address (allowed only with web.allow_private "
                               f"or when listed in web.allow_hosts)")
 
 
@@ -153,8 +210,81 @@ def _non_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None
     return None
 
 
+# -- the deadline -----------------------------------------------------------------------------
+class _Deadline:
+    """When the fetch of `url` (set by `Fetcher.fetch`, shared by its redirects and robots.txt)
+    must be over."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        self.url, self.seconds = url, seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.left() <= 0.05  # a socket timeout set to the time left may fire a hair early
+
+    def error(self) -> FetchTimeoutError:
+        return FetchTimeoutError(f"timed out: fetching {self.url} took longer than {self.seconds:g} s")
+
+
+# The current thread's fetch deadline: read by every network operation, so that a pooled
+# connection opened during another fetch obeys the deadline of the fetch using it now.
+_DEADLINE: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar("fetch_deadline", default=None)
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout`, shortened to the time the current fetch has left (`error` when none is left)."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline.left()
+    if left <= 0:
+        raise error("the fetch's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+@contextlib.contextmanager
+def _unclocked(lock: threading.Semaphore | threading.Lock) -> Iterator[None]:
+    """Hold `lock`; the time spent waiting for it (our own politeness) is not the site's: the
+    current deadline moves by as much."""
+    started = time.monotonic()
+    with lock:
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            deadline.end += time.monotonic() - started
+        yield
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every read, write and TLS handshake waits at most the time the
+    current fetch has left."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname,
+                                                      _bounded(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
 class _GuardedBackend(httpcore.SyncBackend):
-    """Resolves the host itself and connects only to addresses the policy allows."""
+    """Resolves the host itself, connects only to addresses the policy allows, and bounds every
+    network operation by the current fetch's deadline."""
 
     def __init__(self, policy: AddressPolicy) -> None:
         self.policy = policy
@@ -170,12 +300,13 @@ class _GuardedBackend(httpcore.SyncBackend):
                 raise httpcore.ConnectError(f"cannot resolve host name {host}: {exc}") from exc
             addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         for address in addresses:  # every address, before any connection: no rebinding between them
-            self.policy.check(host, address)
+            self.policy.check(host, address, port)
         last: Exception | None = None
         for address in addresses:
             try:
-                return super().connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                           socket_options=socket_options)
+                stream = super().connect_tcp(address, port, timeout=_bounded(timeout, httpcore.ConnectTimeout),
+                                             local_address=local_address, socket_options=socket_options)
+                return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
         raise last or httpcore.ConnectError(f"no address for {host}")
@@ -242,14 +373,14 @@ class Fetcher:
                 timeout = httpx.Timeout(self.policy.timeout_s)
                 client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
                                       headers={"User-Agent": self.policy.user_agent,
-                                               "Accept-Encoding": "gzip, deflate"})
+                                               "Accept-Encoding": ACCEPT_ENCODING})
                 self._clients[allow_private] = client
             return client
 
     # -- one URL ---------------------------------------------------------------------------
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
               allow_private: bool | None = None, accept: str | None = None, max_bytes: int | None = None,
-              robots: bool = True) -> FetchResult:
+              robots: bool = True, consume: Callable[[bytes], bool | None] | None = None) -> FetchResult:
         """GET `url`, following redirects; a conditional GET when `etag`/`last_modified` are given.
 
         Args:
@@ -257,10 +388,23 @@ class Fetcher:
             accept: The Accept header (e.g. feed types).
             max_bytes: Size limit for this response (default: the policy's).
             robots: Check robots.txt (when the policy respects it).
+            consume: Called with each piece of the decoded body as it arrives, instead of keeping
+                it (the result's `content` is then empty); returning True stops the download.
 
         Raises:
             FetchError: A subclass saying what went wrong.
         """
+        if _DEADLINE.get() is not None:  # robots.txt, fetched for a page: within the page's deadline
+            return self._fetch(url, etag, last_modified, allow_private, accept, max_bytes, robots, consume)
+        token = _DEADLINE.set(_Deadline(url.strip(), self.policy.deadline_s))
+        try:
+            return self._fetch(url, etag, last_modified, allow_private, accept, max_bytes, robots, consume)
+        finally:
+            _DEADLINE.reset(token)
+
+    def _fetch(self, url: str, etag: str | None, last_modified: str | None, allow_private: bool | None,
+               accept: str | None, max_bytes: int | None, robots: bool,
+               consume: Callable[[bytes], bool | None] | None) -> FetchResult:
         allow = self.policy.allow_private if allow_private is None else allow_private
         limit = max_bytes or self.policy.max_bytes
         headers: dict[str, str] = {}
@@ -273,11 +417,11 @@ class Fetcher:
         current = url.strip()
         redirects: list[str] = []
         for _ in range(self.policy.max_redirects + 1):
-            canonicalize(current)  # http(s) with a host, or BlockedURLError
+            canonicalize(current)  # http(s) with a host and no control character, or BlockedURLError
             if robots and self.policy.respect_robots:
                 self._check_robots(current, allow)
             with self._slot(current):
-                result, location = self._get(self._client(allow), current, headers, limit)
+                result, location = self._get(self._client(allow), current, headers, limit, consume)
             if location is None:
                 result.url, result.redirects = url, redirects
                 return result
@@ -287,10 +431,9 @@ class Fetcher:
                 raise BlockedURLError(f"{redirects[-1]} redirects to {current!r}: only http and https are followed")
         raise TooManyRedirectsError(f"more than {self.policy.max_redirects} redirects (from {url} to {current})")
 
-    def _get(self, client: httpx.Client, url: str, headers: dict[str, str],
-             limit: int) -> tuple[FetchResult, str | None]:
-        timeout = self.policy.timeout_s
-        deadline = time.monotonic() + 4 * timeout
+    def _get(self, client: httpx.Client, url: str, headers: dict[str, str], limit: int,
+             consume: Callable[[bytes], bool | None] | None = None) -> tuple[FetchResult, str | None]:
+        deadline = _DEADLINE.get()
         with self._lock:
             self.requests += 1
         try:
@@ -309,17 +452,43 @@ class Fetcher:
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limit:
                     raise PageTooLargeError(_too_large(limit))
+                encoding = response.headers.get("content-encoding", "")
+                try:
+                    decoder = BodyDecoder(encoding, limit)
+                except UnsupportedEncoding as exc:  # refused before a byte is decoded
+                    raise FetchError(f"unsupported Content-Encoding '{exc}': the server compressed the response "
+                                     f"in a way this fetcher does not decode (it asks for {ACCEPT_ENCODING} "
+                                     f"only)") from None
                 body = bytearray()
-                for piece in response.iter_bytes():  # decoded: a gzip bomb stops at the limit too
-                    body += piece
-                    if len(body) > limit:
+                raw = 0
+                for data in response.iter_raw():  # raw: decoded here, bounded (httpx decodes a whole chunk)
+                    raw += len(data)
+                    if raw > limit:
                         raise PageTooLargeError(_too_large(limit))
-                    if time.monotonic() > deadline:
-                        raise FetchTimeoutError(f"timed out: the download took longer than {4 * timeout:g} s")
+                    for piece in decoder.feed(data):
+                        if consume is None:
+                            body += piece
+                        elif consume(piece):
+                            return result, None  # the consumer has enough: the rest is not downloaded
+                    if deadline is not None and deadline.passed():  # e.g. a slow consumer
+                        raise deadline.error()
                 result.content = bytes(body)
                 return result, None
+        except BodyTooLarge:
+            raise PageTooLargeError(f"{_too_large(limit)} once decompressed (Content-Encoding: {encoding})") from None
+        except BrokenEncoding as exc:
+            raise FetchError(f"could not decompress the response from {url}: {exc}") from None
         except httpx.TimeoutException:
-            raise FetchTimeoutError(f"timed out after {timeout:g} s") from None
+            if deadline is not None and deadline.passed():
+                raise deadline.error() from None
+            raise FetchTimeoutError(f"timed out after {self.policy.timeout_s:g} s") from None
+        except httpx.InvalidURL as exc:
+            raise BlockedURLError(f"not a valid URL: {exc}") from None
+        except httpx.RemoteProtocolError as exc:
+            if str(exc).startswith(_BAD_LOCATION):  # httpx parses a redirect's Location itself
+                raise BlockedURLError(f"{url} redirects to an invalid URL "
+                                      f"({str(exc)[len(_BAD_LOCATION):].strip(': ').rstrip('.')})") from None
+            raise FetchError(f"could not fetch {url}: {_transport_reason(exc)}") from None
         except httpx.TransportError as exc:
             raise FetchError(f"could not fetch {url}: {_transport_reason(exc)}") from None
 
@@ -328,7 +497,7 @@ class Fetcher:
         key = host_key(canonicalize(url))
         with self._lock:
             slot = self._slots.setdefault(key, threading.BoundedSemaphore(self.policy.per_host_concurrency))
-        with slot:
+        with _unclocked(slot):
             yield
 
     # -- robots.txt --------------------------------------------------------------------------
@@ -337,7 +506,7 @@ class Fetcher:
         key = host_key(canonical)
         with self._lock:
             lock = self._robots_locks.setdefault(key, threading.Lock())
-        with lock:  # one robots.txt request per host, whatever the number of threads
+        with _unclocked(lock):  # one robots.txt request per host, whatever the number of threads
             cached = self._robots.get(key)
             if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_S:
                 cached = (time.monotonic(), self._read_robots(key, allow_private))
@@ -366,6 +535,13 @@ class Fetcher:
             return parser
         except BlockedURLError:
             raise
+        except FetchTimeoutError as exc:
+            deadline = _DEADLINE.get()
+            if deadline is not None and deadline.passed():
+                raise  # the page's own time ran out: nothing was learnt about robots.txt, nothing is cached
+            parser.disallow_all = True
+            parser.unreachable = str(exc)  # type: ignore[attr-defined]
+            return parser
         except FetchError as exc:
             parser.disallow_all = True
             parser.unreachable = str(exc)  # type: ignore[attr-defined]

@@ -10,7 +10,11 @@ What is fetched, extracted and embedded is only what changed:
 - a feed entry whose fingerprint (guid, dates, title, content) is the one stored, or a sitemap
   URL whose `<lastmod>` is, is neither fetched nor extracted;
 - a page fetched again is a conditional GET too; an article whose text did not change is
-  recognized by the record manager and not embedded again.
+  recognized by the record manager and not embedded again;
+- a sitemap is parsed while it downloads and read only until `max_entries` URLs are (the rest
+  is not downloaded); the children of a sitemap index are fetched one at a time, newest first
+  by their `<lastmod>`, only until then. A child read to its end is remembered with its
+  `<lastmod>`, and not read again until that changes.
 
 Every article goes to the `sink` (`qa.web` passes `Ingestor.ingest_articles` under the writer
 lock), in batches of about `batch_chars` characters: a refresh holds the index's writer lock
@@ -47,7 +51,7 @@ from index.web.extract import Fallback, Page, extract_page, same_site
 from index.web.feeds import FEED_ACCEPT, parse_feed, read_feed_file
 from index.web.fetch import Fetcher
 from index.web.reports import ItemReport, RefreshReport, SourceReport, SourceState
-from index.web.sitemaps import MAX_SITEMAP_BYTES, parse_sitemap
+from index.web.sitemaps import MAX_SITEMAP_BYTES, SitemapReader
 from index.web.state import DIRECT, EntryState, WebState, now_iso
 from index.web.urls import canonicalize
 
@@ -96,18 +100,22 @@ class WebIngestor:
         state: What sources and entries looked like last time.
         sink: Stores a batch of articles; see `Sink`.
         fetch_articles: Fetch each feed entry's page; False: index the entry's own text.
-        max_entries: Entries (or sitemap URLs, newest first) read per source and refresh.
+        max_entries: Entries of a feed, or URLs of a sitemap (the first ones listed), read per
+            source and refresh.
         batch_chars: Characters of article text stored per sink call (one writer-lock hold).
+        max_sitemap_bytes: Largest sitemap read (uncompressed).
     """
 
     def __init__(self, fetcher: Fetcher, state: WebState, sink: Sink, *, fetch_articles: bool = True,
-                 max_entries: int = 500, batch_chars: int = 200_000) -> None:
+                 max_entries: int = 500, batch_chars: int = 200_000,
+                 max_sitemap_bytes: int = MAX_SITEMAP_BYTES) -> None:
         self.fetcher = fetcher
         self.state = state
         self.sink = sink
         self.fetch_articles = fetch_articles
         self.max_entries = max_entries
         self.batch_chars = batch_chars
+        self.max_sitemap_bytes = max_sitemap_bytes
         self.extract = extract_page  # replaceable (tests count the extractions)
 
     # -- single URLs ---------------------------------------------------------------------
@@ -206,40 +214,52 @@ class WebIngestor:
         report = SourceReport(source, "sitemap", started_at=now_iso())
         started, requests = time.perf_counter(), self.fetcher.requests
         try:
+            reader = self._sitemap_reader(self.max_entries, max_sitemaps=MAX_CHILD_SITEMAPS)
             page = self.fetcher.fetch(source, etag=known.etag, last_modified=known.last_modified,
-                                      allow_private=allow, max_bytes=MAX_SITEMAP_BYTES)
+                                      allow_private=allow, max_bytes=self.max_sitemap_bytes, consume=reader.feed)
             if page.not_modified:
                 return self._not_modified(report, started, requests)
-            sitemap = parse_sitemap(page.content, page.final_url)
+            sitemap = reader.close(page.final_url)
         except (FetchError, FeedError) as exc:
             return self._failed_source(report, exc, started, requests)
         report.warnings = list(sitemap.warnings)
         urls = list(sitemap.urls)
+        truncated = sitemap.truncated and sitemap.kind == "urlset"
         children: list[EntryState] = []
         if sitemap.kind == "index":
+            if sitemap.truncated:
+                report.warnings.append(f"only the first {MAX_CHILD_SITEMAPS} child sitemaps of the index are read")
             stored = self.state.entries(source, [f"sitemap:{c.canonical}" for c in sitemap.sitemaps])
-            for child in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
+            # One at a time, and only until the cap is met; the newest first (by <lastmod>), as
+            # they are the likeliest to list new articles.
+            for child in sorted(sitemap.sitemaps, key=lambda c: c.date or "", reverse=True):
                 key = f"sitemap:{child.canonical}"
                 previous = stored.get(key)
                 if previous and child.lastmod and previous.fingerprint == child.lastmod:
                     continue  # that child sitemap did not change: nor did its pages
+                if len(urls) >= self.max_entries:
+                    truncated = True  # left for a later refresh: it is not recorded as read
+                    break
                 try:
-                    got = self.fetcher.fetch(child.loc, allow_private=allow, max_bytes=MAX_SITEMAP_BYTES)
-                    inner = parse_sitemap(got.content, got.final_url)
+                    inner = self._sitemap_reader(self.max_entries - len(urls), max_sitemaps=0)
+                    got = self.fetcher.fetch(child.loc, allow_private=allow, max_bytes=self.max_sitemap_bytes,
+                                             consume=inner.feed)
+                    sitemap_read = inner.close(got.final_url)
                 except (FetchError, FeedError) as exc:
                     report.warnings.append(f"child sitemap {child.loc}: {exc}")
                     continue
-                if inner.kind == "index":
+                if sitemap_read.kind == "index":
                     report.warnings.append(f"child sitemap {child.loc} is itself an index: not followed")
                     continue
-                urls += inner.urls
-                report.warnings += inner.warnings
-                children.append(EntryState(source, key, child.canonical, fingerprint=child.lastmod or ""))
+                urls += sitemap_read.urls
+                report.warnings += sitemap_read.warnings
+                truncated = truncated or sitemap_read.truncated
+                if not sitemap_read.truncated:  # read to its end: unchanged next time means nothing new
+                    children.append(EntryState(source, key, child.canonical, fingerprint=child.lastmod or ""))
+        if truncated:
+            report.warnings.append(f"only the first {self.max_entries} URLs listed were read (web.max_entries); "
+                                   f"the rest of the sitemap was not")
         urls.sort(key=lambda u: u.date or "", reverse=True)
-        if len(urls) > self.max_entries:
-            report.warnings.append(f"only the newest {self.max_entries} of {len(urls)} URLs were read "
-                                   f"(web.max_entries)")
-            urls = urls[: self.max_entries]
         stored = self.state.entries(source, [u.canonical for u in urls])
         jobs: list[_Job] = []
         seen: set[str] = set()
@@ -425,6 +445,9 @@ class WebIngestor:
         report.seconds = time.perf_counter() - started
         report.requests = self.fetcher.requests - requests
         return report
+
+    def _sitemap_reader(self, max_urls: int, *, max_sitemaps: int) -> SitemapReader:
+        return SitemapReader(max_urls=max_urls, max_sitemaps=max_sitemaps, max_bytes=self.max_sitemap_bytes)
 
     def _not_modified(self, report: SourceReport, started: float, requests: int) -> SourceReport:
         """A source answered 304: nothing parsed, its validators kept for the next refresh."""

@@ -6,7 +6,9 @@
 Lowercased scheme and host (IDNA for international names), no default port, no fragment, no
 tracking parameters (`utm_*`, click ids, newsletter ids, `ref`-style referrer tags), the rest
 of the query sorted. The path is kept as it is (case and trailing slash matter to servers).
-Only http and https are accepted.
+Only http and https are accepted, and no URL with a control character inside (a line break, a
+tab, NUL...): `urlsplit` would silently drop some of them, and a line break in a URL is an
+attempt at header injection, never a link.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from index.errors import BlockedURLError
 
 SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {"\r": "line break", "\n": "line break", "\t": "tab", "\x00": "NUL", "\x7f": "DEL"}
 
 # Query parameters that only say where a reader came from; never part of what a page is.
 # Bare `ref` is included: news platforms (Ghost, Substack, Medium) use it as a referrer tag.
@@ -43,11 +47,17 @@ def canonicalize(url: str, base: str | None = None) -> str:
     """The canonical spelling of `url` (made absolute against `base` first, when given).
 
     Raises:
-        BlockedURLError: Not an http(s) URL with a host.
+        BlockedURLError: Not an http(s) URL with a host, or a control character in it.
     """
     raw = (url or "").strip()
     if base:
         raw = urljoin(base, raw)
+    control = _CONTROL.search(raw)
+    if control:
+        char = control.group()
+        name = _CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
+        shown = raw if len(raw) <= 80 else raw[:77] + "..."
+        raise BlockedURLError(f"not a valid URL: it contains a control character ({name}): {shown!r}")
     parts = urlsplit(raw)
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
