@@ -21,6 +21,7 @@ from qa.config import Settings
 from tests.conftest import MODEL_CACHE, ROOT, SAMPLE_DIR, running_server
 from tests.test_big_input import filing_code, write_dump
 from ui.admin import Admin, safe_name
+from ui.auth import AdminAuth
 
 QA = str(Path(sys.executable).with_name("qa"))
 HOLD = ("import sys, time\nfrom pathlib import Path\nfrom index.lock import writer_lock\n"
@@ -67,7 +68,7 @@ def test_an_admin_upload_waits_for_a_running_ingest(fresh: Assistant, tmp_path: 
     upload = tmp_path / "incoming" / "..%2F..%2Fescape-attempt.txt"
     upload.parent.mkdir()
     upload.write_text("Title: Upload\n\nThe night ferry will stop at the new pier from May.", encoding="utf-8")
-    admin = Admin(fresh, "secret", fresh.settings.data.dir / "uploads", max_upload_mb=1)
+    admin = Admin(fresh, "secret", fresh.settings.data.dir / "uploads", max_upload_mb=1, incoming=upload.parent)
     holder = _holder(fresh.settings.data.dir, 2)
     message, _, _ = admin.upload("secret", [str(upload)])
     holder.wait()
@@ -88,18 +89,28 @@ def test_no_uploaded_name_reaches_outside_the_uploads_folder(hostile: str, store
     assert (uploads / name).resolve().parent == uploads.resolve()
 
 
-def test_wrong_passwords_are_answered_ever_more_slowly(fresh: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_passwords_make_the_address_wait_ever_longer(fresh: Assistant) -> None:
     import gradio as gr
 
-    waits: list[float] = []
-    monkeypatch.setattr("ui.admin.time.sleep", waits.append)
-    admin = Admin(fresh, "correct horse", fresh.settings.data.dir / "uploads", max_upload_mb=1)
-    for guess in ["a", "b", "c", "d", "e", "f", None]:
-        with pytest.raises(gr.Error, match="Wrong or missing admin password"):
+    now = [1000.0]
+    auth = AdminAuth("correct horse", clock=lambda: now[0])
+    admin = Admin(fresh, auth, fresh.settings.data.dir / "uploads", max_upload_mb=1)
+    messages = []
+    for guess in ["a", "b", "c", "d", "e", "f", "g"]:
+        with pytest.raises(gr.Error) as wrong:
             admin.check(guess)
-    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
-    admin.check("correct horse")  # the right one is never delayed
-    assert len(waits) == 7
+        messages.append(wrong.value.message)
+        now[0] += 8
+    assert messages == ["Wrong or missing admin password."] + [
+        f"Wrong or missing admin password. Wait {s} s before the next try." for s in (1, 2, 4, 8, 8, 8)]
+    now[0] -= 1
+    with pytest.raises(gr.Error, match="Too many wrong admin passwords from unknown; try again in 1 s"):
+        admin.check("correct horse")  # too soon: not even checked
+    with pytest.raises(gr.Error) as missing:
+        admin.check(None)  # no password is no guess: not counted, never refused
+    assert missing.value.message == "Wrong or missing admin password."
+    now[0] += 1
+    admin.check("correct horse")  # once the wait is over, the right one is let in
 
 
 def _holds_lock(data: Path, pid: int) -> bool:

@@ -90,7 +90,7 @@ def test_the_question_length_limit_is_the_configured_one(client: TestClient) -> 
 def test_the_upload_accepts_only_the_configured_types(assistant: Assistant, tmp_path) -> None:  # noqa: ANN001
     note = tmp_path / "note.md"
     note.write_text("# A note\n\nThe library opens on Sundays from June.", encoding="utf-8")
-    admin = Admin(assistant, "pw", tmp_path / "uploads", max_upload_mb=1, upload_types=[".txt"])
+    admin = Admin(assistant, "pw", tmp_path / "uploads", max_upload_mb=1, upload_types=[".txt"], incoming=tmp_path)
     message, _, _ = admin.upload("pw", [str(note)])
     assert message == "- **failed** note.md: file type not accepted (accepted: .txt)"
 

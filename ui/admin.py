@@ -3,36 +3,41 @@ and feeds: `ui.sources`; the password check: `ui.auth`).
 
 Administration exists only when the password's environment variable is set; every admin
 action checks the password again (constant-time), so hiding a button is never the only guard,
-and wrong passwords are answered ever more slowly (doubling from 0.5 s to 8 s while they keep
-coming within a minute). Uploads are copied into `<data dir>/uploads/` under a name the server
-makes from the file name (no folders, no dots in front, safe characters only), so no name sent
-by a client reaches outside that folder; the stored path is stable, so uploading a corrected
-file replaces the old version. An upload waits up to `UPLOAD_WAIT_S` for another writer (a
-`qa ingest` on the same data directory) to finish.
+with the client's address (from Gradio's request) for the waits after wrong passwords that
+`ui.auth` describes: they are told, never slept, so no worker is held per wrong guess.
+
+An upload takes only the bytes a client sent: files Gradio's upload route put in its cache
+(`uploads_only` and Gradio's own check refuse any other path, or a URL, before Gradio copies or
+fetches anything, and `Admin.upload` checks again after the password). They are copied into
+`<data dir>/uploads/` under a name the server makes from the file name (no folders, no dots in
+front, safe characters only), so no name sent by a client reaches outside that folder; the stored
+path is stable, so uploading a corrected file replaces the old version. An upload waits up to
+`UPLOAD_WAIT_S` for another writer (a `qa ingest` on the same data directory) to finish.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from index.errors import QAError
 from index.load import SUPPORTED_SUFFIXES
 from index.models import public_source
 from qa.api import Assistant
-from ui.auth import AdminAuth
+from ui.auth import AdminAuth, AdminDenied
 from ui.render import escape_md
 from ui.sources import build_sources_panel, source_choice_update, source_rows
 
 COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
 UPLOAD_WAIT_S = 120.0
+NOT_UPLOADED = "Only files sent with the upload are accepted, not paths or URLs."
 
 
 def article_rows(assistant: Assistant) -> list[list[Any]]:
@@ -53,31 +58,60 @@ def safe_name(name: str) -> str:
     return cleaned[:120]
 
 
+def is_within(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path` (links resolved) is inside `folder`; never for a URL."""
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())
+
+
+def uploads_only(files: gr.File) -> gr.File:
+    """`files`, taking only files in Gradio's upload cache (where `/gradio_api/upload` puts a
+    client's bytes). Gradio copies any other file an event's data names into the cache, or fetches
+    a URL, before the handler and its password check run: its own check refuses other local paths
+    (`ui.app` turns it on), this refuses URLs too, before any fetch, and `Admin.upload` checks
+    again. (Not a subclass: Gradio writes a .pyi stub next to the module of every component class.)"""
+    move = files.async_move_resource_to_block_cache
+
+    async def uploaded_only(path: str | Path | None) -> str | None:
+        if path is not None and not is_within(path, files.GRADIO_CACHE):
+            raise gr.Error(NOT_UPLOADED, print_exception=False)
+        return await move(path)
+
+    files.async_move_resource_to_block_cache = uploaded_only
+    return files
+
+
 class Admin:
-    """Upload and delete, behind a password (a string, or the server's shared `AdminAuth`)."""
+    """Upload and delete, behind a password (a string, or the server's shared `AdminAuth`).
+    `incoming`: the folder uploaded files must come from (default: Gradio's upload cache)."""
 
     def __init__(self, assistant: Assistant, password: str | AdminAuth, uploads: Path, max_upload_mb: int,
-                 upload_types: list[str] | None = None) -> None:
+                 upload_types: list[str] | None = None, incoming: Path | None = None) -> None:
         self.types = tuple(upload_types or SUPPORTED_SUFFIXES)
         self.assistant = assistant
         self.auth = password if isinstance(password, AdminAuth) else AdminAuth(password)
         self.uploads = uploads
         self.max_bytes = max_upload_mb * 1024 * 1024
+        self.incoming = incoming or Path(get_upload_folder())
 
-    def check(self, given: str | None) -> None:
-        if self.auth.matches(given):
-            return
-        time.sleep(self.penalty())
-        raise gr.Error("Wrong or missing admin password.", print_exception=False)
+    def check(self, given: str | None, request: gr.Request | None = None) -> None:
+        """Admit the request or raise `gr.Error` saying why (and how long to wait)."""
+        peer = request.client.host if request is not None and request.client else None
+        forwarded = request.headers.get("x-forwarded-for") if request is not None else None
+        try:
+            self.auth.verify(given, self.auth.client_address(peer, forwarded))
+        except AdminDenied as denied:
+            if denied.status == 401:
+                wait = f" Wait {denied.retry_after} s before the next try." if denied.retry_after else ""
+                raise gr.Error(f"Wrong or missing admin password.{wait}", print_exception=False) from None
+            raise gr.Error(denied.message[0].upper() + denied.message[1:] + ".", print_exception=False) from None
 
-    def penalty(self) -> float:
-        """Seconds to wait before answering this wrong password (see `AdminAuth.penalty`)."""
-        return self.auth.penalty()
-
-    def upload(self, password: str, files: list[str] | None) -> tuple[str, Any, Any]:
-        self.check(password)
+    def upload(self, password: str, files: list[str] | None, request: gr.Request | None = None
+               ) -> tuple[str, Any, Any]:
+        self.check(password, request)
         if not files:
             raise gr.Error("Choose one or more files to upload.", print_exception=False)
+        if not all(is_within(file, self.incoming) for file in files):
+            raise gr.Error(NOT_UPLOADED, print_exception=False)
         self.uploads.mkdir(parents=True, exist_ok=True)
         stored, refused = [], []
         for file in files:
@@ -101,8 +135,9 @@ class Admin:
             lines.append(f"- **{f.status}** {escape_md(Path(f.path).name)}: {escape_md(detail)}")
         return "\n".join(lines), self._table(), self._choices()
 
-    def delete(self, password: str, article_id: str | None) -> tuple[str, Any, Any]:
-        self.check(password)
+    def delete(self, password: str, article_id: str | None, request: gr.Request | None = None
+               ) -> tuple[str, Any, Any]:
+        self.check(password, request)
         if not article_id:
             raise gr.Error("Choose the article to delete.", print_exception=False)
         info = next((a for a in self.assistant.articles() if a.id == article_id), None)
@@ -152,8 +187,8 @@ def build_articles_tab(assistant: Assistant, *, password: str | AdminAuth | None
     secret = gr.Textbox(label="Admin password", type="password", elem_id="qa-admin-password")
     with gr.Row():
         with gr.Column():
-            files = gr.File(label="Upload articles", file_count="multiple",
-                            file_types=list(admin.types), type="filepath")
+            files = uploads_only(gr.File(label="Upload articles", file_count="multiple",
+                                         file_types=list(admin.types), type="filepath"))
             upload = gr.Button("Upload and index", variant="primary")
         with gr.Column():
             choice = gr.Dropdown(label="Article to delete", choices=article_choices(assistant),

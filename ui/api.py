@@ -88,8 +88,9 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 def build_router(assistant: Assistant) -> APIRouter:
-    # The limit holds for bodies without a Content-Length too (chunked uploads): FastAPI
-    # stops reading at the limit and answers 413.
+    # The limit holds for bodies without a Content-Length too (chunked uploads): `ui.gate`
+    # counts every body of the app as it is read and answers 413 past it; FastAPI's own
+    # limit here is a second guard for these routes.
     router = APIRouter(prefix="/api", tags=["api"], max_body_size=MAX_BODY_BYTES)
 
     @router.post("/ask", response_model=AskResponse)

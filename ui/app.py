@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import gradio as gr
@@ -13,7 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.errors import ArticleNotFoundError, QAError
 from qa.api import Assistant
@@ -23,14 +26,21 @@ from ui.admin import build_articles_tab
 from ui.api import MAX_BODY_BYTES, build_router
 from ui.auth import AdminAuth
 from ui.chat import build_chat, status_line
+from ui.gate import RequestGate
 from ui.mcp import build_mcp
 from ui.ratelimit import RateLimiter
 from ui.web_api import build_web_router
 
 EMBED_PATH = "/embed"
 MCP_PATH = "/mcp"
-# POSTs (and DELETEs) that cost work beside asking: fetching the web, embedding.
+# POSTs (and DELETEs) that cost work beside asking: fetching the web, embedding; admin only.
 WEB_ADMIN_PATHS = ("/api/sources", "/api/sources/refresh", "/api/articles/url")
+# Gradio's file uploads (the page's and the widget's): bodies up to server.max_upload_mb.
+UPLOAD_PATHS = ("/gradio_api/upload", EMBED_PATH + "/gradio_api/upload")
+MULTIPART_FRAMING = 256 * 1024  # an upload's bytes beside the files: part headers, boundaries
+# A chat event's body holds the whole conversation so far (answers with their source cards, a few
+# KB each): room for some hundreds of exchanges, and still a bound.
+GRADIO_EVENT_BYTES = 2 * 1024 * 1024
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -44,6 +54,56 @@ def _costs_work(path: str) -> bool:
     return (path in ("/api/ask", "/api/ask/stream", MCP_PATH, *WEB_ADMIN_PATHS)
             or path.endswith("/gradio_api/queue/join")
             or "/gradio_api/call/" in path or "/gradio_api/run/" in path)
+
+
+class Guard:
+    """The outermost middleware: the rate limit on what costs work (429 with Retry-After), and the
+    framing headers on every answer. Pure ASGI, like `ui.gate`: nothing buffered, no task per
+    request (a flood of requests must leave the event loop free for the others)."""
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, embed_policy: str) -> None:
+        self.app, self.limiter, self.embed_policy = app, limiter, embed_policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        # Only the widget may be framed by other sites; everything else only by this one.
+        is_widget = path == EMBED_PATH or path.startswith(EMBED_PATH + "/")
+
+        async def framed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = self.embed_policy if is_widget else "frame-ancestors 'self'"
+                if not is_widget:
+                    headers["X-Frame-Options"] = "SAMEORIGIN"
+                headers["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        if scope["method"] in ("POST", "DELETE") and _costs_work(path):
+            peer = scope.get("client")
+            client = self.limiter.client_address(peer[0] if peer else None,
+                                                 Headers(scope=scope).get("x-forwarded-for"))
+            wait = self.limiter.retry_after(client)
+            if wait is not None:
+                what = "requests" if path in WEB_ADMIN_PATHS else "questions"
+                await _error(429, f"too many {what} from {client}: at most {self.limiter.limit} a minute; "
+                                  f"try again in {wait} s", {"Retry-After": str(wait)})(scope, receive, framed)
+                return
+        await self.app(scope, receive, framed)
+
+
+def body_limits(max_upload: int) -> Callable[[str], int]:
+    """The body limit of each path: uploads, Gradio's events, and 256 KB for everything else."""
+    def limit(path: str) -> int:
+        if path in UPLOAD_PATHS:
+            return max_upload
+        if path.endswith("/gradio_api/queue/join") or "/gradio_api/call/" in path or "/gradio_api/run/" in path:
+            return GRADIO_EVENT_BYTES
+        return MAX_BODY_BYTES
+
+    return limit
 
 
 def _problem(error: dict[str, Any]) -> dict[str, str]:
@@ -63,7 +123,7 @@ def frame_ancestors(origins: list[str]) -> str:
 def build_main_page(assistant: Assistant, server: ServerSettings, auth: AdminAuth | None = None) -> gr.Blocks:
     """The full page: the chat, and the Articles tab (with administration when enabled)."""
     if auth is None:
-        auth = AdminAuth(os.environ.get(server.admin_password_env) or None, env=server.admin_password_env)
+        auth = admin_auth(server)
     with gr.Blocks(title="News QA", analytics_enabled=False, fill_height=True) as page:
         status = gr.Markdown(status_line(assistant), elem_id="qa-status")
         with gr.Tab("Chat", elem_id="qa-chat-tab"):
@@ -76,6 +136,12 @@ def build_main_page(assistant: Assistant, server: ServerSettings, auth: AdminAut
         page.load(lambda: (status_line(assistant), *articles.values()), None, [status, *articles.components],
                   api_visibility="private")
     return page
+
+
+def admin_auth(server: ServerSettings) -> AdminAuth:
+    """The server's one admin password check (both faces count the same wrong passwords)."""
+    return AdminAuth(os.environ.get(server.admin_password_env) or None, env=server.admin_password_env,
+                     trusted_proxies=server.trusted_proxies)
 
 
 def build_widget(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
@@ -91,7 +157,7 @@ def create_app(assistant: Assistant) -> FastAPI:
     With `web.background_refresh`, the app's lifespan runs `qa.background.BackgroundRefresh`
     (started with the server, stopped at its shutdown)."""
     server = assistant.settings.server
-    auth = AdminAuth(os.environ.get(server.admin_password_env) or None, env=server.admin_password_env)
+    auth = admin_auth(server)
     web = assistant.web  # created once, here: its creation is not thread-safe
     refresher = BackgroundRefresh(web, check_s=assistant.settings.web.refresh_check_s) \
         if assistant.settings.web.background_refresh else None
@@ -102,6 +168,10 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What was built so far (the model, Gradio's blocks, the store) lives as long as the server:
+        # kept out of the garbage collector's full passes, which otherwise stall every request for
+        # some 0.3 s each when a burst of requests (a flood of wrong passwords) sets them off.
+        gc.freeze()
         if refresher is not None:
             refresher.start()
         try:
@@ -116,33 +186,15 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     app = FastAPI(title="News QA", version="0.1.0", lifespan=lifespan,
                   description="Grounded, cited answers from your news articles.")
+    # One upload's bytes. Gradio's own per-file limit is the same, so that the gate (413 in the JSON
+    # shape) speaks first; `Admin.upload` refuses, by name, a file over max_upload_mb.
+    max_upload = server.max_upload_mb * 1024 * 1024 + MULTIPART_FRAMING
+    # Innermost of the middleware (added first): its refusals get the CORS and framing headers too.
+    app.add_middleware(RequestGate, auth=auth, admin_paths=WEB_ADMIN_PATHS, body_limit=body_limits(max_upload))
     app.add_middleware(CORSMiddleware, allow_origins=server.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"])
-    embed_policy = frame_ancestors(server.embed_origins)
-
     limiter = RateLimiter(server.rate_limit, exempt=server.rate_limit_exempt, trusted_proxies=server.trusted_proxies)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Any:
-        if request.method in ("POST", "DELETE") and _costs_work(request.url.path):
-            client = limiter.client_address(request.client.host if request.client else None,
-                                            request.headers.get("x-forwarded-for"))
-            wait = limiter.retry_after(client)
-            if wait is not None:
-                what = "requests" if request.url.path in WEB_ADMIN_PATHS else "questions"
-                return _error(429, f"too many {what} from {client}: at most {server.rate_limit} a minute; "
-                                   f"try again in {wait} s", {"Retry-After": str(wait)})
-        length = request.headers.get("content-length")
-        if request.url.path.startswith("/api/") and length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return _error(413, f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}")
-        response = await call_next(request)
-        # Only the widget may be framed by other sites; everything else only by this one.
-        is_widget = request.url.path == EMBED_PATH or request.url.path.startswith(EMBED_PATH + "/")
-        response.headers["Content-Security-Policy"] = embed_policy if is_widget else "frame-ancestors 'self'"
-        if not is_widget:
-            response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+    app.add_middleware(Guard, limiter=limiter, embed_policy=frame_ancestors(server.embed_origins))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -187,12 +239,16 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     if mcp_app is not None:
         app.router.routes.extend(mcp_app.routes)
-    max_file = f"{server.max_upload_mb}mb"
+    widget, page = build_widget(assistant, server), build_main_page(assistant, server, auth)
     # The widget is mounted first: the page at "/" would otherwise catch /embed too.
-    app = gr.mount_gradio_app(app, build_widget(assistant, server), path=EMBED_PATH, footer_links=[],
-                              max_file_size=max_file)
-    return gr.mount_gradio_app(app, build_main_page(assistant, server, auth), path="/", footer_links=["api"],
-                               max_file_size=max_file)
+    app = gr.mount_gradio_app(app, widget, path=EMBED_PATH, footer_links=[], max_file_size=max_upload)
+    app = gr.mount_gradio_app(app, page, path="/", footer_links=["api"], max_file_size=max_upload)
+    for blocks in (widget, page):
+        # Gradio checks that a file named in an event's data (FileData) was uploaded to its cache
+        # only in launched Blocks (processing_utils._check_allowed); mounted ones would copy any
+        # file of the server into the cache, and serve it. This turns the check on.
+        blocks.has_launched = True
+    return app
 
 
 def app_from_environment() -> FastAPI:

@@ -2,9 +2,10 @@
 
 A sliding window per address: at most `limit` requests in any 60 s; the next one gets 429 with
 `Retry-After` (seconds until the oldest request of the window expires). Addresses in `exempt`
-(by default loopback: local tools, benchmarks) are not limited. Behind a reverse proxy every
-request comes from the proxy: list it in `trusted_proxies` and the client's address is read
-from `X-Forwarded-For` (the last address before the trusted ones), never trusted otherwise.
+(by default loopback: local tools, benchmarks) are not limited; the admin password's checks
+(`ui.auth`) have no such exemption. Behind a reverse proxy every request comes from the proxy:
+list it in `trusted_proxies` and the client's address is read from `X-Forwarded-For` (the last
+address before the trusted ones), never trusted otherwise.
 """
 
 from __future__ import annotations
@@ -23,22 +24,14 @@ class RateLimiter:
     def __init__(self, limit: int, *, exempt: list[str] | None = None, trusted_proxies: list[str] | None = None,
                  clock=time.monotonic) -> None:  # noqa: ANN001
         self.limit = limit
-        self.exempt = _networks(exempt or [])
-        self.trusted = _networks(trusted_proxies or [])
+        self.exempt = networks(exempt or [])
+        self.trusted = networks(trusted_proxies or [])
         self.clock = clock
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def client_address(self, peer: str | None, forwarded_for: str | None) -> str:
-        """The client's address: the peer, or, when the peer is a trusted proxy, the last
-        address in X-Forwarded-For that is not a trusted proxy itself."""
-        address = peer or "unknown"
-        if forwarded_for and _within(address, self.trusted):
-            for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
-                address = hop
-                if not _within(hop, self.trusted):
-                    break
-        return address
+        return client_address(peer, forwarded_for, self.trusted)
 
     def retry_after(self, address: str) -> int | None:
         """Count a request from `address`; None when allowed, else the seconds to wait."""
@@ -65,7 +58,19 @@ class RateLimiter:
             del self._seen[next(iter(self._seen))]
 
 
-def _networks(entries: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def client_address(peer: str | None, forwarded_for: str | None, trusted: list) -> str:  # noqa: ANN001
+    """The client's address: the peer, or, when the peer is a trusted proxy, the last address in
+    X-Forwarded-For that is not a trusted proxy itself (the admin password's checks use it too)."""
+    address = peer or "unknown"
+    if forwarded_for and _within(address, trusted):
+        for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+            address = hop
+            if not _within(hop, trusted):
+                break
+    return address
+
+
+def networks(entries: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(entry, strict=False) for entry in entries]
 
 

@@ -2,7 +2,8 @@
 administrator, adding article URLs and sources, refreshing one now, and removing one.
 
 Everyone sees the sources table (like the articles table above it); every change needs the admin
-password (checked again on each action, see `ui.auth`). URLs go through `qa.web_admin.WebAdmin`:
+password (checked again on each action, with the client's address from Gradio's request: see
+`ui.auth`). URLs go through `qa.web_admin.WebAdmin`:
 http(s) only, and the configuration's address rule (private and loopback addresses refused
 unless `web.allow_private` or `web.allow_hosts` allow them); an action that finds a refresh
 running waits for it at most `qa.web_admin.BUSY_WAIT_S`, then says which one runs.
@@ -89,8 +90,8 @@ class SourcesAdmin:
         self.admin = admin
         self.web = WebAdmin(assistant.web)
 
-    def _run(self, password: str, action: Any) -> Any:  # noqa: ANN401
-        self.admin.check(password)
+    def _run(self, password: str, request: gr.Request | None, action: Any) -> Any:  # noqa: ANN401
+        self.admin.check(password, request)
         try:
             return action()
         except QAError as exc:
@@ -106,32 +107,37 @@ class SourcesAdmin:
         return (message, gr.update(value=source_rows(self.assistant)), gr.update(value=article_rows(self.assistant)),
                 articles, source_choice_update(self.assistant, chosen))
 
-    def add_urls(self, password: str, text: str | None) -> tuple[str, Any, Any, Any, Any]:
+    def add_urls(self, password: str, text: str | None, request: gr.Request | None = None
+                 ) -> tuple[str, Any, Any, Any, Any]:
         urls = [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
-        report = self._run(password, lambda: self.web.ingest_urls(urls))
+        report = self._run(password, request, lambda: self.web.ingest_urls(urls))
         return self._outputs(report_markdown(report))
 
-    def add_source(self, password: str, url: str | None, kind: str,
-                   minutes: float | None) -> tuple[str, Any, Any, Any, Any]:
+    def add_source(self, password: str, url: str | None, kind: str, minutes: float | None,
+                   request: gr.Request | None = None) -> tuple[str, Any, Any, Any, Any]:
         interval = int(minutes) if minutes else None
-        state, created = self._run(password, lambda: self.web.add_source((url or "").strip(), kind or "feed", interval))
+        state, created = self._run(password, request,
+                                   lambda: self.web.add_source((url or "").strip(), kind or "feed", interval))
         every = f"every {state.interval_minutes or self.web.web.settings.refresh_minutes} min"
         verb = "Added" if created else "Updated"
         return self._outputs(f"{verb} {state.kind} **{escape_md(state.url)}** ({every}); it is read at the next "
                              f"refresh, or now with *Refresh now*.", chosen=state.url)
 
-    def refresh(self, password: str, url: str | None) -> tuple[str, Any, Any, Any, Any]:
+    def refresh(self, password: str, url: str | None, request: gr.Request | None = None
+                ) -> tuple[str, Any, Any, Any, Any]:
         if not url:
-            self.admin.check(password)
+            self.admin.check(password, request)
             raise gr.Error("Choose the source to refresh.", print_exception=False)
-        report = self._run(password, lambda: self.web.refresh(url))
+        report = self._run(password, request, lambda: self.web.refresh(url))
         return self._outputs("\n\n".join(report_markdown(r) for r in report.sources), chosen=url)
 
-    def remove(self, password: str, url: str | None, delete_articles: bool) -> tuple[str, Any, Any, Any, Any]:
+    def remove(self, password: str, url: str | None, delete_articles: bool, request: gr.Request | None = None
+               ) -> tuple[str, Any, Any, Any, Any]:
         if not url:
-            self.admin.check(password)
+            self.admin.check(password, request)
             raise gr.Error("Choose the source to remove.", print_exception=False)
-        removed = self._run(password, lambda: self.web.remove_source(url, delete_articles=bool(delete_articles)))
+        removed = self._run(password, request,
+                            lambda: self.web.remove_source(url, delete_articles=bool(delete_articles)))
         extra = f" and deleted {len(removed)} article(s)" if delete_articles else " (its articles are kept)"
         return self._outputs(f"Removed source **{escape_md(url)}**{extra}.", articles_deleted=bool(removed))
 

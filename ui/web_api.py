@@ -2,21 +2,23 @@
 refresh them and fetch article URLs.
 
 The password goes in `Authorization: Bearer <password>` (the `server.admin_password_env`
-variable's value; the same password and the same slowing of wrong guesses as the Articles tab).
+variable's value). It is checked by `ui.gate` before any of the body is read, with the same
+waits after wrong passwords as the Articles tab (`ui.auth`).
 Errors are the app's JSON shape `{"ok": false, "status", "error"}`: 400 not an http(s) URL,
-401 wrong or missing password, 403 administration disabled or a refused (private, loopback)
-address, 404 unknown source, 409 a source only config.yaml can change, 422 nothing could be
-indexed (each URL's reason in `report`), 503 (with Retry-After) the index busy with another writer,
+401 wrong or missing password (with Retry-After when the address must wait before its next
+try), 403 administration disabled or a refused (private, loopback) address, 404 unknown source,
+409 a source only config.yaml can change, 413 a body over `ui.api.MAX_BODY_BYTES`, 422 nothing
+could be indexed (each URL's reason in `report`), 429 (with Retry-After) too many wrong passwords
+from the address, not checked, 503 (with Retry-After) the index busy with another writer,
 or a refresh still running after `qa.web_admin.BUSY_WAIT_S` ("a refresh of URL is running; try
 again in a moment": the background refresh or another administrator's).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,6 +29,7 @@ from qa.api import Assistant
 from qa.web import WebBusyError
 from qa.web_admin import MAX_URLS, ConfiguredSourceError, RefusedAddressError, UnknownSourceError, WebAdmin
 from ui.auth import AdminAuth
+from ui.gate import ADMITTED
 
 
 class SourceOut(BaseModel):
@@ -114,11 +117,12 @@ def build_web_router(assistant: Assistant, auth: AdminAuth) -> APIRouter:
     admin = WebAdmin(web)
     bearer = HTTPBearer(auto_error=False, description="The admin password (server.admin_password_env).")
 
-    async def require_admin(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    async def require_admin(request: Request, _: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        """The gate (`ui.gate`) checked the password before the body was read; a request it did
+        not admit (an app without the gate) is refused. `bearer` documents the scheme in /docs."""
         if not auth.enabled:
             raise HTTPException(403, auth.disabled_message())
-        if credentials is None or not auth.matches(credentials.credentials):
-            await asyncio.sleep(auth.penalty())
+        if not request.scope.get(ADMITTED):
             raise HTTPException(401, "wrong or missing admin password: send it as `Authorization: Bearer PASSWORD`",
                                 headers={"WWW-Authenticate": "Bearer"})
 
