@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve chroma bench train-judge test test-llm test-slow clean
+.PHONY: install browser serve chroma bench bench-hostile train-judge test test-llm test-slow clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ chroma: install
 # (BENCH_EVAL_DIR) into bench/.cache/; BENCH_ARGS=--quick skips the 100k one.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Hostile servers and clients (bench/hostile.py) against a real `qa serve` on loopback: compression
+# bombs, slow headers, huge sitemaps, 1 GiB bodies, password floods, server paths in uploads.
+bench-hostile: install
+	$(BIN)/python -m bench.hostile
 
 # The answer judge (qa/judge.json): trained on SQuAD v1.1 articles that nothing is measured on,
 # their redacted copies and tests/data/natural/{tune,train-a,train-b,train-c}; deterministic,
