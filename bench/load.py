@@ -13,7 +13,6 @@ host but 127.0.0.1, ::1 and localhost.
 from __future__ import annotations
 
 import itertools
-import math
 import threading
 import time
 from collections import Counter
@@ -21,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+import numpy as np
 
 Ask = Callable[[str], Any]
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -54,11 +55,11 @@ class LoadSummary:
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
-    """Nearest-rank percentile (the same rule as bench.run._pct); None for no values."""
+    """Nearest-rank percentile (numpy's "inverted_cdf", the same rule as bench.run._pct); None
+    for no values."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+    return float(np.percentile(values, p, method="inverted_cdf"))
 
 
 def summarize(outcomes: Sequence[Outcome], duration_s: float, clients: int) -> LoadSummary:

@@ -36,12 +36,13 @@ import numpy as np
 
 from qa.api import Assistant, build_embedder
 from qa.config import load_settings
-from qa.evaluation.datasets import Dataset, EvalQuestion, load_squad
+from qa.evaluation.datasets import load_squad
+from qa.evaluation.questions import Dataset, EvalQuestion
 from qa.evaluation.metrics import contains_answer
 from qa.evaluation.natural import load_natural
 from qa.evaluation.runner import build_index
-from qa.evaluation.train_judge import SEED, redact, squad_split
-from qa.judge import FEATURES, candidates, feature_matrix, fit_logistic, load_judge, shortlist
+from qa.evaluation.train_judge import SEED, fit_logistic, redact, squad_split
+from qa.judge import FEATURES, candidates, feature_matrix, load_judge, shortlist
 
 ROOT = Path(__file__).resolve().parents[1]
 NATURAL = ROOT / "tests" / "data" / "natural"

@@ -16,7 +16,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import math
 import os
 import platform
 import random
@@ -30,12 +29,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 for _name, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False"),
                       ("GRADIO_ANALYTICS_ENABLED", "False"), ("TOKENIZERS_PARALLELISM", "false")):
     os.environ.setdefault(_name, _value)
 
-from bench.corpus import CACHE, EVAL_DIR, build_index, real_articles  # noqa: E402
-from index.embed import Embedder  # noqa: E402
+from bench.corpus import CACHE, EVAL_DIR, build_index  # noqa: E402
 from qa.api import Assistant, build_embedder  # noqa: E402
 from qa.config import Settings, load_settings  # noqa: E402
 
@@ -511,9 +511,8 @@ def _timed(fn: Callable, items) -> list[float]:  # noqa: ANN001
 
 
 def _pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+    """Nearest-rank percentile of a non-empty sample (numpy's "inverted_cdf" method)."""
+    return float(np.percentile(values, p, method="inverted_cdf"))
 
 
 def _env(data_dir: Path) -> dict[str, str]:

@@ -79,16 +79,6 @@ def get_all(collection: chromadb.Collection, include: list[str], where: dict[str
             return merged
 
 
-def get_ids(collection: chromadb.Collection, ids: list[str], include: list[str]) -> dict[str, list]:
-    """`collection.get` by ids, in pages (records absent from the collection are left out)."""
-    merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
-    for start in range(0, len(ids), IDS_PAGE):
-        got = collection.get(ids=ids[start:start + IDS_PAGE], include=include)
-        for key in merged:
-            merged[key].extend(got[key] or [])
-    return merged
-
-
 def stored_articles(collection: chromadb.Collection, *, page: int = GET_PAGE) -> list[ArticleInfo]:
     """Every stored article, newest first: one read of the first chunks, which alone carry
     the article's chunk count."""

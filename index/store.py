@@ -200,10 +200,6 @@ class ArticleStore:
         return self.searcher.hits(ids, vector)
 
     # -- sentences of hits (index.evidence) --------------------------------------------
-    def sentence_vectors(self, hits: list[Hit]) -> list[np.ndarray]:
-        """The stored sentence vectors of each hit, one row per `sentence_spans(hit.text)`."""
-        return [vectors for vectors, _ in self.sentence_evidence(hits)]
-
     def sentence_evidence(self, hits: list[Hit]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each hit's stored (sentence vectors, token codes), see `index.sentences`; rows a chunk
         lacks (an interrupted write, an older index) are computed and stored now."""

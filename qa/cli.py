@@ -352,12 +352,14 @@ def eval_command(
     from qa.api import build_embedder
     from qa.config import write_threshold
     from qa.evaluation import report as reporting
-    from qa.evaluation.baseline import evaluate_baseline
+    from qa.evaluation.baseline import chroma_store, evaluate_baseline
     from qa.evaluation.datasets import load_dataset
     from qa.evaluation.runner import build_index, calibrate as pick_threshold, run_questions
 
     if fmt not in (None, "squad", "beir", "natural", "realtimeqa"):
         fail(f"--format must be squad, beir, natural or realtimeqa, not {fmt!r}")
+    if baseline:
+        run(ctx, chroma_store)  # before minutes of indexing: the recipe needs langchain-chroma
     settings = run(ctx, lambda: ctx.obj.settings)
     data = run(ctx, lambda: load_dataset(dataset, fmt))
     questions = data.sample(limit, seed)

@@ -113,12 +113,6 @@ def referent_people(history: Sequence[Any] | None) -> list[str]:
     return ranked
 
 
-def referent_person(history: Sequence[Any] | None) -> str | None:
-    """The person "he" or "she" most likely means after `history`."""
-    people = referent_people(history)
-    return people[0] if people else None
-
-
 def is_follow_up(question: str) -> bool:
     lowered = question.strip().lower()
     words = {w.strip("?,.!;:'\"") for w in lowered.split()}
@@ -169,12 +163,6 @@ def resolve(question: str, history: Sequence[Any] | None) -> FollowUp:
     refers = bool(_THING.search(asked))
     context = f"{previous[-1].strip()} {lead}" if refers and lead else previous[-1].strip()
     return FollowUp(asked, resolved, query, is_follow_up=True, context=context)
-
-
-def contextualize(question: str, history: Sequence[Any] | None) -> str:
-    """The query to retrieve with: the question, preceded by the last user question when the
-    new one reads as a follow-up (pronouns resolved)."""
-    return resolve(question, history).query
 
 
 def trim_history(history: Sequence[Any] | None, max_chars: int) -> list[Any]:

@@ -143,28 +143,3 @@ def load_judge(path: Path | None = JUDGE_PATH) -> Judge | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("answer judge %s not used (%s); the evidence threshold decides", path, exc)
         return None
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iterations: int = 50,
-                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """L2-regularized logistic regression by Newton's method: (coef, intercept, mean, scale).
-
-    Inputs are standardized first, so `l2` treats every feature alike. Deterministic.
-    """
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    w = np.zeros(z.shape[1])
-    weights = np.ones(len(x)) if sample_weight is None else sample_weight
-    penalty = np.full(z.shape[1], l2)
-    penalty[-1] = 0.0  # the intercept is not shrunk
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(z @ w)))
-        gradient = z.T @ (weights * (p - y)) + penalty * w
-        hessian = (z * (weights * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w[:-1], float(w[-1]), mean, scale

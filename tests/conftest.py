@@ -14,20 +14,16 @@ from pathlib import Path
 
 import pytest
 
-# Re-exported: test files import these from here too (`from tests.conftest import free_port`).
+# Used here, and re-exported: test files import some from here too (`from tests.conftest import ROOT`).
 from tests.support import (  # noqa: F401
-    ARTIFACTS,
     CHROMA_SCRIPT,
     GUARD,
     KEPT_ENV,
     MODEL_CACHE,
     OFFLINE_ENV,
-    QA_SCRIPT,
     ROOT,
     SAMPLE_DIR,
     SAMPLE_FILE,
-    SERVER_MODE,
-    both_store_modes,
     child_process,
     free_port,
     running_server,

@@ -1,8 +1,8 @@
 """Helpers the tests share that are not fixtures: paths, the offline environment, free ports,
 child processes (`qa serve`, `chroma run`), and the store-mode parametrization.
 
-`tests/conftest.py` holds the fixtures and installs the network guard; it re-exports these names
-so that `from tests.conftest import free_port` keeps working.
+`tests/conftest.py` holds the fixtures and installs the network guard; it re-exports those of these names
+that test files import from it (`from tests.conftest import ROOT`).
 """
 
 from __future__ import annotations

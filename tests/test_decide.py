@@ -12,7 +12,8 @@ from index.models import Hit
 from index.text import sentence_spans
 from qa.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
 from qa.answer_type import expected_type
-from qa.judge import FEATURES, Judge, candidates, feature_matrix, fit_logistic
+from qa.evaluation.train_judge import fit_logistic
+from qa.judge import FEATURES, Judge, candidates, feature_matrix
 from qa.lexical import terms
 from qa.scoring import Query, score_chunks
 

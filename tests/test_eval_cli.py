@@ -9,12 +9,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from qa.evaluation.datasets import EvalQuestion
+from qa.evaluation.questions import EvalQuestion
 from qa.evaluation.runner import METRIC_KEYS, QuestionResult, calibrate, score
 from ui.cli import app
 
@@ -186,6 +187,23 @@ def test_report_baseline_and_calibration(tmp_path: Path) -> None:
     text = config.read_text()
     assert text == ("answer:\n  # the threshold\n"  # comments kept, the value replaced
                     f"  abstain_threshold: {ours['threshold']}  # calibrated by qa eval\n")
+
+
+def test_baseline_without_langchain_chroma_says_how_to_install_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """langchain-chroma is a dev dependency: without it `qa eval --baseline` stops at once, naming
+    the install command, and the module still imports (`qa eval` alone needs nothing of it)."""
+    from qa.evaluation.baseline import BaselineUnavailableError, chroma_store
+
+    monkeypatch.setitem(sys.modules, "langchain_chroma", None)  # any import of it now raises ImportError
+    with pytest.raises(BaselineUnavailableError, match=r"pip install langchain-chroma .*make install"):
+        chroma_store()
+    result = CliRunner().invoke(app, ["eval", "--dataset", str(squad_file(tmp_path)), "--baseline"],
+                                catch_exceptions=False)
+    assert result.exit_code != 0
+    said = " ".join(result.stderr.split())
+    assert "needs langchain-chroma" in said and "pip install langchain-chroma" in said
+    assert "Indexing" not in result.output  # refused before any work
 
 
 def _result(answerable: bool, rank: int | None, evidence: float, abstained: bool = False,

@@ -18,7 +18,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bench.fake_site import FakeSite, Route, Site  # noqa: F401
+from bench.fake_site import FakeSite, Site
 
 
 @pytest.fixture

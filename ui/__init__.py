@@ -1,1 +1,2 @@
-"""The faces of the service: browser chat, JSON HTTP API (and, later, the embeddable widget)."""
+"""The faces of the service, all served by `qa serve`: browser chat, the embeddable widget, the JSON
+HTTP API, the Articles admin tab and MCP tools."""

@@ -312,17 +312,80 @@ class _GuardedBackend(httpcore.SyncBackend):
         raise last or httpcore.ConnectError(f"no address for {host}")
 
 
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport over the guarded network backend (and no proxy)."""
+# httpcore's exceptions -> httpx's, the most specific first: the table httpx's own HTTPTransport
+# maps with, so that callers catch httpx.TimeoutException, httpx.ConnectError and so on.
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    """Raise httpcore's exceptions as httpx's (anything else, e.g. `BlockedURLError`, as it is)."""
+    try:
+        yield
+    except Exception as exc:
+        for core, mapped in _HTTPX_ERRORS:
+            if isinstance(exc, core):
+                raise mapped(str(exc)) from exc
+        raise
+
+
+class _ResponseStream(httpx.SyncByteStream):
+    """A response body as httpcore streams it (raw, undecoded), with httpx's exceptions."""
+
+    def __init__(self, stream: Iterable[bytes]) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _httpx_errors():
+            for part in self._stream:
+                yield part
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+class _GuardedTransport(httpx.BaseTransport):
+    """An httpx transport over an httpcore connection pool of its own, on the guarded network
+    backend (and no proxy): httpx.HTTPTransport's request and response mapping, with a pool that
+    httpx offers no parameter to build."""
 
     def __init__(self, policy: AddressPolicy, max_connections: int) -> None:
-        super().__init__(trust_env=False)
-        self._pool.close()
-        # httpx offers no parameter for the network backend; the pool it builds is replaced by
-        # the same one with ours (httpcore's public ConnectionPool API).
         self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
                                              max_connections=max_connections, max_keepalive_connections=20,
                                              keepalive_expiry=5.0, network_backend=_GuardedBackend(policy))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, httpx.SyncByteStream):
+            raise TypeError("the guarded transport sends synchronous requests only")
+        url = request.url
+        core = httpcore.Request(method=request.method,
+                                url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                                                 target=url.raw_path),
+                                headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        with _httpx_errors():
+            response = self._pool.handle_request(core)
+        return httpx.Response(status_code=response.status, headers=response.headers,
+                              stream=_ResponseStream(response.stream), extensions=response.extensions)
+
+    def close(self) -> None:
+        self._pool.close()
 
 
 # -- the fetcher -------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ RecursiveCharacterTextSplitter(1000, 200) -> the same embedding model -> Chroma
 `similarity_search`; the answer is the sentence of the top 5 chunks with the highest cosine
 similarity to the question. It has no abstention of its own: for SQuAD 2.0 it abstains under a
 cosine threshold set, like ours, to wrongly abstain on 10% of the answerable questions.
+
+langchain-chroma, the recipe's vector store, is a development dependency (the `dev` extra, which
+`make install` installs), not one of the service's: it is imported only when the recipe runs.
 """
 
 from __future__ import annotations
@@ -12,23 +15,39 @@ import time
 from pathlib import Path
 
 import numpy as np
-from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from index.embed import Embedder
+from index.errors import QAError
 from index.models import Article
 from index.store import embedded_client
 from index.text import split_sentences
-from qa.evaluation.datasets import Dataset, EvalQuestion
+from qa.evaluation.questions import Dataset, EvalQuestion
 from qa.evaluation.runner import EvalResult, QuestionResult, calibrate, judge_ranking, score
+
+
+class BaselineUnavailableError(QAError):
+    """The tutorial recipe's vector store (langchain-chroma) is not installed."""
+
+
+def chroma_store() -> type:
+    """langchain-chroma's `Chroma`, or `BaselineUnavailableError` naming the install command."""
+    try:
+        from langchain_chroma import Chroma
+    except ImportError:
+        raise BaselineUnavailableError(
+            "the tutorial baseline (qa eval --baseline) needs langchain-chroma, a development dependency "
+            "that is not installed: pip install langchain-chroma (or `make install`, which installs .[dev])"
+        ) from None
+    return Chroma
 
 
 class TutorialBaseline:
     def __init__(self, embedder: Embedder, workdir: Path) -> None:
         self.embedder = embedder
-        self.store = Chroma(client=embedded_client(workdir), collection_name="baseline",
-                            embedding_function=embedder, collection_metadata={"hnsw:space": "cosine"})
+        self.store = chroma_store()(client=embedded_client(workdir), collection_name="baseline",
+                                    embedding_function=embedder, collection_metadata={"hnsw:space": "cosine"})
         self.splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
 
     def ingest(self, articles: list[Article]) -> dict[str, float]:

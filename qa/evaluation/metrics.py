@@ -1,12 +1,12 @@
 """Scoring functions for `qa eval`: answer matching, ranking metrics and summary statistics.
 
-Everything here is pure Python over plain sequences, so the metrics can be checked by hand
-and reused by any dataset adapter. The definitions follow the public references they are
+Everything here works on plain sequences, so the metrics can be checked by hand and reused
+by any dataset adapter. The definitions follow the public references they are
 compared against:
 
 * answer matching uses the official SQuAD v1.1 normalization;
 * nDCG follows BEIR / trec_eval (linear gains, log2 discount, ideal ranking from the qrels);
-* `percentile` reproduces `numpy.percentile`'s default ("linear") method.
+* `percentile` is `numpy.percentile` with its default ("linear") method.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import math
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
 
 _PUNCTUATION = frozenset(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -166,7 +168,7 @@ def recall_of_set(ranked_ids: Sequence[str], relevant: Iterable[str], k: int) ->
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
-    """The p-th percentile, identical to `numpy.percentile(values, p)` (method "linear").
+    """The p-th percentile: `numpy.percentile(values, p)` (method "linear"), None for no values.
 
     Interpolates linearly between the two closest ranks of the sorted values: the value
     sits at virtual index (n - 1) * p / 100.
@@ -186,20 +188,7 @@ def percentile(values: Sequence[float], p: float) -> float | None:
         raise ValueError(f"percentile must be in [0, 100], got {p!r}")
     if not values:
         return None
-    if any(math.isnan(v) for v in values):
-        return math.nan
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * (p / 100)  # same float operations as numpy
-    lower = math.floor(position)
-    if lower >= len(ordered) - 1:
-        return float(ordered[-1])
-    a, b = ordered[lower], ordered[lower + 1]
-    t = position - lower
-    # numpy's _lerp: interpolate from the nearer end so the result is exact at t = 0 and 1
-    # and bit-for-bit equal to numpy's.
-    if t >= 0.5:
-        return float(b - (b - a) * (1 - t))
-    return float(a + (b - a) * t)
+    return float(np.percentile(values, p))
 
 
 def rate(flags: Iterable[bool]) -> float | None:

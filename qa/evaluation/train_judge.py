@@ -37,17 +37,43 @@ from index.models import Article
 from index.text import sentence_spans
 from qa.api import Assistant, build_embedder
 from qa.config import Settings, load_settings
-from qa.evaluation.datasets import Dataset, EvalQuestion, load_squad
+from qa.evaluation.datasets import load_squad
+from qa.evaluation.questions import Dataset, EvalQuestion
 from qa.evaluation.metrics import contains_answer
 from qa.evaluation.natural import load_natural
 from qa.evaluation.runner import build_index
-from qa.judge import FEATURES, JUDGE_PATH, Judge, candidates, feature_matrix, fit_logistic, shortlist
+from qa.judge import FEATURES, JUDGE_PATH, Judge, candidates, feature_matrix, shortlist
 
 logger = logging.getLogger(__name__)
 
 SEED = 20261126
 REDACTED_SHARE = 1 / 3
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iterations: int = 50,
+                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """L2-regularized logistic regression by Newton's method: (coef, intercept, mean, scale).
+
+    Inputs are standardized first, so `l2` treats every feature alike. Deterministic.
+    """
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    weights = np.ones(len(x)) if sample_weight is None else sample_weight
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0  # the intercept is not shrunk
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        gradient = z.T @ (weights * (p - y)) + penalty * w
+        hessian = (z * (weights * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1]), mean, scale
 
 
 @dataclass
