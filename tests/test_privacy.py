@@ -16,7 +16,7 @@ from index.models import Article, public_source
 from qa.api import Assistant
 from qa.config import Settings
 from tests.conftest import SAMPLE_DIR
-from ui.admin import article_rows
+from ui.articles import article_rows
 from ui.app import create_app
 from ui.render import render_answer
 

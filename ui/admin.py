@@ -29,24 +29,14 @@ from gradio.utils import get_upload_folder
 
 from index.errors import QAError
 from index.load import SUPPORTED_SUFFIXES
-from index.models import public_source
 from qa.api import Assistant
 from ui.auth import AdminAuth, AdminDenied
+from ui.articles import COLUMNS, article_choices, article_rows
 from ui.render import escape_md
 from ui.sources import build_sources_panel, source_choice_update, source_rows
 
-COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
 UPLOAD_WAIT_S = 120.0
 NOT_UPLOADED = "Only files sent with the upload are accepted, not paths or URLs."
-
-
-def article_rows(assistant: Assistant) -> list[list[Any]]:
-    return [[a.title, a.date or "", a.url or public_source(a.source), a.chunks, a.id] for a in assistant.articles()]
-
-
-def article_choices(assistant: Assistant) -> list[tuple[str, str]]:
-    """The "article to delete" dropdown's (label, id) pairs."""
-    return [(f"{a.title} ({a.id})", a.id) for a in assistant.articles()]
 
 
 def safe_name(name: str) -> str:

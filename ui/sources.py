@@ -16,7 +16,7 @@ reload). "Refresh list" fills the sources table and the source choice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import gradio as gr
 
@@ -24,10 +24,15 @@ from index.errors import QAError
 from index.web.reports import SourceReport, SourceState
 from qa.api import Assistant
 from qa.web_admin import WebAdmin
+from ui.articles import article_choices, article_rows
 from ui.render import escape_md
 
-if TYPE_CHECKING:
-    from ui.admin import Admin
+
+class PasswordCheck(Protocol):
+    """What the panel needs of the tab's administration (`ui.admin.Admin`): the password check,
+    raising `gr.Error` when the request is not admitted."""
+
+    def check(self, given: str | None, request: gr.Request | None = None) -> None: ...
 
 SOURCE_COLUMNS = ["Kind", "URL", "Title", "Every (min)", "Last refresh", "Result", "New", "Updated", "Unchanged",
                   "Failed", "Errors", "Next due"]
@@ -85,7 +90,7 @@ def report_markdown(report: SourceReport) -> str:
 class SourcesAdmin:
     """The tab's admin actions; each checks the password, then calls `WebAdmin`."""
 
-    def __init__(self, assistant: Assistant, admin: Admin) -> None:
+    def __init__(self, assistant: Assistant, admin: PasswordCheck) -> None:
         self.assistant = assistant
         self.admin = admin
         self.web = WebAdmin(assistant.web)
@@ -101,8 +106,6 @@ class SourcesAdmin:
                  articles_deleted: bool = False) -> tuple[str, Any, Any, Any, Any]:
         """The message, then the sources table, the articles table, the article to delete (its
         choice kept unless articles were deleted) and the source (`chosen` when still known)."""
-        from ui.admin import article_choices, article_rows
-
         articles = gr.update(choices=article_choices(self.assistant), **({"value": None} if articles_deleted else {}))
         return (message, gr.update(value=source_rows(self.assistant)), gr.update(value=article_rows(self.assistant)),
                 articles, source_choice_update(self.assistant, chosen))
@@ -150,7 +153,7 @@ class SourcesPanel:
     choice: gr.Dropdown | None = None  # the source to refresh or remove; administrators only
 
 
-def build_sources_panel(assistant: Assistant, admin: Admin | None, secret: gr.Textbox | None,
+def build_sources_panel(assistant: Assistant, admin: PasswordCheck | None, secret: gr.Textbox | None,
                         articles: gr.Dataframe, article_choice: gr.Dropdown | None = None) -> SourcesPanel:
     """Render the web sources part inside the current Blocks, below the articles table (and,
     for an administrator, the article to delete: both are filled again after each action)."""

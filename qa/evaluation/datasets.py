@@ -11,45 +11,14 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from index.errors import QAError
 from index.models import Article
 from index.text import normalize_text
-
-Format = Literal["squad", "beir", "natural", "realtimeqa"]
-
-
-@dataclass(frozen=True)
-class EvalQuestion:
-    id: str
-    text: str
-    answerable: bool = True
-    golds: tuple[str, ...] = ()  # SQuAD answer texts
-    article_id: str | None = None  # SQuAD gold article
-    relevant: dict[str, int] = field(default_factory=dict)  # BEIR: article id -> relevance
-    history: tuple[dict[str, str], ...] = ()  # earlier turns, for follow-ups
-    as_of: str | None = None  # the date time words are read against (the question's date)
-    kind: str = ""  # natural sets: paraphrase, follow_up, unanswerable, off_topic, time
-
-
-@dataclass
-class Dataset:
-    name: str
-    format: Format
-    articles: list[Article]
-    questions: list[EvalQuestion]
-
-    def sample(self, limit: int | None, seed: int = 0) -> list[EvalQuestion]:
-        """`limit` questions drawn at random with `seed` (all of them, in order, without a limit)."""
-        if limit is None or limit >= len(self.questions):
-            return list(self.questions)
-        return random.Random(seed).sample(self.questions, limit)
-
+from qa.evaluation.natural import load_natural, load_realtimeqa
+from qa.evaluation.questions import Dataset, EvalQuestion, Format
 
 def detect_format(path: Path) -> Format:
     if path.is_dir() and any(path.glob("*_qa.jsonl*")):
@@ -75,10 +44,8 @@ def load_dataset(path: str | Path, fmt: Format | None = None) -> Dataset:
     fmt = fmt or detect_format(path)
     try:
         if fmt == "natural":
-            from qa.evaluation.natural import load_natural
             return load_natural(path)
         if fmt == "realtimeqa":
-            from qa.evaluation.natural import load_realtimeqa
             return load_realtimeqa(path)
         return load_squad(path) if fmt == "squad" else load_beir(path)
     except (KeyError, TypeError, ValueError) as exc:

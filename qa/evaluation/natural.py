@@ -24,7 +24,7 @@ from index.errors import QAError
 from index.load import iter_files, load_file
 from index.models import Article
 from index.text import normalize_text
-from qa.evaluation.datasets import Dataset, EvalQuestion
+from qa.evaluation.questions import Dataset, EvalQuestion
 
 
 def _jsonl(path: Path) -> Iterator[dict]:

@@ -13,7 +13,7 @@ from typing import Any
 from index.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
-from qa.evaluation.datasets import Dataset, EvalQuestion
+from qa.evaluation.questions import Dataset, EvalQuestion
 from qa.evaluation.metrics import (
     contains_answer,
     first_relevant_rank,
