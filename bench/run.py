@@ -67,7 +67,7 @@ class Bench:
         self.questions = questions
         self.quick = quick
         self.rows: list[Row] = []
-        self.model_cache = settings.embedding.cache_dir or settings.data.dir / "models"
+        self.model_cache = settings.embedding.models_dir()
         # v2: indexes keep token vectors; an older cached index would re-embed them per question.
         self.cache = CACHE / (self.embedder.space.replace(" ", "").replace("(", "-").replace(")", "") + "-v2")
 

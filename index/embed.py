@@ -12,6 +12,11 @@ Backends (`embedding.backend`):
   (mean cosine above 0.99; `make bench` and `qa eval` measure what that costs).
 fp32 backends share one vector space; int8 is recorded as its own, so an index is never
 queried with vectors of another precision without `qa reindex`.
+
+The ONNX backends' export is cached per user and machine, not per data directory:
+`default_cache_dir()`, `${XDG_CACHE_HOME:-~/.cache}/news-qa/models`, unless a `cache_dir` is
+given (`embedding.cache_dir`). `qa prepare` (run by `make install`) fills it, so a new data
+directory starts at full speed.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -35,7 +41,23 @@ _BUNDLED_ALIASES = {BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"}
 Backend = Literal["torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
 DEFAULT_BACKEND: Backend = "onnx-int8"
-DEFAULT_CACHE = Path(".qa-data") / "models"
+CACHE_SUBDIR = Path("news-qa") / "models"
+
+
+def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the ONNX exports are cached by default: `$XDG_CACHE_HOME/news-qa/models`, or
+    `~/.cache/news-qa/models` when XDG_CACHE_HOME is unset, empty or relative (the XDG base
+    directory rules). One per user and machine, shared by all data directories; an export is
+    keyed by the model files' fingerprint and named by precision, so models never mix."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME", "")
+    if base and Path(base).is_absolute():
+        return Path(base) / CACHE_SUBDIR
+    try:
+        return Path.home() / ".cache" / CACHE_SUBDIR
+    except RuntimeError as exc:  # no HOME and no password entry (a container's arbitrary uid)
+        raise ModelLoadError(f"no home folder for the embedding model cache ({exc}); "
+                             "set embedding.cache_dir (QA_EMBEDDING__CACHE_DIR) or XDG_CACHE_HOME") from None
 
 
 class Encoder(Protocol):
@@ -132,15 +154,17 @@ class TorchEncoder:
 
 @functools.lru_cache(maxsize=4)
 def load_encoder(model_name: str, backend: str = DEFAULT_BACKEND, device: str = "cpu",
-                 cache_dir: Path = DEFAULT_CACHE) -> Encoder:
-    """Load a model on a backend, once per process (exporting it to ONNX on first use)."""
+                 cache_dir: Path | None = None) -> Encoder:
+    """Load a model on a backend, once per process (exporting it to ONNX on first use, into
+    `cache_dir`, default `default_cache_dir()`)."""
     if backend == "torch":
         encoder: Encoder = TorchEncoder(model_name, device)
     elif backend in ("onnx", "onnx-int8"):
         from index.onnx_model import OnnxEncoder, prepare
 
         folder = model_folder(model_name)
-        encoder = OnnxEncoder(prepare(folder, cache_dir, quantized=backend == "onnx-int8"), folder)
+        encoder = OnnxEncoder(prepare(folder, cache_dir or default_cache_dir(), quantized=backend == "onnx-int8"),
+                              folder)
     else:
         raise ModelLoadError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
     logger.info("loaded embedding model %s on %s", model_name, backend)
@@ -153,7 +177,8 @@ class Embedder(Embeddings):
     Args:
         model_name: The configured name, recorded in the index (e.g. "all-MiniLM-L6-v2").
         backend: "torch", "onnx" or "onnx-int8".
-        cache_dir: Where the ONNX backends keep the exported model.
+        cache_dir: Where the ONNX backends keep the exported model; default `default_cache_dir()`,
+            per user, shared by every data directory.
         encoder: An already loaded encoder; when None it is loaded (once per process).
         batch_size: Texts per forward pass.
         device: Torch device, "cpu" by default (torch backend only).
@@ -165,8 +190,10 @@ class Embedder(Embeddings):
         self.model_name = model_name
         self.backend = backend
         self.batch_size = batch_size
-        self._encoder = encoder or load_encoder(model_name, backend, device,
-                                                Path(cache_dir or DEFAULT_CACHE).expanduser().resolve())
+        if encoder is None:
+            cache = None if backend == "torch" else Path(cache_dir or default_cache_dir()).expanduser().resolve()
+            encoder = load_encoder(model_name, backend, device, cache)
+        self._encoder = encoder
         self.dimension = int(self._encoder.dimension)
         self._counts: dict[str, int] = {}
 

@@ -10,15 +10,20 @@ How, without optimum (it pins transformers and breaks Gradio):
 2. fuse attention, layer norms and GELU with `onnxruntime.transformers.optimizer`;
 3. for int8, `onnxruntime.quantization.quantize_dynamic`, per channel, weights only (the
    activations are quantized at run time).
-Steps 1-3 run on first use, under a file lock, and are cached by the model files' fingerprint;
-only step 1 imports torch. At run time the model's own `tokenizer.json` (the `tokenizers`
-library) feeds the session, and pooling and normalization follow the model's configuration.
+Steps 1-3 run on first use and are cached in `cache_dir/<model folder>-<fingerprint>/` (the
+fingerprint covers the model files and the export recipe; `model.onnx` is the fp32 export,
+`model-int8.onnx` its quantized copy). The default cache is per user, not per data directory
+(`index.embed.default_cache_dir`), so every data directory of a user shares one export, and
+`qa prepare` (`make install`) makes it ahead of time. A file lock in that folder
+(`index.lock.file_lock`) makes concurrent first uses, in threads or processes, export once: the
+others wait, then read the finished files, which appear atomically. Only step 1 imports torch.
+At run time the model's own `tokenizer.json` (the `tokenizers` library) feeds the session, and
+pooling and normalization follow the model's configuration.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -32,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ModelLoadError
+from index.lock import file_lock
 from index.token_vectors import content_positions
 
 logger = logging.getLogger(__name__)
@@ -52,12 +58,23 @@ def fingerprint(model_dir: Path) -> str:
 
 
 def prepare(model_dir: Path, cache_dir: Path, *, quantized: bool) -> Path:
-    """Return the cached ONNX file for `model_dir`, exporting (and quantizing) it on first use."""
+    """Return the cached ONNX file for `model_dir`, exporting (and quantizing) it on first use.
+
+    Concurrent calls for one model, in threads or processes, export it once; a cache that
+    already holds the file may be read-only.
+
+    Raises:
+        ModelLoadError: The cache folder cannot be created, or the model cannot be exported.
+    """
     target_dir = cache_dir / f"{model_dir.name}-{fingerprint(model_dir)}"
     target = target_dir / (INT8_FILE if quantized else FP32_FILE)
     if target.exists():
         return target
-    target_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelLoadError(f"cannot create the embedding model cache {target_dir}: {exc.strerror or exc}; "
+                             "set embedding.cache_dir (QA_EMBEDDING__CACHE_DIR) to a writable folder") from exc
     with _locked(target_dir / ".lock"):
         if target.exists():  # another process finished it while we waited
             return target
@@ -76,12 +93,19 @@ def prepare(model_dir: Path, cache_dir: Path, *, quantized: bool) -> Path:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """Hold the export lock `path` for the block, waiting for another holder without limit."""
+    from filelock import Timeout
+
+    lock = file_lock(path, poll_s=0.2)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        logger.warning("waiting while another process prepares the embedding model (%s)", path.parent)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextlib.contextmanager

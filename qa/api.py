@@ -93,7 +93,7 @@ def build_embedder(settings: Settings) -> Embedder:
     """Load the configured embedding model (do this once per process)."""
     embedding = settings.embedding
     return Embedder(embedding.model, backend=embedding.backend,
-                    cache_dir=embedding.cache_dir or settings.data.dir / "models",
+                    cache_dir=embedding.cache_dir,  # None: the per-user cache (index.embed.default_cache_dir)
                     batch_size=embedding.batch_size, device=embedding.device)
 
 
@@ -131,7 +131,7 @@ class Assistant:
         from qa.chain import LLMAnswerer
         from qa.llm import chat_model
 
-        models_dir = self.settings.embedding.cache_dir or self.settings.data.dir / "models"
+        models_dir = self.settings.embedding.models_dir()
         return LLMAnswerer(self, model or chat_model(self.settings.llm, models_dir=models_dir))
 
     @classmethod

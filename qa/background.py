@@ -14,24 +14,27 @@ failing source is logged and recorded in its state by `WebSources`; nothing a so
 stops the loop.
 
 One refresher per data directory: with several server processes (`server.workers`) each runs
-this loop, but only the one holding `<data dir>/refresh.lock` (an `fcntl.flock`, released by the
-kernel when its process dies) refreshes; the others keep trying to take it over at each check.
+this loop, but only the one holding `<data dir>/refresh.lock` (a `filelock` lock, `index.lock.file_lock`:
+an `flock` on Linux, released by the kernel when its process dies; the holder's pid is written into
+the file) refreshes; the others keep trying to take it over at each check.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
+from index.lock import file_lock
 from index.web.refresh import due
 
 if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
     from index.web.reports import SourceReport, SourceState
     from qa.web import WebSources
 
@@ -41,38 +44,39 @@ LOCK_NAME = "refresh.lock"
 
 
 class RefreshLock:
-    """The data directory's refresh lock, taken without waiting and held until released."""
+    """The data directory's refresh lock, taken without waiting and held until released.
+
+    Two `RefreshLock`s exclude each other, in one process as in two; `release` may be called
+    from any thread.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / LOCK_NAME
-        self._handle: IO[str] | None = None
+        self._lock: BaseFileLock | None = None
 
     @property
     def held(self) -> bool:
-        return self._handle is not None
+        return self._lock is not None
 
     def try_acquire(self) -> bool:
         """Take the lock when no other process (or other `RefreshLock`) holds it; True when held."""
-        if self._handle is not None:
+        from filelock import Timeout
+
+        if self._lock is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
+        lock = file_lock(self.path, note=f"{os.getpid()}\n")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
+            lock.acquire(blocking=False)
+        except Timeout:
             return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._handle = handle
+        self._lock = lock
         return True
 
     def release(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            handle.close()  # releases the lock
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release(force=True)
 
 
 class BackgroundRefresh:

@@ -84,9 +84,18 @@ class EmbeddingSettings(_Section):
                        description="Sentence-transformers model name or local path.")
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx-int8", description="torch (sentence-transformers), onnx (exported, fp32) or onnx-int8.")
-    cache_dir: Path | None = Field(None, description="Where ONNX exports are cached; default <data.dir>/models.")
+    cache_dir: Path | None = Field(
+        None, description="Where the ONNX exports (and the bundled LLM file) are cached; default per user, "
+                          "shared by every data directory: ${XDG_CACHE_HOME:-~/.cache}/news-qa/models.")
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", min_length=1)
+
+    def models_dir(self) -> Path:
+        """`cache_dir`, or the per-user default (`index.embed.default_cache_dir()`, read from the
+        environment when called)."""
+        from index.embed import default_cache_dir
+
+        return self.cache_dir or default_cache_dir()
 
 
 class ChunkingSettings(_Section):
@@ -288,7 +297,7 @@ class Settings(_Section):
         if model_path is not None:
             model_path = model_path.expanduser()
             self.llm.model_path = model_path if model_path.is_absolute() else (base / model_path).resolve()
-        cache = self.embedding.cache_dir  # None: <data.dir>/models, decided where the model loads
+        cache = self.embedding.cache_dir  # None: the per-user cache, decided where the model loads
         if cache is not None:
             cache = cache.expanduser()
             self.embedding.cache_dir = cache if cache.is_absolute() else (base / cache).resolve()
