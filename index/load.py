@@ -4,11 +4,17 @@ Reads .txt, .md, .html/.htm, .json and .jsonl. Metadata (title, date, url, id) c
 usual places: a `date YYYY-MM-DD` header line, `Key: value` header lines, YAML front matter,
 HTML `<title>`/`<meta>`/`<time>`, JSON fields. A file that cannot be read raises `LoadError`
 with the reason; callers report it and go on with the next file.
+
+Markdown is parsed by markdown-it-py (CommonMark, with tables) and its token stream rendered to
+plain text (`markdown_text`). HTML goes through the same trafilatura extraction as web pages
+(`index.web.extract`), with a plain fallback for tiny pages and pages it finds no text in
+(`_html_body`).
 """
 
 from __future__ import annotations
 
 import codecs
+import copy
 import hashlib
 import json
 import os
@@ -18,13 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import lxml.etree
+import lxml.html
+import trafilatura
 import yaml
-from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from trafilatura.settings import DEFAULT_CONFIG as _TRAFILATURA_CONFIG
 
 from index.dates import parse_date
 from index.errors import LoadError, UnsupportedFileError
 from index.models import Article
 from index.text import normalize_text
+from index.web.extract import article_text, extract_main
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -37,8 +49,6 @@ _HEADER_FIELD = re.compile(r"^\s*(title|date|url|source|id)\s*:\s*(.+?)\s*$", re
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 _STEM_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})[-_ ]*")
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"(\*\*|__|`+)")
 
 
 @dataclass
@@ -252,59 +262,226 @@ def _parse_markdown(text: str) -> dict[str, Any]:
     if heading and "title" not in fields and not text[: heading.start()].strip():
         fields["title"] = heading.group(1)
         text = text[heading.end():]
-    text = _MD_HEADING.sub(r"\1", text)
-    text = _MD_MARKS.sub("", _MD_LINK.sub(r"\1", text))
-    fields["text"] = normalize_text(text)
+    fields["text"] = markdown_text(text)
     return fields
 
 
-_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td")
+# CommonMark, raw HTML allowed (its text is kept, see below), plus GitHub's tables and ~~strikethrough~~.
+# markdown-it skips, silently, whatever lies deeper than `maxNesting` block levels (a quote in a
+# list item is 3); CommonMark's preset allows 20, under ten levels of nested lists. 100 stays far
+# from Python's recursion limit, and deeper files fail with that reason (`markdown_text`).
+MARKDOWN_MAX_NESTING = 100
+_MARKDOWN = MarkdownIt("commonmark", {"maxNesting": MARKDOWN_MAX_NESTING}).enable(["table", "strikethrough"])
+_CONTAINERS = ("blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open")
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+def markdown_text(source: str) -> str:
+    """Markdown -> plain text, by walking markdown-it-py's token stream.
+
+    Each block (paragraph, heading, list item, table, code block, HTML block) keeps its text;
+    blocks are separated as in the source: a blank line between them stays a paragraph break,
+    blocks on consecutive lines (a heading right above its paragraph, the items of a tight list,
+    a list right under its introduction) stay on consecutive lines, so that sentence splitting
+    and list detection (`qa.sentence_roles`) see what they saw in the source. Markup goes:
+    emphasis, code spans, links (their text stays), images (their alt text stays), block-quote
+    `>` markers, heading `#`s, escapes and entities (decoded), link reference definitions,
+    thematic breaks. List items keep their marker (`- `, `1. `), as in the source. A table is
+    one block, a row a line, cells joined by ` | `. Code keeps its text verbatim. Raw HTML:
+    inline tags are dropped (`<br>` is a line break), and an HTML block keeps its visible text
+    (`_plain_html_text`: no tags, comments, scripts, styles or page furniture) as its own block.
+
+    Raises:
+        LoadError: Block quotes and lists nested deeper than markdown-it reads
+            (`MARKDOWN_MAX_NESTING`): the text inside would be lost.
+    """
+    blocks: list[tuple[str, int, int]] = []  # (text, first line, line after the last)
+    marker = ""  # a list item's marker, given to the first block inside it
+    tokens = _MARKDOWN.parse(source)
+    if any(token.type in _CONTAINERS and token.level >= MARKDOWN_MAX_NESTING - 1 for token in tokens):
+        raise LoadError(f"Markdown nested too deep (over {MARKDOWN_MAX_NESTING} levels of block quotes and lists, "
+                        f"a list counting two): the text inside cannot be read")
+    n = 0
+    while n < len(tokens):
+        token = tokens[n]
+        text: str | None = None
+        if token.type == "list_item_open":
+            marker = (token.info + token.markup if token.info else token.markup) + " "
+        elif token.type == "list_item_close":
+            marker = ""  # an empty item: its marker goes with it
+        elif token.type in ("paragraph_open", "heading_open"):
+            text = _inline_text(tokens[n + 1])
+            n += 2  # the inline token and the closing one
+        elif token.type in ("fence", "code_block"):
+            text = token.content.rstrip("\n")
+        elif token.type == "html_block":
+            text = _plain_html_text(_html_tree(token.content), "")
+        elif token.type == "table_open":
+            rows: list[list[str]] = []
+            while tokens[n].type != "table_close":
+                if tokens[n].type == "tr_open":
+                    rows.append([])
+                elif tokens[n].type == "inline":
+                    rows[-1].append(_inline_text(tokens[n]).strip())
+                n += 1
+            text = "\n".join(" | ".join(cell for cell in row if cell) for row in rows)
+        if text is not None and token.map is not None and text.strip():
+            blocks.append((marker + text, token.map[0], token.map[1]))
+            marker = ""
+        n += 1
+    out: list[str] = []
+    previous_end = None
+    for text, start, end in blocks:
+        if previous_end is not None:
+            out.append("\n" if start <= previous_end else "\n\n")
+        out.append(text)
+        previous_end = end
+    return normalize_text("".join(out))
+
+
+def _inline_text(inline: Token) -> str:
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "image"):  # an image's content is its alt text
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "html_inline" and _HTML_BREAK.fullmatch(child.content):
+            parts.append("\n")
+    return "".join(parts)
+
+
+# Below this many characters of text on the whole page, trafilatura stops trusting its main-text
+# extraction and falls back to the page's raw text, one line per text run: "Talks with <a>NATO</a>,"
+# would come back as three paragraphs. Such a page has no boilerplate worth the extractor.
+TINY_PAGE_CHARS = _TRAFILATURA_CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # lxml refuses them in text it sets
+
+
+def _html_tree(text: str) -> lxml.html.HtmlElement | None:
+    """The parsed document (always its <html> element, a fragment such as "<p>...</p>" too), or
+    None when there is nothing to parse (whitespace, comments).
+
+    trafilatura's parser settings, but with libxml2's nesting limit raised from 256 to 2048
+    levels (`huge_tree`): libxml2 stops reading at the limit, so a page nested deeper would lose
+    everything after that point. One that is nested deeper still fails with that reason rather
+    than being read in part. A parser per call: lxml parsers are not to be shared by threads.
+
+    Raises:
+        LoadError: The HTML is nested deeper than libxml2 reads.
+    """
+    parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False)
+    # An XHTML file's XML declaration: lxml refuses one in a str (the file is decoded already).
+    text = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", text, count=1))
+    try:
+        tree = lxml.html.document_fromstring(text, parser=parser)
+    except lxml.etree.ParserError:  # nothing but whitespace or comments
+        return None
+    if any("Excessive depth" in error.message for error in parser.error_log):
+        raise LoadError("HTML nested more than 2048 elements deep: it cannot be read past that point")
+    return tree
 
 
 def _parse_html(text: str) -> dict[str, Any]:
-    soup = BeautifulSoup(text, "html.parser")
+    tree = _html_tree(text)
+    if tree is None:
+        return {"text": ""}
+
+    def first(path: str, **variables: str) -> Any:
+        found = tree.xpath(path, **variables)
+        if not found:
+            return None
+        return str(found[0]) if isinstance(found[0], str) else found[0]  # an attribute: a plain str
 
     def meta(*names: str) -> str | None:
         for name in names:
-            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-            if tag and tag.get("content", "").strip():
-                return tag["content"].strip()
+            tag = first("//meta[@property=$name]", name=name)
+            if tag is None:
+                tag = first("//meta[@name=$name]", name=name)
+            if tag is not None and (tag.get("content") or "").strip():
+                return tag.get("content").strip()
         return None
 
     fields: dict[str, Any] = {}
     title = meta("og:title", "twitter:title", "title")
-    if not title and soup.title and soup.title.get_text(strip=True):
-        title = soup.title.get_text(strip=True)
-    if not title and soup.find("h1"):
-        title = soup.find("h1").get_text(" ", strip=True)
+    title_tag, h1 = first("//title"), first("//h1")
+    if not title and title_tag is not None and title_tag.text_content().strip():
+        title = title_tag.text_content().strip()
+    if not title and h1 is not None:
+        title = " ".join(s.strip() for s in h1.itertext() if s.strip())
     if title:
         fields["title"] = title
-    time_tag = soup.find("time", attrs={"datetime": True})
     date = meta("article:published_time", "date", "pubdate", "publishdate", "dc.date", "DC.date")
-    fields["date"] = date or (time_tag["datetime"] if time_tag else None)
-    canonical = soup.find("link", attrs={"rel": "canonical"})
-    fields["url"] = meta("og:url") or (canonical.get("href") if canonical else None)
-    # Script, style and page furniture are never article text.
-    # Not the whole <head>: in malformed pages (an unclosed <head>) the article sits inside it.
-    for tag in soup(["script", "style", "noscript", "template", "iframe", "nav", "header",
-                     "footer", "aside", "form", "svg", "title", "meta", "link"]):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = root.find_all(_BLOCKS)
-    if blocks:
-        for br in root.find_all("br"):
-            br.replace_with(" ")
-        # Each block's own text, without the blocks inside it: in malformed HTML (an unclosed
-        # <p> or <b>) blocks nest, and a block's text must be neither lost nor repeated.
-        # Strings are joined as they stand: inline tags (<a>, <em>) must not add spaces.
-        paragraphs = [" ".join(_own_text(b).split()) for b in blocks]
-        if title and paragraphs and paragraphs[0] == title:
-            paragraphs = paragraphs[1:]
-        body = "\n\n".join(p for p in paragraphs if p)
-    else:
-        body = root.get_text("\n", strip=True)
-    fields["text"] = normalize_text(body)
+    fields["date"] = date or first("//time[@datetime]/@datetime")
+    canonical = first('//link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href')
+    fields["url"] = meta("og:url") or canonical
+    fields["text"] = normalize_text(_html_body(tree, title or ""))
     return fields
+
+
+def _html_body(tree: lxml.html.HtmlElement, title: str) -> str:
+    """The article text of a page: trafilatura's main text, as for web pages; the plain text of
+    the page's blocks when the page is tiny (`TINY_PAGE_CHARS`) or trafilatura finds nothing."""
+    if len(trafilatura.html2txt(tree)) >= TINY_PAGE_CHARS:
+        document = extract_main(tree)
+        if document is not None:
+            # The headline as trafilatura reads it (as for web pages: "Title", where <title>
+            # says "Title | Site") or as the title rule above does.
+            text = article_text(document.text, normalize_text(document.title or ""), normalize_text(title))
+            if text:
+                return text
+    return _plain_html_text(tree, title)
+
+
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "td")
+# Script, style and page furniture are never article text. Not the whole <head>: in malformed
+# pages (an unclosed <head>) the article sits inside it.
+_FURNITURE = ("script", "style", "noscript", "template", "iframe", "nav", "header", "footer", "aside", "form",
+              "svg", "title", "meta", "link")
+
+
+def _plain_html_text(tree: lxml.html.HtmlElement | None, title: str) -> str:
+    """Every block of the page's <article>, else <main>, else <body> (one paragraph each,
+    furniture left out), or its lines of text when it has no blocks; the title repeated as
+    the first block is dropped."""
+    if tree is None:
+        return ""
+    tree = copy.deepcopy(tree)
+    lxml.etree.strip_elements(tree, lxml.etree.Comment, lxml.etree.ProcessingInstruction, *_FURNITURE,
+                              with_tail=False)
+    root = next((found[0] for path in ("//article", "//main", "//body") if (found := tree.xpath(path))), tree)
+    blocks = list(root.iter(*_BLOCKS))
+    if not blocks:
+        return "\n".join(s.strip() for s in root.itertext() if s.strip())
+    for br in root.iter("br"):
+        br.tail = " " + (br.tail or "")
+    # Inline tags (<a>, <em>) add no spaces; each block's own text, without the blocks nested in
+    # it (malformed HTML), so that no text is lost or repeated.
+    paragraphs = [" ".join(_own_text(block).split()) for block in blocks]
+    if title and paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _own_text(block: lxml.html.HtmlElement) -> str:
+    """The text of `block` that is not inside a nested block (iteratively: no recursion limit
+    on deeply nested markup)."""
+    parts, nested = [block.text or ""], 0  # nested: open elements inside a nested block
+    for event, element in lxml.etree.iterwalk(block, events=("start", "end")):
+        if element is block:
+            continue
+        if event == "start":
+            if nested or element.tag in _BLOCKS:
+                nested += 1
+            else:
+                parts.append(element.text or "")
+            continue
+        if nested:
+            nested -= 1
+        if not nested:  # a tail belongs to the parent: kept when the parent's text is
+            parts.append(element.tail or "")
+    return "".join(parts)
 
 
 MAX_WARNINGS = 50  # per file: a dump with a million bad lines must not fill memory with them
@@ -398,16 +575,6 @@ def _numbered_records(lines: Iterator[tuple[str, int]], warn: Callable[[str], No
             yield json.loads(line), number, offset
         except json.JSONDecodeError as exc:
             warn(f"line {number}: invalid JSON ({exc.msg}), skipped")
-
-
-def _own_text(block: Any) -> str:
-    """The text of `block` that is not inside a nested block."""
-    parts = []
-    for string in block.find_all(string=True):
-        owner = string.find_parent(_BLOCKS)
-        if owner is block:
-            parts.append(str(string))
-    return "".join(parts)
 
 
 def _json_records(text: str) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -82,6 +83,28 @@ def same_site(url: str, other: str) -> bool:
     return urlsplit(url).netloc == urlsplit(other).netloc
 
 
+def extract_main(tree: lxml.html.HtmlElement, url: str | None = None) -> Any | None:
+    """trafilatura's extraction of a parsed page (`trafilatura.load_html`) with this project's
+    settings, shared by web pages and local HTML files (`index.load`): its `Document` (main text,
+    one block per line, and title, date, author from the page's metadata), or None when it finds
+    no text. The tree is not changed (trafilatura works on a copy)."""
+    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                           include_tables=True, include_images=False, include_links=False,
+                                           deduplicate=False, date_extraction_params=_DATE_PARAMS)
+    if document is None or not (document.text or "").strip():
+        return None
+    return document
+
+
+def article_text(extracted: str, *titles: str) -> str:
+    """trafilatura's text as the article's text: one paragraph per line, without the headline
+    (any of `titles`) repeated as the first line, normalized."""
+    paragraphs = [line.strip() for line in extracted.splitlines() if line.strip()]
+    if paragraphs and paragraphs[0] in titles:  # the headline repeated as the first line
+        paragraphs = paragraphs[1:]
+    return normalize_text("\n\n".join(paragraphs))
+
+
 def extract_article(html: bytes | str, page_url: str, *, fallback: Fallback | None = None,
                     content_type: str = "") -> Article:
     """The article of one page (`extract_page(...).article`; a canonical URL declared on another
@@ -113,16 +136,11 @@ def extract_page(html: bytes | str, page_url: str, *, fallback: Fallback | None 
     declared = declared_canonical(tree, page_url)
     url = declared if declared is not None and same_site(declared, own) else own
     claimed = declared if declared is not None and declared != url else None
-    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                                           include_tables=True, include_images=False, include_links=False,
-                                           deduplicate=False, date_extraction_params=_DATE_PARAMS)
-    if document is None or not (document.text or "").strip():
+    document = extract_main(tree, url)
+    if document is None:
         raise ExtractError("no article text found on the page")
     title = normalize_text(document.title or fallback.title or "") or url
-    paragraphs = [line.strip() for line in document.text.splitlines() if line.strip()]
-    if paragraphs and paragraphs[0] == title:  # the headline repeated as the first line
-        paragraphs = paragraphs[1:]
-    text = normalize_text("\n\n".join(paragraphs))
+    text = article_text(document.text, title)
     if len(text.split()) < MIN_WORDS:  # a menu or a cookie notice is not an article
         raise ExtractError(f"no article text found on the page ({len(text.split())} words)")
     date = fallback.date or parse_date(document.date)
