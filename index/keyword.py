@@ -9,6 +9,10 @@ dense results always describe the same chunks.
 
 Beside BM25 it keeps each chunk's publication date and its int8 vector, row for row, for
 date-filtered searches (`ArticleStore.search_dated`).
+
+The token ids are stems of `index.tokens.terms`: an index records the `TOKENIZER` that cut them,
+and one cut by another (an older stemmer, other stop words) is not loaded and not added to, so
+the store rebuilds it from the collection's texts instead of mixing two kinds of stems.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.tokens import terms
+from index.tokens import TOKENIZER, terms
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
@@ -36,6 +40,9 @@ EMPTY = "\x00"  # the one token of a chunk without words, so every row has one
 def _token_ids(words: list[str], vocab: dict[str, int]) -> np.ndarray:
     """Words -> ids in `vocab`, adding new words to it."""
     return np.asarray([vocab.setdefault(word, len(vocab)) for word in words], dtype=np.int32)
+
+
+TOKENIZER_FILE = "tokenizer.txt"  # the `TOKENIZER` the stored token ids were cut with
 
 
 def ids_signature(ids: Sequence[str]) -> str:
@@ -64,6 +71,11 @@ class KeywordIndex:
         meta = self.path / "meta.json"
         if not meta.exists():
             return
+        if not self._same_tokenizer():
+            # Its stems are not the ones searches and updates now cut: left unloaded, it is
+            # rebuilt from the collection (the store syncs on opening), never added to.
+            logger.warning("keyword index at %s was built with another tokenizer; it will be rebuilt", self.path)
+            return
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
             self.ids, self.signature = info["ids"], info["signature"]
@@ -74,10 +86,19 @@ class KeywordIndex:
             logger.warning("keyword index at %s is unreadable; it will be rebuilt", self.path)
             self.ids, self.signature, self._bm25, self._vectors = [], "", None, None
 
+    def _same_tokenizer(self) -> bool:
+        """Whether the saved index was cut by this `TOKENIZER` (an index without the record, from
+        before it was kept, was not)."""
+        try:
+            return (self.path / TOKENIZER_FILE).read_text(encoding="utf-8") == TOKENIZER
+        except OSError:
+            return False
+
     @property
     def can_update(self) -> bool:
-        """Whether `update` can add to this index (it holds token ids and vectors), or it must be built anew."""
-        return self._vectors is not None and (self.path / "tokens.npy").exists()
+        """Whether `update` can add to this index (it holds token ids and vectors, cut by this
+        tokenizer), or it must be built anew."""
+        return self._vectors is not None and (self.path / "tokens.npy").exists() and self._same_tokenizer()
 
     def build(self, ids: Sequence[str], texts: Sequence[str], dates: Sequence[int | None],
               vectors: tuple[np.ndarray, np.ndarray]) -> None:
@@ -149,6 +170,7 @@ class KeywordIndex:
         np.save(tmp / "tokens.npy", np.concatenate(tokens) if tokens else np.zeros(0, np.int32))
         np.save(tmp / "offsets.npy", np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
         (tmp / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+        (tmp / TOKENIZER_FILE).write_text(TOKENIZER, encoding="utf-8")
         np.save(tmp / "codes.npy", codes.reshape(len(ids), -1) if len(ids) else codes)
         np.save(tmp / "scales.npy", scales)
         with self._lock:

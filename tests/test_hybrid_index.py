@@ -70,6 +70,24 @@ def test_keyword_index_repairs_itself_after_an_interrupted_write(assistant: Assi
     assert_in_step(reopened)
 
 
+def test_a_keyword_index_cut_by_another_stemmer_is_rebuilt_on_opening(  # noqa: ANN001
+        assistant: Assistant, settings, embedder, monkeypatch) -> None:
+    import index.keyword as keyword_module
+    from index.models import Article
+
+    # A data dir indexed by the hand-written stemmer, which kept 6 characters ("harbou").
+    real_terms = keyword_module.terms
+    with monkeypatch.context() as patch:
+        patch.setattr(keyword_module, "TOKENIZER", "v1 first-6-characters")
+        patch.setattr(keyword_module, "terms", lambda text: [w[:6] for w in real_terms(text)])
+        assistant.ingest_articles([Article(id="a", title="Port", text="The zyxolite harbours reopened.", source="s")])
+    assert assistant.store.keyword_search("harbour", 5) == []  # today's stems miss the old ones
+
+    reopened = Assistant(settings, embedder=embedder)  # the upgraded process rebuilds it
+    assert reopened.store.keyword_search("harbour", 5)
+    assert_in_step(reopened)
+
+
 def test_missing_sentence_vectors_are_recomputed(sample_assistant: Assistant) -> None:
     store = sample_assistant.store
     store.sentences.clear()  # as if a crash lost them

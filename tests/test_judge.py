@@ -15,8 +15,8 @@ from qa.judge import FEATURES, JUDGE_PATH, Judge, load_judge
 # retrained judge must update these on purpose.
 STRONG = [0.8, 0.7, 0.8, 1, 1, 0, 0.8, 0, 0, 1.0, 0.6, 0.0, 0.5, 4.5, 0, 1.0, 0.8]
 WEAK = [0.55, 0.5, 0.2, 1, 0, 1, 0.5, 0.3, 0.25, 0.0, 0.4, 0.4, 0.3, 4.0, 0, 0.25, 0.4]
-RECORDED = [0.7116, 0.005]
-RECORDED_BAR = 0.1243
+RECORDED = [0.7139, 0.0039]
+RECORDED_BAR = 0.125
 
 
 def test_the_committed_judge_gives_its_recorded_scores() -> None:

@@ -66,3 +66,27 @@ def test_an_index_from_before_updates_must_be_rebuilt(tmp_path: Path) -> None:
     assert not old.can_update and old.search("interest rates", 1)[0][0] == "c2"
     with pytest.raises(ValueError, match="build"):
         build(old, ["c3"])
+
+
+def test_an_index_cut_by_another_tokenizer_is_neither_searched_nor_added_to(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # As the hand-written stemmer cut it ("harbour" -> "harbou"): the stems of today's queries
+    # and texts would miss its words, or sit next to them under another id.
+    real_terms = keyword_module.terms
+    with monkeypatch.context() as patch:
+        patch.setattr(keyword_module, "TOKENIZER", "v1 first-6-characters")
+        patch.setattr(keyword_module, "terms", lambda text: [w[:6] for w in real_terms(text)])
+        build(KeywordIndex(tmp_path / "kw"), ["c1", "c2"], fresh=True)
+
+    old = KeywordIndex(tmp_path / "kw")
+    assert old.ids == [] and not old.can_update and old.search("harbour", 5) == []  # the store rebuilds it
+    build(old, ["c1", "c2", "c3"], fresh=True)
+    assert (tmp_path / "kw" / keyword_module.TOKENIZER_FILE).read_text(encoding="utf-8") == keyword_module.TOKENIZER
+    assert KeywordIndex(tmp_path / "kw").search("harbours", 1)[0][0] == "c1"
+
+    # One saved before the tokenizer was recorded is treated the same way.
+    (tmp_path / "kw" / keyword_module.TOKENIZER_FILE).unlink()
+    assert KeywordIndex(tmp_path / "kw").ids == []
+    assert not old.can_update  # nor is an open index added to once another process re-cut it
+    with pytest.raises(ValueError, match="build"):
+        build(old, ["c4"])
