@@ -1,6 +1,6 @@
 """Words for keyword search and lexical scoring: lower-cased, stop words out, crudely stemmed.
 
-Shared by the keyword index (here) and answer selection (`qa.lexical`), so that a question's
+Shared by the keyword index (here) and answer selection (`qa.answering.lexical`), so that a question's
 words and an article's words are cut the same way.
 """
 

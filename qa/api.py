@@ -26,35 +26,33 @@ import numpy as np
 from chromadb import ClientAPI
 from langchain_core.runnables import Runnable
 
-from index.chunk import SentenceChunker
-from index.dates import parse_date
-from index.embed import Embedder
+from index.loading.chunk import SentenceChunker
+from index.loading.dates import parse_date
+from index.embedding.embed import Embedder
 from index.errors import EmptyQuestionError, IndexBusyError, QAError
 from index.ingest import Ingestor
 from index.lock import writer_lock
 from index.models import Article, ArticleInfo, FileReport, Hit, IngestProgress, IngestReport
-from index.store import ArticleStore, embedded_client, server_client
-from qa.answer import EMPTY_INDEX, Decider, build_answer
-from qa.answer_type import expected_type
+from index.storage.store import ArticleStore, embedded_client, server_client
+from qa.answering.answer import EMPTY_INDEX, Decider, build_answer
+from qa.answering.answer_type import expected_type
 from qa.config import Settings, load_settings
-from qa.history import resolve, trim_history
-from qa.judge import load_judge
+from qa.answering.history import resolve, trim_history
+from qa.answering.judge import load_judge
 from qa.models import Answer
-from qa.retrieve import Retriever
-from qa.scoring import Query, ScoredChunk, match_sentence_tokens, score_chunks
-from qa.temporal import Window, date_range, strip_time_words, time_window
-from qa.weights import DEFAULT_WEIGHTS
+from qa.web import WebSources
+from qa.answering.retrieve import Retriever
+from qa.answering.scoring import Query, ScoredChunk, match_sentence_tokens, score_chunks
+from qa.answering.temporal import Window, date_range, strip_time_words, time_window
+from qa.answering.question import check_question
+from qa.answering.weights import DEFAULT_WEIGHTS
+from qa.chain import ArticleRetriever, LLMAnswerer, extractive_chain
+from qa.llm.chat_models import chat_model
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from qa.chain import ArticleRetriever, LLMAnswerer
-    from qa.web import WebSources
-
 logger = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 20_000  # the hard cap; `answer.max_question_chars` (default 2000) is the limit
-
 
 @dataclass(frozen=True)
 class Ranking:
@@ -93,7 +91,7 @@ def build_embedder(settings: Settings) -> Embedder:
     """Load the configured embedding model (do this once per process)."""
     embedding = settings.embedding
     return Embedder(embedding.model, backend=embedding.backend,
-                    cache_dir=embedding.cache_dir,  # None: the per-user cache (index.embed.default_cache_dir)
+                    cache_dir=embedding.cache_dir,  # None: the per-user cache (index.embedding.embed.default_cache_dir)
                     batch_size=embedding.batch_size, device=embedding.device)
 
 
@@ -128,9 +126,6 @@ class Assistant:
         self.generator = self._generator(chat_model) if answer.mode == "llm" else None
 
     def _generator(self, model: BaseChatModel | None) -> LLMAnswerer:
-        from qa.chain import LLMAnswerer
-        from qa.llm import chat_model
-
         models_dir = self.settings.embedding.models_dir()
         return LLMAnswerer(self, model or chat_model(self.settings.llm, models_dir=models_dir))
 
@@ -211,8 +206,6 @@ class Assistant:
     def web(self) -> WebSources:
         """Web pages, RSS/Atom feeds and sitemaps into this index, kept fresh (`qa.web.WebSources`);
         created on first use."""
-        from qa.web import WebSources
-
         return WebSources(self)
 
     def stats(self) -> Stats:
@@ -344,16 +337,12 @@ class Assistant:
     @property
     def retriever(self) -> ArticleRetriever:
         """This assistant's ranking as a LangChain retriever (`qa.chain.ArticleRetriever`)."""
-        from qa.chain import ArticleRetriever
-
         return ArticleRetriever(assistant=self, k=self.settings.retrieval.top_k)
 
     def as_runnable(self) -> Runnable:
         """The configured answer path as a LangChain runnable: a question, or `{"question",
         "history"?, "since"?, "until"?, "as_of"?}`, in; an `Answer` out. Extractive:
         `qa.chain.extractive_chain`; llm: `LLMAnswerer.chain` (retriever | prompt | model | check)."""
-        from qa.chain import extractive_chain
-
         return extractive_chain(self) if self.generator is None else self.generator.chain
 
     def has_articles(self) -> bool:
@@ -363,14 +352,6 @@ class Assistant:
 def _inputs(question: str, history: Sequence[Any] | None, since: str | None, until: str | None,
             as_of: str | dt.date | None) -> dict[str, Any]:
     return {"question": question, "history": list(history or []), "since": since, "until": until, "as_of": as_of}
-
-
-def check_question(question: Any, limit: int = MAX_QUESTION_CHARS) -> None:
-    """Raise a clear error for a question that is empty or too long."""
-    if not isinstance(question, str) or not question.strip():
-        raise EmptyQuestionError("the question is empty: type a question about the articles")
-    if len(question) > limit:
-        raise QAError(f"the question is {len(question)} characters long; the limit is {limit}")
 
 
 def _iso_or_error(name: str, value: str | None) -> str | None:

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from index.models import Hit
-from index.text import sentence_spans
-from qa.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
-from qa.answer_type import expected_type
+from index.loading.text import sentence_spans
+from qa.answering.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
+from qa.answering.answer_type import expected_type
 from qa.evaluation.train_judge import fit_logistic
-from qa.judge import FEATURES, Judge, candidates, feature_matrix
-from qa.lexical import terms
-from qa.scoring import Query, score_chunks
+from qa.answering.judge import FEATURES, Judge, candidates, feature_matrix
+from qa.answering.lexical import terms
+from qa.answering.scoring import Query, score_chunks
 
 DIM = 256
 
@@ -112,7 +112,7 @@ def test_captions_and_headings_are_context_not_answers() -> None:
 
 
 def test_chunks_rank_by_evidence_keyword_and_recency() -> None:
-    from qa.temporal import Window
+    from qa.answering.temporal import Window
 
     old = hit("old", "The strike has left 40,000 riders without buses.", date="2024-03-04")
     new = hit("new", "The strike has left 52,000 riders without buses.", date="2024-03-12")

@@ -12,7 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from qa.api import MAX_QUESTION_CHARS, Assistant
+from qa.answering.question import MAX_QUESTION_CHARS
+from qa.api import Assistant
 
 
 class Message(BaseModel):
