@@ -13,6 +13,7 @@ sentence evidence and late interaction, follow-ups resolved, time words read.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -183,7 +184,8 @@ class LLMAnswerer:
                                  sources_on_abstain=self.settings.answer.sources_on_abstain,
                                  refused=is_refusal(draft))
         if inputs["standalone"] != inputs["question"].strip():
-            answer.notice = " ".join(filter(None, [f"Read as: “{inputs['standalone']}”", answer.notice]))
+            answer = dataclasses.replace(answer, notice=" ".join(
+                filter(None, [f"Read as: “{inputs['standalone']}”", answer.notice])))
         return answer
 
     def _fallback(self, inputs: dict[str, Any]) -> Any:
@@ -191,7 +193,7 @@ class LLMAnswerer:
         question = inputs.pop("question")
         answer = self.assistant.answer_ranking(self.assistant.rank(question, inputs.pop("history", None), **inputs))
         message = f"No generated answer: {error}. This answer quotes the articles instead."
-        answer.notice = " ".join(filter(None, [message, answer.notice]))
+        answer = dataclasses.replace(answer, notice=" ".join(filter(None, [message, answer.notice])))
         return answer
 
     def stream(self, value: Any) -> Iterator[Any]:

@@ -26,6 +26,7 @@ from index.loading.text import sentence_spans
 from index.embedding.token_vectors import late_score
 from qa.answering.answer_type import holds_type
 from qa.answering.lexical import idf_weights, overlap, terms
+from qa.answering.retrieve import Candidate
 from qa.answering.sentence_roles import QUOTABLE, Part, classify_all
 from qa.answering.temporal import Window
 from qa.answering.weights import DEFAULT_WEIGHTS, Weights
@@ -115,15 +116,13 @@ class ScoredChunk:
         return max((s.evidence for s in self.sentences), default=0.0)
 
 
-def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.ndarray, np.ndarray | None]],
-                 weights: Weights = DEFAULT_WEIGHTS) -> list[ScoredChunk]:
-    """Score every sentence of every hit and rank the chunks, best first.
-
-    `evidence` holds each hit's stored (sentence vectors, token codes), one row per sentence of
-    `index.loading.text.sentence_spans(hit.text)`. A sentence's own late interaction is left at its
-    chunk's; `match_sentence_tokens` refines it for the chunks an answer is chosen from.
+def score_chunks(query: Query, candidates: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS
+                 ) -> list[ScoredChunk]:
+    """Score every sentence of every candidate (a hit with its stored sentence evidence, see
+    `retrieve.Candidate`) and rank the chunks, best first. A sentence's own late interaction is
+    left at its chunk's; `match_sentence_tokens` refines it for the chunks an answer is chosen from.
     """
-    hits = list(hits)
+    hits = [c.hit for c in candidates]
     layouts = [_layout(h.text) for h in hits]
     context_terms = set(terms(query.retrieval)) | set(terms(query.question))
     idf = idf_weights(context_terms, [w for layout in layouts for w in layout[1]])
@@ -133,8 +132,8 @@ def score_chunks(query: Query, hits: Sequence[Hit], evidence: Sequence[tuple[np.
     question_rows = np.atleast_2d(query.vectors).T
     top_keyword = max((h.keyword for h in hits), default=0.0) or 1.0
     chunks = []
-    for hit, (chunk_spans, chunk_words, chunk_own, parts), (vectors, codes) in zip(hits, layouts, evidence,
-                                                                                      strict=True):
+    for hit, (chunk_spans, chunk_words, chunk_own, parts), candidate in zip(hits, layouts, candidates, strict=True):
+        vectors, codes = candidate.sentence_vectors, candidate.token_codes
         cosines = (np.asarray(vectors) @ question_rows).max(axis=1)
         chunk_late = late_score(query.tokens, codes)
         sentences = []

@@ -7,7 +7,6 @@ configuration error. Errors are one line on stderr; `--verbose` adds the traceba
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -21,6 +20,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgress
                            TimeRemainingColumn)
 from rich.text import Text
 
+from index.errors import QAError
 from index.models import FileReport, IngestProgress, IngestReport
 from qa.api import Assistant, build_embedder
 import ui.cli.watch_command as watch_command
