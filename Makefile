@@ -38,12 +38,12 @@ bench: install
 bench-hostile: install
 	$(BIN)/python -m bench.hostile
 
-# The answer judge (qa/judge.json): trained on SQuAD v1.1 articles that nothing is measured on,
+# The answer judge (qa/answering/judge.json): trained on SQuAD v1.1 articles that nothing is measured on,
 # their redacted copies and tests/data/natural/{tune,train-a,train-b,train-c}; deterministic,
 # about a minute on 2 cores.
 EVAL_DIR ?= ../shared/eval
 train-judge: install
-	$(BIN)/python -m qa.evaluation.train_judge --eval-dir $(EVAL_DIR) --out qa/judge.json
+	$(BIN)/python -m qa.evaluation.train_judge --eval-dir $(EVAL_DIR) --out qa/answering/judge.json
 
 # The browser tests drive Debian's chromium with the playwright package (no browser download).
 browser:

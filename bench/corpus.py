@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder, Encoder
+from index.embedding.embed import Embedder, Encoder
 from index.models import Article
 from qa.evaluation.datasets import load_dataset
 

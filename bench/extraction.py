@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.web.extract import extract_article
+from index.loading.web.extract import extract_article
 
 PAGES = Path(__file__).resolve().parent / "pages"
 _WORD = re.compile(r"\w+", re.UNICODE)

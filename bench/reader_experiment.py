@@ -5,7 +5,7 @@ machine, or with more training data) instead of rewritten.
     python -m bench.reader_experiment [--eval-dir ../shared/eval] [--epochs 2] [--work /tmp/reader]
 
 1. Shortlists: every question of each set goes through the answer path with the evidence rule
-   (as `make train-judge` does); each shortlisted sentence (`qa.judge.shortlist`) is a pair
+   (as `make train-judge` does); each shortlisted sentence (`qa.answering.judge.shortlist`) is a pair
    (question as resolved, sentence) labelled 1 when it holds a gold answer.
 2. Reader: the bundled all-MiniLM-L6-v2 with a one-logit head, word embeddings frozen, trained
    with binary cross-entropy on the 8 held-out SQuAD v1.1 articles, their redacted copies and
@@ -42,7 +42,7 @@ from qa.evaluation.metrics import contains_answer
 from qa.evaluation.natural import load_natural
 from qa.evaluation.runner import build_index
 from qa.evaluation.train_judge import SEED, fit_logistic, redact, squad_split
-from qa.judge import FEATURES, candidates, feature_matrix, load_judge, shortlist
+from qa.answering.judge import FEATURES, candidates, feature_matrix, load_judge, shortlist
 
 ROOT = Path(__file__).resolve().parents[1]
 NATURAL = ROOT / "tests" / "data" / "natural"
@@ -106,7 +106,7 @@ def train_reader(rows: list[Shortlist], epochs: float, out: Path, batch: int = 1
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from index.embed import BUNDLED_MODEL, resolve_model_path
+    from index.embedding.embed import BUNDLED_MODEL, resolve_model_path
 
     torch.manual_seed(0)
     pairs = list(dict.fromkeys((r.question, t, float(y)) for r in rows for t, y in zip(r.texts, r.y, strict=True)))

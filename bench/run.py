@@ -141,10 +141,10 @@ class Bench:
                          f"<= {target:.0f}" if target else "", p95 <= target if target else None))
 
     def grounding(self) -> None:
-        """The grounding check of a generated answer (`qa.grounding`): 5 sentences over 5 sources,
+        """The grounding check of a generated answer (`qa.llm.grounding`): 5 sentences over 5 sources,
         the sources' vectors not cached (each question brings new passages)."""
-        from index.text import split_sentences
-        from qa.grounding import GroundingChecker, Source
+        from index.loading.text import split_sentences
+        from qa.llm.grounding import GroundingChecker, Source
 
         assistant = Assistant(self.settings_for(self.index(1_000)), embedder=self.embedder)
         times = []
@@ -240,7 +240,7 @@ class Bench:
         k = assistant.settings.retrieval.candidates
         plain = _timed(lambda i: store.search(vector[i].tolist(), k), range(len(questions)))
         self.add(Row(f"dense search p95, no filter, {label} chunks", _pct(plain, 95), "ms"))
-        from index.store import date_where
+        from index.storage.store import date_where
 
         for name, since, until in (("one year", "2022-01-01", "2022-12-31"), ("one month", "2022-03-01", "2022-03-31")):
             share = store.date_share(since, until)
@@ -332,7 +332,7 @@ class Bench:
         the unchanged feed, answered 304 and served again with 200: seconds, pages fetched and
         texts embedded (must be 0)."""
         from bench.fake_site import FakeSite
-        from index.web.feeds import html_to_text  # noqa: F401 - the feed module loads before timing
+        from index.loading.web.feeds import html_to_text  # noqa: F401 - the feed module loads before timing
 
         n = 100
         embedded = 0
@@ -475,8 +475,8 @@ def _recipe_ingest(articles, workdir: Path, batch_size: int) -> tuple[float, int
     from langchain_core.embeddings import Embeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from index.embed import TorchEncoder
-    from index.store import embedded_client
+    from index.embedding.embed import TorchEncoder
+    from index.storage.store import embedded_client
 
     class SentenceTransformerEmbeddings(Embeddings):
         def __init__(self) -> None:

@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.chunk import SentenceChunker
+from index.loading.chunk import SentenceChunker
 from index.errors import LoadError, UnsupportedFileError
-from index.load import iter_sources, load_file, stream_jsonl
+from index.loading.load import iter_sources, load_file, stream_jsonl
 from index.models import Article, Chunk, FileReport, IngestProgress, IngestReport
-from index.store import ArticleStore
+from index.storage.store import ArticleStore
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Words for keyword search and lexical scoring: lower-cased, stop words out, stemmed by the
 Snowball English (Porter2) stemmer (PyStemmer).
 
-Shared by the keyword index (here) and answer selection (`qa.lexical`), so that a question's
+Shared by the keyword index (here) and answer selection (`qa.answering.lexical`), so that a question's
 words and an article's words are cut the same way. The keyword index stores these terms: it
-records `TOKENIZER` and is rebuilt from the collection when that differs (`index.keyword`), so
+records `TOKENIZER` and is rebuilt from the collection when that differs (`index.storage.keyword`), so
 any change to what `terms` returns for some text (the stemmer, its version, the stop words, the
 word pattern) must change `TOKENIZER` too.
 """

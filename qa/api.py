@@ -17,63 +17,37 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 import datetime as dt
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from chromadb import ClientAPI
 from langchain_core.runnables import Runnable
 
-from index.chunk import SentenceChunker
-from index.dates import parse_date
-from index.embed import Embedder
-from index.errors import EmptyQuestionError, IndexBusyError, QAError
+from index.loading.chunk import SentenceChunker
+from index.embedding.embed import Embedder
+from index.errors import IndexBusyError
 from index.ingest import Ingestor
 from index.lock import writer_lock
-from index.models import Article, ArticleInfo, FileReport, Hit, IngestProgress, IngestReport
-from index.store import ArticleStore, embedded_client, server_client
-from qa.answer import EMPTY_INDEX, Decider, build_answer
-from qa.answer_type import expected_type
+from index.models import Article, ArticleInfo, FileReport, IngestProgress, IngestReport
+from index.storage.store import ArticleStore, embedded_client, server_client
+from qa.answering.answer import Decider
+from qa.answering.pipeline import AnswerPipeline, Limits, Ranking, Trace
 from qa.config import Settings, load_settings
-from qa.history import resolve, trim_history
-from qa.judge import load_judge
+from qa.answering.judge import load_judge
 from qa.models import Answer
-from qa.retrieve import Retriever
-from qa.scoring import Query, ScoredChunk, match_sentence_tokens, score_chunks
-from qa.temporal import Window, date_range, strip_time_words, time_window
-from qa.weights import DEFAULT_WEIGHTS
+from qa.web import WebSources
+from qa.answering.retrieve import Retriever
+from qa.answering.weights import DEFAULT_WEIGHTS
+from qa.chain import ArticleRetriever, LLMAnswerer, extractive_chain
+from qa.llm.chat_models import chat_model
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from qa.chain import ArticleRetriever, LLMAnswerer
-    from qa.web import WebSources
-
 logger = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 20_000  # the hard cap; `answer.max_question_chars` (default 2000) is the limit
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """A question as understood (`Query`), its scored chunks best first, and its as-of date."""
-
-    query: Query
-    chunks: list[ScoredChunk]
-    as_of: dt.date
-
-
-@dataclass(frozen=True)
-class Trace:
-    """An answer with the ranked hits it was chosen from, their scores and the query."""
-
-    answer: Answer
-    hits: list[Hit]
-    chunks: list[ScoredChunk] = field(default_factory=list)
-    query: Query | None = None
-
 
 @dataclass(frozen=True)
 class Stats:
@@ -93,7 +67,7 @@ def build_embedder(settings: Settings) -> Embedder:
     """Load the configured embedding model (do this once per process)."""
     embedding = settings.embedding
     return Embedder(embedding.model, backend=embedding.backend,
-                    cache_dir=embedding.cache_dir,  # None: the per-user cache (index.embed.default_cache_dir)
+                    cache_dir=embedding.cache_dir,  # None: the per-user cache (index.embedding.embed.default_cache_dir)
                     batch_size=embedding.batch_size, device=embedding.device)
 
 
@@ -124,13 +98,14 @@ class Assistant:
         self.decider = Decider(judge=load_judge() if answer.judge else None, threshold=answer.abstain_threshold,
                                max_sentences=answer.max_sentences, sources_on_abstain=answer.sources_on_abstain,
                                weights=self.weights, answer_at=answer.min_confidence)
+        self.pipeline = AnswerPipeline(self.search, self.embedder, self.decider, self.weights,
+                                       Limits(top_k=retrieval.top_k, candidates=retrieval.candidates,
+                                              max_question_chars=answer.max_question_chars,
+                                              history_chars=answer.history_chars))
         self._write_lock = threading.Lock()  # one ingestion at a time per process
         self.generator = self._generator(chat_model) if answer.mode == "llm" else None
 
     def _generator(self, model: BaseChatModel | None) -> LLMAnswerer:
-        from qa.chain import LLMAnswerer
-        from qa.llm import chat_model
-
         models_dir = self.settings.embedding.models_dir()
         return LLMAnswerer(self, model or chat_model(self.settings.llm, models_dir=models_dir))
 
@@ -211,8 +186,6 @@ class Assistant:
     def web(self) -> WebSources:
         """Web pages, RSS/Atom feeds and sitemaps into this index, kept fresh (`qa.web.WebSources`);
         created on first use."""
-        from qa.web import WebSources
-
         return WebSources(self)
 
     def stats(self) -> Stats:
@@ -254,8 +227,7 @@ class Assistant:
             return self.trace(question, history, since=since, until=until, as_of=as_of).answer
         started = time.perf_counter()
         answer = self.generator.chain.invoke(_inputs(question, history, since, until, as_of))
-        answer.timings_ms = {"total": (time.perf_counter() - started) * 1000}
-        return answer
+        return dataclasses.replace(answer, timings_ms={"total": (time.perf_counter() - started) * 1000})
 
     def stream(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
                until: str | None = None, as_of: str | dt.date | None = None) -> Iterator[str | Answer]:
@@ -270,90 +242,38 @@ class Assistant:
             if isinstance(event, str) and first is None:
                 first = time.perf_counter()
             if isinstance(event, Answer):
-                done = time.perf_counter()
-                event.timings_ms = {"total": (done - started) * 1000}
+                timings = {"total": (time.perf_counter() - started) * 1000}
                 if first is not None:
-                    event.timings_ms["first_token"] = (first - started) * 1000
+                    timings["first_token"] = (first - started) * 1000
+                event = dataclasses.replace(event, timings_ms=timings)
             yield event
 
     def rank(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
              until: str | None = None, as_of: str | dt.date | None = None,
              k: int | None = None) -> Ranking:
-        """Retrieve and score: the question as understood and the chunks, best first.
-
-        `k` ranks at least that many (default `retrieval.candidates`); the sentences of the
-        first `retrieval.top_k` chunks are matched token by token, as the answer needs. This is
-        what `ArticleRetriever` returns as documents and what `ask` answers from.
-        """
-        check_question(question, self.settings.answer.max_question_chars)
-        history = trim_history(history, self.settings.answer.history_chars)
-        since_iso, until_iso = _iso_or_error("since", since), _iso_or_error("until", until)
-        today = _as_of_or_error(as_of)
-        follow = resolve(question, history)
-        window = time_window(follow.resolved, today)
-        asked_now = strip_time_words(follow.resolved) if window else follow.resolved
-        retrieval_text = strip_time_words(follow.query) if window else follow.query
-        top_k = self.settings.retrieval.top_k
-        pool = max(self.settings.retrieval.candidates, top_k, k or 0)
-        if since_iso is None and until_iso is None:
-            since_iso, until_iso = date_range(question)  # "in February 2024" narrows the search
-            named = since_iso is not None or until_iso is not None
-        else:
-            named = False
-        vector, query_tokens, hits = self.search.retrieve(retrieval_text, k=pool, since=since_iso, until=until_iso)
-        if named and not hits:  # nothing published then: the date was about the events, search all
-            vector, query_tokens, hits = self.search.retrieve(retrieval_text, k=pool, encoded=(vector, query_tokens))
-        if window and not named:
-            # "this week": make sure what was published then is among the candidates; it is
-            # preferred when it carries the evidence (`Weights.recency`), never required.
-            _, _, recent = self.search.retrieve(retrieval_text, k=top_k, since=window.since, until=window.until,
-                                                encoded=(vector, query_tokens))
-            known = {h.chunk_id for h in hits}
-            hits += [h for h in recent if h.chunk_id not in known]
-        # A follow-up is retrieved with its context but answered for what it asks now.
-        vectors = vector if retrieval_text == asked_now else np.stack([self.embedder.encode([asked_now])[0], vector])
-        query = Query(asked=question.strip(), question=asked_now, retrieval=retrieval_text, vectors=vectors,
-                      tokens=query_tokens, kind=expected_type(asked_now), window=window, context=follow.context)
-        chunks = score_chunks(query, hits, self.store.sentence_evidence(hits), self.weights)
-        match_sentence_tokens(query, chunks[:top_k], self.embedder.content_token_counts)
-        return Ranking(query, chunks, today)
+        """Retrieve and score (`AnswerPipeline.rank`): the question as understood and the chunks,
+        best first. This is what `ArticleRetriever` returns as documents and what `ask` answers from."""
+        return self.pipeline.rank(question, history, since=since, until=until, as_of=as_of, k=k)
 
     def answer_ranking(self, ranking: Ranking) -> Answer:
         """Decide and answer from a ranking (`rank`): the extractive answer path."""
-        query, chunks = ranking.query, ranking.chunks
-        decision = self.decider.decide(query, chunks[: self.settings.retrieval.top_k])
-        answer = build_answer(query, decision) if chunks else Answer(query.asked, EMPTY_INDEX, [], abstained=True)
-        if query.window and answer.citations and answer.outcome != "not_in_articles":
-            answer.notice = _window_notice(query.window, ranking.as_of, answer.citations[0].date)
-        return answer
+        return self.pipeline.answer(ranking)
 
     def trace(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
               until: str | None = None, as_of: str | dt.date | None = None,
               retrieve_k: int | None = None) -> Trace:
-        """`ask`, also returning the ranked, scored chunks; `retrieve_k` ranks deeper than the
-        answer reads (evaluation measures recall@10 and @100 while the answer uses `retrieval.top_k`)."""
-        started = time.perf_counter()
-        ranking = self.rank(question, history, since=since, until=until, as_of=as_of, k=retrieve_k)
-        retrieved = time.perf_counter()
-        answer = self.answer_ranking(ranking)
-        done = time.perf_counter()
-        answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
-                             "total": (done - started) * 1000}
-        return Trace(answer, [c.hit for c in ranking.chunks], ranking.chunks, ranking.query)
+        """`ask`, also returning the ranked, scored chunks (`AnswerPipeline.trace`)."""
+        return self.pipeline.trace(question, history, since=since, until=until, as_of=as_of, retrieve_k=retrieve_k)
 
     @property
     def retriever(self) -> ArticleRetriever:
         """This assistant's ranking as a LangChain retriever (`qa.chain.ArticleRetriever`)."""
-        from qa.chain import ArticleRetriever
-
         return ArticleRetriever(assistant=self, k=self.settings.retrieval.top_k)
 
     def as_runnable(self) -> Runnable:
         """The configured answer path as a LangChain runnable: a question, or `{"question",
         "history"?, "since"?, "until"?, "as_of"?}`, in; an `Answer` out. Extractive:
         `qa.chain.extractive_chain`; llm: `LLMAnswerer.chain` (retriever | prompt | model | check)."""
-        from qa.chain import extractive_chain
-
         return extractive_chain(self) if self.generator is None else self.generator.chain
 
     def has_articles(self) -> bool:
@@ -363,40 +283,3 @@ class Assistant:
 def _inputs(question: str, history: Sequence[Any] | None, since: str | None, until: str | None,
             as_of: str | dt.date | None) -> dict[str, Any]:
     return {"question": question, "history": list(history or []), "since": since, "until": until, "as_of": as_of}
-
-
-def check_question(question: Any, limit: int = MAX_QUESTION_CHARS) -> None:
-    """Raise a clear error for a question that is empty or too long."""
-    if not isinstance(question, str) or not question.strip():
-        raise EmptyQuestionError("the question is empty: type a question about the articles")
-    if len(question) > limit:
-        raise QAError(f"the question is {len(question)} characters long; the limit is {limit}")
-
-
-def _iso_or_error(name: str, value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    iso = parse_date(value)
-    if iso is None:
-        raise QAError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
-    return iso
-
-
-def _as_of_or_error(value: str | dt.date | None) -> dt.date:
-    """The date time words are read against: `value`, or today."""
-    if value is None or value == "":
-        return dt.date.today()
-    if isinstance(value, dt.date):
-        return value
-    iso = _iso_or_error("as_of", value)
-    return dt.date.fromisoformat(iso)  # type: ignore[arg-type]
-
-
-def _window_notice(window: Window, as_of: dt.date, date: str | None) -> str | None:
-    """Say so when the answer comes from outside the period the question named."""
-    if date and window.since <= date <= window.until:
-        return None
-    when = f"published {window.phrase}" if window.phrase else "published in that period"
-    source = f"an article of {date}" if date else "an undated article"
-    return (f"No article {when} (as of {as_of.isoformat()}, {window.since} to {window.until}) answers this; "
-            f"the answer comes from {source}.")

@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.lock import file_lock
-from index.web.refresh import due
+from index.loading.web.refresh import due
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
-    from index.web.reports import SourceReport, SourceState
+    from index.loading.web.reports import SourceReport, SourceState
     from qa.web import WebSources
 
 logger = logging.getLogger(__name__)

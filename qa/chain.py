@@ -13,16 +13,24 @@ sentence evidence and late interaction, follow-ups resolved, time words read.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 from pydantic import ConfigDict, Field
 
-from qa.scoring import ScoredChunk
+from qa.answering.history import is_follow_up, trim_history
+from qa.answering.question import MAX_QUESTION_CHARS, check_question
+from qa.answering.scoring import ScoredChunk
+from qa.llm.chat_models import GuardedModel, LLMUnavailable
+from qa.llm.generate import (ANSWER_PROMPT, REWRITE_PROMPT, conversation_for_rewrite, format_sources, grounded_answer,
+                             is_refusal, number_sources, standalone_question)
+from qa.llm.grounding import GroundingChecker
 
 _CALL_KEYS = ("k", "since", "until", "as_of", "history")
 
@@ -118,22 +126,15 @@ class LLMAnswerer:
 
     Args:
         assistant: The `qa.api.Assistant` (its ranking, extractive path and settings).
-        model: Any LangChain chat model (`qa.llm.chat_model` builds the configured one);
+        model: Any LangChain chat model (`qa.llm.chat_models.chat_model` builds the configured one);
             wrapped in `GuardedModel`.
         checker: The `GroundingChecker` the generated sentences go through (default: one with
             the `llm` section's thresholds).
         prompt: The answer prompt, a `ChatPromptTemplate` taking `sources`, `question` and
-            `max_sentences` (default `qa.generate.ANSWER_PROMPT`).
+            `max_sentences` (default `qa.llm.generate.ANSWER_PROMPT`).
     """
 
     def __init__(self, assistant: Any, model: Runnable, checker: Any = None, prompt: Runnable | None = None) -> None:
-        from langchain_core.output_parsers import StrOutputParser
-        from langchain_core.runnables import RunnablePassthrough
-
-        from qa.generate import ANSWER_PROMPT, format_sources
-        from qa.grounding import GroundingChecker
-        from qa.llm import GuardedModel, LLMUnavailable
-
         self.assistant = assistant
         self.settings = assistant.settings
         llm = self.settings.llm
@@ -158,10 +159,6 @@ class LLMAnswerer:
     def _standalone(self, inputs: dict[str, Any]) -> str:
         """The question to retrieve with: rewritten by the model when it follows up on the
         conversation, else as asked (the retriever still reads the history by rule)."""
-        from qa.api import MAX_QUESTION_CHARS, check_question
-        from qa.generate import REWRITE_PROMPT, conversation_for_rewrite, standalone_question
-        from qa.history import is_follow_up, trim_history
-
         question = inputs["question"].strip()
         check_question(question, self.settings.answer.max_question_chars)  # before the model sees it
         history = trim_history(inputs.get("history"), self.settings.answer.history_chars)
@@ -180,8 +177,6 @@ class LLMAnswerer:
         return self.retriever.invoke(inputs["standalone"], history=history, **options)
 
     def _check(self, inputs: dict[str, Any]) -> Any:
-        from qa.generate import grounded_answer, is_refusal, number_sources
-
         docs = inputs["docs"]
         draft = inputs["draft"]
         checked = self.checker.check(draft, number_sources(docs))
@@ -189,7 +184,8 @@ class LLMAnswerer:
                                  sources_on_abstain=self.settings.answer.sources_on_abstain,
                                  refused=is_refusal(draft))
         if inputs["standalone"] != inputs["question"].strip():
-            answer.notice = " ".join(filter(None, [f"Read as: “{inputs['standalone']}”", answer.notice]))
+            answer = dataclasses.replace(answer, notice=" ".join(
+                filter(None, [f"Read as: “{inputs['standalone']}”", answer.notice])))
         return answer
 
     def _fallback(self, inputs: dict[str, Any]) -> Any:
@@ -197,14 +193,12 @@ class LLMAnswerer:
         question = inputs.pop("question")
         answer = self.assistant.answer_ranking(self.assistant.rank(question, inputs.pop("history", None), **inputs))
         message = f"No generated answer: {error}. This answer quotes the articles instead."
-        answer.notice = " ".join(filter(None, [message, answer.notice]))
+        answer = dataclasses.replace(answer, notice=" ".join(filter(None, [message, answer.notice])))
         return answer
 
     def stream(self, value: Any) -> Iterator[Any]:
         """The draft as it is generated (the text so far, a `str`), then the checked `Answer`
         (or, when the model fails, the extractive answer with a notice)."""
-        from qa.llm import LLMUnavailable
-
         inputs = _question_input(value)
         try:
             prepared = self.prepare.invoke(inputs)

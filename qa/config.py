@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.errors import ConfigError
-from qa.weights import DEFAULT_ABSTAIN_THRESHOLD
+from qa.answering.weights import DEFAULT_ABSTAIN_THRESHOLD
 
 DEFAULT_CONFIG = Path("config.yaml")
 ENV_PREFIX = "QA_"
@@ -91,9 +91,9 @@ class EmbeddingSettings(_Section):
     device: str = Field("cpu", min_length=1)
 
     def models_dir(self) -> Path:
-        """`cache_dir`, or the per-user default (`index.embed.default_cache_dir()`, read from the
+        """`cache_dir`, or the per-user default (`index.embedding.embed.default_cache_dir()`, read from the
         environment when called)."""
-        from index.embed import default_cache_dir
+        from index.embedding.embed import default_cache_dir
 
         return self.cache_dir or default_cache_dir()
 
@@ -121,7 +121,7 @@ class AnswerSettings(_Section):
         "extractive", description="extractive: quote sentences; llm: a language model writes, every sentence checked.")
     abstain_threshold: float = Field(DEFAULT_ABSTAIN_THRESHOLD, ge=-1.0, le=2.0,
                                      description="Below this evidence score the answer abstains.")
-    judge: bool = Field(True, description="Decide with the trained judge (qa/judge.json) when present.")
+    judge: bool = Field(True, description="Decide with the trained judge (qa/answering/judge.json) when present.")
     min_confidence: float | None = Field(
         None, ge=0.0, le=1.0, description="Judge probability from which a quote is 'answered' (else 'uncertain'); "
                                           "empty: the bar the judge was trained with.")
@@ -200,7 +200,7 @@ class ServerSettings(_Section):
     @field_validator("upload_types")
     @classmethod
     def _known_types(cls, types: list[str]) -> list[str]:
-        from index.load import SUPPORTED_SUFFIXES
+        from index.loading.load import SUPPORTED_SUFFIXES
 
         for suffix in types:
             if suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -268,7 +268,7 @@ class WebSettings(_Section):
     @field_validator("allow_hosts")
     @classmethod
     def _hosts(cls, hosts: list[str]) -> list[str]:
-        from index.web.fetch import allow_rule  # here: httpx is imported only when a list is given
+        from index.loading.web.fetch import allow_rule  # here: httpx is imported only when a list is given
 
         for host in hosts:
             if not re.fullmatch(r"[A-Za-z0-9.:\[\]/_-]+", host.strip()):

@@ -1,11 +1,47 @@
-"""Typed answers: what `Assistant.ask` returns and what `--json` and the HTTP API print."""
+"""Typed answers: what `Assistant.ask` returns, and its one JSON shape (`AnswerJSON`), which
+`--json`, the HTTP API (its response model), MCP and the chat all print."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from index.models import public_source
+
+
+class CitationJSON(BaseModel):
+    n: int = Field(description="The [n] marker in the answer.")
+    article_id: str
+    title: str
+    date: str | None = Field(description="Publication date, YYYY-MM-DD, when known.")
+    source: str = Field(description="The article's URL, or its path relative to the folder it was ingested from.")
+    quote: str = Field(description="The supporting sentence, verbatim.")
+
+
+class UnsupportedJSON(BaseModel):
+    text: str = Field(description="A generated sentence its cited sources do not support.")
+    reason: str
+    removed: bool = Field(description="False when llm.unsupported: mark kept it in the answer, flagged.")
+
+
+class AnswerJSON(BaseModel):
+    question: str
+    answer: str
+    outcome: Literal["answered", "uncertain", "not_in_articles"] = Field(
+        description="answered; uncertain (the closest the articles come, may not answer); not_in_articles")
+    abstained: bool = Field(description="True only when the outcome is not_in_articles.")
+    short_answer: str | None = Field(None, description="The asked-for name, place, number or date, when the "
+                                                       "quote holds exactly one.")
+    confidence: float | None = Field(None, description="The answer judge's probability that the quote answers.")
+    notice: str | None = Field(None, description="E.g. the answer comes from before the period asked about.")
+    mode: Literal["extractive", "llm"] = Field(
+        description="extractive: quoted sentences; llm: written by the language model, each sentence checked.")
+    unsupported: list[UnsupportedJSON] = Field(
+        default_factory=list, description="Generated sentences the check removed (or marked), and why.")
+    citations: list[CitationJSON]
+    timings_ms: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -28,9 +64,12 @@ class Citation:
     quote_end: int = 0
     score: float = 0.0
 
+    def to_json(self) -> CitationJSON:
+        return CitationJSON(n=self.n, article_id=self.article_id, title=self.title, date=self.date,
+                            source=public_source(self.source), quote=self.quote)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "article_id": self.article_id, "title": self.title, "date": self.date,
-                "source": public_source(self.source), "quote": self.quote}
+        return self.to_json().model_dump()
 
 
 @dataclass(frozen=True)
@@ -41,8 +80,11 @@ class UnsupportedSentence:
     reason: str
     removed: bool  # False when `llm.unsupported: mark` kept it in the answer, flagged
 
+    def to_json(self) -> UnsupportedJSON:
+        return UnsupportedJSON(text=self.text, reason=self.reason, removed=self.removed)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "reason": self.reason, "removed": self.removed}
+        return self.to_json().model_dump()
 
 
 @dataclass
@@ -72,17 +114,14 @@ class Answer:
         if not self.outcome:
             self.outcome = "not_in_articles" if self.abstained else "answered"
 
+    def to_json(self) -> AnswerJSON:
+        return AnswerJSON(
+            question=self.question, answer=self.text, outcome=self.outcome, abstained=self.abstained,
+            short_answer=self.short_answer, confidence=None if self.confidence is None else round(self.confidence, 4),
+            notice=self.notice, mode=self.mode, unsupported=[u.to_json() for u in self.unsupported],
+            citations=[c.to_json() for c in self.citations],
+            timings_ms={k: round(v, 2) for k, v in self.timings_ms.items()})
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "outcome": self.outcome,
-            "abstained": self.abstained,
-            "short_answer": self.short_answer,
-            "confidence": None if self.confidence is None else round(self.confidence, 4),
-            "notice": self.notice,
-            "mode": self.mode,
-            "unsupported": [u.to_dict() for u in self.unsupported],
-            "citations": [c.to_dict() for c in self.citations],
-            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-        }
+        """The answer's JSON (`AnswerJSON`), as `qa ask --json` and `POST /api/ask` give it."""
+        return self.to_json().model_dump()

@@ -38,19 +38,30 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import ContextManager, Protocol
 
 from index.errors import QAError
 from index.ingest import Ingestor
 from index.models import Article
-from index.web.fetch import Fetcher, FetchPolicy
-from index.web.refresh import WebIngestor, due, source_key
-from index.web.reports import ItemReport, RefreshReport, SourceReport, SourceState
-from index.web.state import WebState
+from index.loading.web.fetch import Fetcher, FetchPolicy
+from index.loading.web.refresh import WebIngestor, due, source_key
+from index.loading.web.reports import ItemReport, RefreshReport, SourceReport, SourceState
+from index.loading.web.state import WebState
 
-if TYPE_CHECKING:
-    from qa.api import Assistant
-    from qa.config import WebSettings
+from index.loading.chunk import SentenceChunker
+from index.storage.store import ArticleStore
+from qa.config import Settings, WebSettings
+
+
+class Index(Protocol):
+    """What web sources need of an assistant (`qa.api.Assistant`): its settings, its store and
+    chunker, and its writer lock."""
+
+    settings: Settings
+    store: ArticleStore
+    chunker: SentenceChunker
+
+    def writing(self, wait_s: float = 0.0) -> ContextManager[None]: ...
 
 OnItem = Callable[[ItemReport], None]
 
@@ -80,7 +91,7 @@ class WebSources:
             again at the next refresh.
     """
 
-    def __init__(self, assistant: Assistant, *, fetcher: Fetcher | None = None, wait_s: float = 60.0) -> None:
+    def __init__(self, assistant: Index, *, fetcher: Fetcher | None = None, wait_s: float = 60.0) -> None:
         self.assistant = assistant
         self.settings = assistant.settings.web
         self.fetcher = fetcher or Fetcher(fetch_policy(self.settings))

@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from index.errors import BlockedURLError, QAError
-from index.web.fetch import AddressPolicy
-from index.web.refresh import source_key
-from index.web.urls import canonicalize
+from index.loading.web.fetch import AddressPolicy
+from index.loading.web.refresh import source_key
+from index.loading.web.urls import canonicalize
 
 if TYPE_CHECKING:
-    from index.web.reports import RefreshReport, SourceReport, SourceState
+    from index.loading.web.reports import RefreshReport, SourceReport, SourceState
     from qa.web import WebSources
 
 MAX_URLS = 100  # article URLs per request

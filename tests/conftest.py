@@ -38,7 +38,7 @@ import netguard  # noqa: E402
 
 netguard.install()
 
-from index.embed import Embedder  # noqa: E402
+from index.embedding.embed import Embedder  # noqa: E402
 from qa.api import Assistant  # noqa: E402
 from qa.config import Settings, StoreSettings  # noqa: E402
 

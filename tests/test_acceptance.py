@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.support import SAMPLE_DIR, SAMPLE_FILE, both_store_modes
-from ui.cli import app
+from ui.cli.serve import app
 
 runner = CliRunner()
 
@@ -185,7 +185,7 @@ def test_config_errors_name_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_model_change_is_refused_until_reindex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from index.embed import resolve_model_path
+    from index.embedding.embed import resolve_model_path
 
     qa("ingest", str(SAMPLE_DIR))
     # The same weights under another name stand for "another model" without a download.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_type import asked_measure, counted_nouns, expected_type, holds_type, new_spans
-from qa.lexical import stem
+from qa.answering.answer_type import asked_measure, counted_nouns, expected_type, holds_type, new_spans
+from qa.answering.lexical import stem
 
 
 @pytest.mark.parametrize("question, kind", [

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Embedder
-from index.load import decode_bytes, load_file
+from index.embedding.embed import Embedder
+from index.loading.load import decode_bytes, load_file
 from qa.api import Assistant
 from qa.config import Settings
 from tests.conftest import ROOT, SAMPLE_FILE

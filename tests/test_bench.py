@@ -13,7 +13,7 @@ import bench.run as bench_run
 from bench.corpus import MemoEncoder, edition
 from bench.run import Row, _pct, write_results
 from index.models import Article
-from index.text import split_sentences
+from index.loading.text import split_sentences
 from qa.config import Settings
 
 ARTICLE = Article(id="a1", title="Harbour", source="test", date="2022-03-01",
@@ -204,7 +204,7 @@ def test_the_reader_experiment_refits_the_judge_with_the_reader_as_a_feature(cap
     the answering sentence lets the refitted judge quote it, where the judge's features alone
     cannot tell the two sentences apart."""
     from bench.reader_experiment import Shortlist, judge_with, report
-    from qa.judge import FEATURES
+    from qa.answering.judge import FEATURES
 
     rng = np.random.default_rng(0)
 

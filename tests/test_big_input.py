@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.ingest import Ingestor
 from index.models import IngestProgress
 from qa.api import Assistant
@@ -80,7 +80,7 @@ def test_a_jsonl_dump_is_stored_in_bounded_batches_as_it_is_read(fresh: Assistan
 
 
 def _articles(dump: Path) -> list:
-    from index.load import load_file
+    from index.loading.load import load_file
 
     return load_file(dump).articles
 

@@ -1,4 +1,4 @@
-"""Unit tests for index/chunk.py: SentenceChunker invariants (pure, no model, no store)."""
+"""Unit tests for index/loading/chunk.py: SentenceChunker invariants (pure, no model, no store)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from index.chunk import SentenceChunker
+from index.loading.chunk import SentenceChunker
 from index.models import Article, Chunk
-from index.text import sentence_spans
+from index.loading.text import sentence_spans
 
 WORDS = ("troops ukraine macron europe allies summit talks minister paris berlin support "
          "weapons aid conflict leaders meeting agreed said week defence security").split()

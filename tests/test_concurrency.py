@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.errors import IndexBusyError
 from qa.api import Assistant
 from qa.config import Settings

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
-from qa.history import trim_history
+from qa.answering.history import trim_history
 
 CORPUS = Path(__file__).resolve().parent / "data" / "natural" / "tune" / "articles"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
 from tests.conftest import MODEL_CACHE, ROOT

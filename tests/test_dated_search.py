@@ -9,9 +9,9 @@ import shutil
 import numpy as np
 import pytest
 
-import index.store as store_module
+import index.storage.store as store_module
 from index.models import Article
-from index.store import ArticleStore, date_where
+from index.storage.store import ArticleStore, date_where
 from qa.api import Assistant
 
 TOPICS = ["harbour storm piers", "central bank interest rates", "football cup final",

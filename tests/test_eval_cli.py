@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from qa.evaluation.questions import EvalQuestion
 from qa.evaluation.runner import METRIC_KEYS, QuestionResult, calibrate, score
-from ui.cli import app
+from ui.cli.serve import app
 
 ARTICLES = {
     "Lowtown_harbour": ("The harbour of Lowtown reopened on Friday after a storm. "

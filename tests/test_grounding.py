@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from index.embed import Embedder
-from qa.grounding import GroundingChecker, Source
+from index.embedding.embed import Embedder
+from qa.llm.grounding import GroundingChecker, Source
 
 SOURCES = [
     Source(1, "Macron announced a new coalition to provide medium- and long-range missiles to Ukraine. "

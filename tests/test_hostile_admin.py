@@ -27,7 +27,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
 from tests.support import QA_SCRIPT, ROOT, SAMPLE_DIR, child_process, free_port

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings, StoreSettings
 from tests.support import SAMPLE_DIR, both_store_modes, server_store

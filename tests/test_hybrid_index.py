@@ -72,7 +72,7 @@ def test_keyword_index_repairs_itself_after_an_interrupted_write(assistant: Assi
 
 def test_a_keyword_index_cut_by_another_stemmer_is_rebuilt_on_opening(  # noqa: ANN001
         assistant: Assistant, settings, embedder, monkeypatch) -> None:
-    import index.keyword as keyword_module
+    import index.storage.keyword as keyword_module
     from index.models import Article
 
     # A data dir indexed by the hand-written stemmer, which kept 6 characters ("harbou").

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from bench.scripted_llm import Reply, ScriptedLLM, last_user_message
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.models import Article
-from index.text import split_sentences
+from index.loading.text import split_sentences
 from qa.api import Assistant
 from qa.config import Settings
-from qa.generate import ANSWER_PROMPT
-from qa.sentence_roles import is_instruction
+from qa.llm.generate import ANSWER_PROMPT
+from qa.answering.sentence_roles import is_instruction
 from tests.conftest import SAMPLE_DIR
 
 INJECTION = Article(

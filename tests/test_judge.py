@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from qa.judge import FEATURES, JUDGE_PATH, Judge, load_judge
+from qa.answering.judge import FEATURES, JUDGE_PATH, Judge, load_judge
 
 # A candidate that holds the asked-for kind, matches every word and tops its chunk; and one
-# that does none of that. Recorded from `make train-judge` (qa/judge.json as committed): a
+# that does none of that. Recorded from `make train-judge` (qa/answering/judge.json as committed): a
 # retrained judge must update these on purpose.
 STRONG = [0.8, 0.7, 0.8, 1, 1, 0, 0.8, 0, 0, 1.0, 0.6, 0.0, 0.5, 4.5, 0, 1.0, 0.8]
 WEAK = [0.55, 0.5, 0.2, 1, 0, 1, 0.5, 0.3, 0.25, 0.0, 0.4, 0.4, 0.3, 4.0, 0, 0.25, 0.4]

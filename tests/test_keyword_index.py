@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import index.keyword as keyword_module
-from index.keyword import KeywordIndex
+import index.storage.keyword as keyword_module
+from index.storage.keyword import KeywordIndex
 
 TEXTS = {
     "c1": "The harbour of Lowtown reopened on Friday after a storm.",

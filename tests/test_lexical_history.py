@@ -1,10 +1,10 @@
-"""Unit tests for qa/lexical.py (terms, stems, IDF overlap) and qa/history.py (follow-ups)."""
+"""Unit tests for qa/answering/lexical.py (terms, stems, IDF overlap) and qa/answering/history.py (follow-ups)."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.history import (
+from qa.answering.history import (
     answer_lead,
     exchanges,
     is_follow_up,
@@ -13,7 +13,7 @@ from qa.history import (
     resolve_pronouns,
     user_turns,
 )
-from qa.lexical import STOPWORDS, idf_weights, overlap, stem, terms
+from qa.answering.lexical import STOPWORDS, idf_weights, overlap, stem, terms
 
 # --- stem and terms ---------------------------------------------------------------------------
 

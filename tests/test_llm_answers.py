@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bench.scripted_llm import Reply, ScriptedLLM, is_rewrite, last_user_message
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
 from qa.models import Answer
@@ -318,7 +318,7 @@ def source_number_in(text: str) -> int:
     ("?", None),
 ])
 def test_only_a_plausible_rewrite_is_used(reply: str, expected: str | None) -> None:
-    from qa.generate import standalone_question
+    from qa.llm.generate import standalone_question
 
     assert standalone_question(reply, "What did he announce about missiles?", 2000) == expected
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
-from qa.grounding import GroundingChecker, Source
+from qa.llm.grounding import GroundingChecker, Source
 from qa.models import Answer
 
 pytestmark = pytest.mark.llm_local

@@ -1,4 +1,4 @@
-"""Unit tests for index/load.py (files -> articles) and index/dates.py (dates -> ISO)."""
+"""Unit tests for index/loading/load.py (files -> articles) and index/loading/dates.py (dates -> ISO)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from index.dates import parse_date
+from index.loading.dates import parse_date
 from index.errors import LoadError, UnsupportedFileError
-from index.load import LoadedFile, decode_bytes, iter_files, iter_sources, load_file
-from index.text import split_sentences
+from index.loading.load import LoadedFile, decode_bytes, iter_files, iter_sources, load_file
+from index.loading.text import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILE = ROOT / "data" / "articles" / "2024-02-27-macron-ukraine-ground-troops.txt"

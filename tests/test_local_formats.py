@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bench.extraction import PAGES, words
-from index import load
+from index.loading import load
 from index.errors import LoadError
-from index.load import load_file, markdown_text
-from index.text import sentence_spans, split_sentences
-from index.web.extract import extract_article
-from qa.sentence_roles import LIST, classify_all
+from index.loading.load import load_file, markdown_text
+from index.loading.text import sentence_spans, split_sentences
+from index.loading.web.extract import extract_article
+from qa.answering.sentence_roles import LIST, classify_all
 from tests.web_site import BOILERPLATE_WORDS, article_html
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-import index.onnx_model as onnx_model
-from index.embed import default_cache_dir
+import index.embedding.onnx_model as onnx_model
+from index.embedding.embed import default_cache_dir
 from index.errors import IndexBusyError, ModelLoadError
 from index.lock import LOCK_NAME, writer_lock
 from qa.background import RefreshLock
@@ -153,14 +153,14 @@ def test_an_explicit_cache_dir_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_every_data_directory_loads_the_model_from_the_one_cache(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.embed
+    import index.embedding.embed
     from qa.api import build_embedder
 
     class Loaded:
         dimension = 3
 
     calls: list[tuple] = []
-    monkeypatch.setattr(index.embed, "load_encoder", lambda *args: calls.append(args) or Loaded())
+    monkeypatch.setattr(index.embedding.embed, "load_encoder", lambda *args: calls.append(args) or Loaded())
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("QA_EMBEDDING__CACHE_DIR", raising=False)
     for data in ("srv-qa", "volume"):
@@ -231,7 +231,7 @@ def test_concurrent_first_uses_in_threads_export_once(tmp_path: Path, stub_expor
 PREPARE = """
 import os, sys, time
 from pathlib import Path
-import index.onnx_model as m
+import index.embedding.onnx_model as m
 model, cache, log, ready = (Path(a) for a in sys.argv[1:5])
 def export(model_dir, out):
     with log.open("a") as f:
@@ -283,7 +283,7 @@ def test_qa_prepare_and_new_data_directories_use_the_per_user_cache(tmp_path: Pa
     xdg = tmp_path / "xdg"
     env = {k: v for k, v in os.environ.items() if k != "QA_EMBEDDING__CACHE_DIR"}
     env["XDG_CACHE_HOME"] = str(xdg)
-    from index.embed import model_folder
+    from index.embedding.embed import model_folder
 
     folder = model_folder("all-MiniLM-L6-v2")
     seeded = xdg / "news-qa" / "models" / f"{folder.name}-{onnx_model.fingerprint(folder)}"

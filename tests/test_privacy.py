@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.models import Article, public_source
 from qa.api import Assistant
 from qa.config import Settings

@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from tests.support import ROOT, SAMPLE_DIR, SAMPLE_FILE
-from ui.cli import app
+from ui.cli.serve import app
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.errors import StoreUnavailableError
-from index.keyword import KeywordIndex
-from index.sentences import SentenceStore
-from index.store import GENERATION_KEY, ArticleStore, server_client
+from index.storage.keyword import KeywordIndex
+from index.embedding.sentences import SentenceStore
+from index.storage.store import GENERATION_KEY, ArticleStore, server_client
 from qa.api import Assistant
 from qa.config import DataSettings, Settings
 from tests.support import SAMPLE_DIR, SERVER_MODE, both_store_modes, free_port
-from ui.cli import app
+from ui.cli.serve import app
 
 QUESTION = "What did Macron announce about missiles?"
 server_mode = pytest.mark.parametrize("store_mode", [SERVER_MODE], indirect=True)

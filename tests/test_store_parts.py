@@ -1,6 +1,6 @@
 """The parts behind `ArticleStore`, on a real embedded Chroma in a tmp dir and the real model.
 
-The explicit Chroma adapter (`index.vectorstore.ChunkVectorStore`) is what LangChain's `index()`
+The explicit Chroma adapter (`index.storage.vectorstore.ChunkVectorStore`) is what LangChain's `index()`
 writes through: it must add, skip and delete like any `VectorStore`, store the vectors
 `embed_chunks` computes, never call chromadb's default embedding function, and depend on
 nothing private of langchain-chroma (which the index no longer imports at all).
@@ -20,11 +20,11 @@ from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_
 from langchain_classic.indexes import SQLRecordManager, index
 from langchain_core.documents import Document
 
-from index.collection import DIM_KEY, MODEL_KEY, get_all, open_collection, stored_articles
-from index.embed import Embedder
-from index.sentences import SentenceStore, embed_chunks
-from index.store import embedded_client
-from index.vectorstore import ChunkVectorStore
+from index.storage.collection import DIM_KEY, MODEL_KEY, get_all, open_collection, stored_articles
+from index.embedding.embed import Embedder
+from index.embedding.sentences import SentenceStore, embed_chunks
+from index.storage.store import embedded_client
+from index.storage.vectorstore import ChunkVectorStore
 from tests.support import MODEL_CACHE, ROOT
 
 TITLE = "Harbour storm"
@@ -127,9 +127,9 @@ def test_the_store_works_without_langchain_chroma(tmp_path: Path) -> None:
         import sys
         sys.modules["langchain_chroma"] = None  # any import of it now raises ImportError
         from pathlib import Path
-        from index.embed import Embedder
+        from index.embedding.embed import Embedder
         from index.models import Article, Chunk
-        from index.store import ArticleStore, embedded_client
+        from index.storage.store import ArticleStore, embedded_client
         data = Path({str(tmp_path)!r})
         embedder = Embedder(cache_dir=Path({str(MODEL_CACHE)!r}))
         store = ArticleStore(embedded_client(data / "chroma"), embedder, data_dir=data)

@@ -6,7 +6,7 @@ import pytest
 
 import datetime as dt
 
-from qa.temporal import date_range, strip_time_words, time_window
+from qa.answering.temporal import date_range, strip_time_words, time_window
 
 
 @pytest.mark.parametrize("question, expected", [

@@ -1,10 +1,10 @@
-"""Unit tests for index/text.py: normalization and sentence spans (pure, no model)."""
+"""Unit tests for index/loading/text.py: normalization and sentence spans (pure, no model)."""
 
 from __future__ import annotations
 
 import unicodedata
 
-from index.text import normalize_text, sentence_spans, split_sentences
+from index.loading.text import normalize_text, sentence_spans, split_sentences
 
 
 def assert_spans_are_exact(text: str) -> list[tuple[int, int]]:

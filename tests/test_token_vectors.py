@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.models import Article
-from index.token_vectors import DIMENSIONS, compress, content_positions, late_score, project, projection
+from index.embedding.token_vectors import DIMENSIONS, compress, content_positions, late_score, project, projection
 from qa.api import Assistant
 
 

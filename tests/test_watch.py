@@ -26,9 +26,10 @@ from typer.testing import CliRunner
 from index.errors import IndexBusyError, StoreUnavailableError
 from index.lock import writer_lock
 from index.models import FileReport, IngestReport
-from index.watch import Debouncer, FolderWatcher, StoreSink, WatchEvent, ignored, prune_gone
+from index.loading.watch import Debouncer, FolderWatcher, StoreSink, WatchEvent, ignored, prune_gone
 from qa.api import Assistant
-from qa.watch_command import folder_watcher, watch
+from qa.watch import folder_watcher
+from ui.cli.watch_command import watch
 from tests.support import ROOT, SAMPLE_FILE
 
 QUIET = 0.5  # seconds, in the tests with real file events
@@ -464,8 +465,8 @@ def test_renames_broken_files_ignored_files_and_a_busy_index(watching: Watching,
 
 # -- the command -----------------------------------------------------------------------------
 def cli_app():
-    """`qa` with `watch` registered as qa/cli.py registers it."""
-    from qa.cli import app
+    """`qa` with `watch` registered as ui/cli/app.py registers it."""
+    from ui.cli.app import app
 
     if not any(command.callback is watch for command in app.registered_commands):
         app.command(name="watch")(watch)
@@ -495,7 +496,7 @@ def test_watch_once_syncs_and_exits_with_the_ingest_exit_status(tmp_path: Path) 
     assert result.exit_code == 2 and "cannot watch" in result.output and "no such folder" in result.output
 
 
-WATCH_MAIN = ("from qa.cli import app\nfrom qa.watch_command import watch\n"
+WATCH_MAIN = ("from ui.cli.app import app\nfrom ui.cli.watch_command import watch\n"
               "app.command(name='watch')(watch)\napp(prog_name='qa')\n")
 
 

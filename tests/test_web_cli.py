@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.web_site import HARBOUR, LIBRARY, TRAM, Site, article_html, publish, rss, site, sitemap  # noqa: F401
-from ui.cli import app
+from ui.cli.serve import app
 
 runner = CliRunner()
 

@@ -9,9 +9,9 @@ import pytest
 
 from bench.extraction import PAGES, score_pages
 from index.errors import ExtractError, FeedError
-from index.web.extract import Fallback, extract_article, extract_page
-from index.web.feeds import parse_feed
-from index.web.sitemaps import parse_sitemap
+from index.loading.web.extract import Fallback, extract_article, extract_page
+from index.loading.web.feeds import parse_feed
+from index.loading.web.sitemaps import parse_sitemap
 from tests.web_site import BOILERPLATE_WORDS, article_html, atom, gzipped, rss, sitemap, sitemap_index
 
 PARAGRAPHS = ["The harbour of Lowtown reopened on Friday after a storm closed it for nine days, the port authority said.",

@@ -11,8 +11,8 @@ import pytest
 
 from index.errors import (BlockedURLError, FetchTimeoutError, HTTPStatusError, PageTooLargeError,
                           RobotsDisallowedError, TooManyRedirectsError)
-from index.web.fetch import AddressPolicy, Fetcher, FetchPolicy
-from index.web.urls import canonicalize
+from index.loading.web.fetch import AddressPolicy, Fetcher, FetchPolicy
+from index.loading.web.urls import canonicalize
 from tests.web_site import Site, site  # noqa: F401
 
 LOOPBACK = ("127.0.0.1",)  # the tests' explicit allowance: the fake site is on loopback

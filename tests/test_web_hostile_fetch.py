@@ -24,14 +24,14 @@ from typing import Any
 
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.errors import BlockedURLError, ConfigError, FeedError, FetchError, FetchTimeoutError, PageTooLargeError
-from index.web.decoding import BodyDecoder, BodyTooLarge, BrokenEncoding
-from index.web.fetch import AddressPolicy, Fetcher, FetchPolicy
-from index.web.refresh import WebIngestor
-from index.web.sitemaps import SitemapReader
-from index.web.state import WebState
-from index.web.urls import canonicalize
+from index.loading.web.decoding import BodyDecoder, BodyTooLarge, BrokenEncoding
+from index.loading.web.fetch import AddressPolicy, Fetcher, FetchPolicy
+from index.loading.web.refresh import WebIngestor
+from index.loading.web.sitemaps import SitemapReader
+from index.loading.web.state import WebState
+from index.loading.web.urls import canonicalize
 from qa.api import Assistant
 from qa.background import BackgroundRefresh
 from qa.config import Settings, load_settings

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from index.web import refresh as refresh_module
+from index.loading.web import refresh as refresh_module
 from qa.api import Assistant
 from qa.config import Settings
 from tests.web_site import (BOILERPLATE_WORDS, BRIDGE, HARBOUR, LIBRARY, TRAM, FakeSite, Site,  # noqa: F401

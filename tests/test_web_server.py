@@ -17,7 +17,7 @@ import gradio as gr
 import httpx
 import pytest
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.background import BackgroundRefresh
 from qa.config import Settings

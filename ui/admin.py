@@ -28,7 +28,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from index.errors import QAError
-from index.load import SUPPORTED_SUFFIXES
+from index.loading.load import SUPPORTED_SUFFIXES
 from qa.api import Assistant
 from ui.auth import AdminAuth, AdminDenied
 from ui.articles import COLUMNS, article_choices, article_rows

@@ -12,7 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from qa.api import MAX_QUESTION_CHARS, Assistant
+from qa.answering.question import MAX_QUESTION_CHARS
+from qa.api import Assistant
+from qa.models import AnswerJSON
 
 
 class Message(BaseModel):
@@ -32,39 +34,6 @@ class AskRequest(BaseModel):
     until: str | None = Field(None, description="Only articles published on or before YYYY-MM-DD.")
     as_of: str | None = Field(None, description="The date 'today', 'this week', 'recently'... are read "
                                                 "against, YYYY-MM-DD (default: today).")
-
-
-class CitationOut(BaseModel):
-    n: int
-    article_id: str
-    title: str
-    date: str | None
-    source: str
-    quote: str
-
-
-class UnsupportedOut(BaseModel):
-    text: str = Field(description="A generated sentence its cited sources do not support.")
-    reason: str
-    removed: bool = Field(description="False when llm.unsupported: mark kept it in the answer, flagged.")
-
-
-class AskResponse(BaseModel):
-    question: str
-    answer: str
-    outcome: Literal["answered", "uncertain", "not_in_articles"] = Field(
-        description="answered; uncertain (the closest the articles come, may not answer); not_in_articles")
-    abstained: bool = Field(description="True only when the outcome is not_in_articles.")
-    short_answer: str | None = Field(None, description="The asked-for name, place, number or date, when the "
-                                                       "quote holds exactly one.")
-    confidence: float | None = Field(None, description="The answer judge's probability that the quote answers.")
-    notice: str | None = Field(None, description="E.g. the answer comes from before the period asked about.")
-    mode: Literal["extractive", "llm"] = Field(
-        description="extractive: quoted sentences; llm: written by the language model, each sentence checked.")
-    unsupported: list[UnsupportedOut] = Field(
-        default_factory=list, description="Generated sentences the check removed (or marked), and why.")
-    citations: list[CitationOut]
-    timings_ms: dict[str, float]
 
 
 class Health(BaseModel):
@@ -93,7 +62,7 @@ def build_router(assistant: Assistant) -> APIRouter:
     # limit here is a second guard for these routes.
     router = APIRouter(prefix="/api", tags=["api"], max_body_size=MAX_BODY_BYTES)
 
-    @router.post("/ask", response_model=AskResponse)
+    @router.post("/ask", response_model=AnswerJSON)
     async def ask(body: AskRequest) -> dict[str, Any]:
         """Answer a question from the articles: the same JSON as `qa ask --json`."""
         history = [m.model_dump() for m in body.history or []]

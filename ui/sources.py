@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import gradio as gr
 
 from index.errors import QAError
-from index.web.reports import SourceReport, SourceState
+from index.loading.web.reports import SourceReport, SourceState
 from qa.api import Assistant
 from qa.web_admin import WebAdmin
 from ui.articles import article_choices, article_rows

@@ -18,11 +18,11 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from index.errors import QAError
 from index.models import Article
-from index.store import embedded_client
-from index.text import split_sentences
+from index.storage.store import embedded_client
+from index.loading.text import split_sentences
 from qa.evaluation.questions import Dataset, EvalQuestion
 from qa.evaluation.runner import EvalResult, QuestionResult, calibrate, judge_ranking, score
 

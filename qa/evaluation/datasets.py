@@ -16,7 +16,7 @@ from pathlib import Path
 
 from index.errors import QAError
 from index.models import Article
-from index.text import normalize_text
+from index.loading.text import normalize_text
 from qa.evaluation.natural import load_natural, load_realtimeqa
 from qa.evaluation.questions import Dataset, EvalQuestion, Format
 

@@ -19,11 +19,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.dates import parse_date
+from index.loading.dates import parse_date
 from index.errors import QAError
-from index.load import iter_files, load_file
+from index.loading.load import iter_files, load_file
 from index.models import Article
-from index.text import normalize_text
+from index.loading.text import normalize_text
 from qa.evaluation.questions import Dataset, EvalQuestion
 
 

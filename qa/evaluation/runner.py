@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.embed import Embedder
+from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
 from qa.evaluation.questions import Dataset, EvalQuestion

@@ -1,6 +1,6 @@
-"""Train the answer judge (`qa.judge`) on data the project has, split by article.
+"""Train the answer judge (`qa.answering.judge`) on data the project has, split by article.
 
-    python -m qa.evaluation.train_judge [--eval-dir ../shared/eval] [--out qa/judge.json]
+    python -m qa.evaluation.train_judge [--eval-dir ../shared/eval] [--out qa/answering/judge.json]
 
 (`make train-judge`.) Deterministic (fixed seeds, Newton's method); a few minutes on 2 cores.
 
@@ -15,7 +15,7 @@ Training data, never the articles anything is measured on:
   that each question has the others' articles as distractors.
 
 Each question runs through the answer path with the evidence rule (`answer.judge: false`); each
-shortlisted sentence of the top chunks (`qa.judge.shortlist`) is a row labelled 1 when it holds a gold answer (0 for all
+shortlisted sentence of the top chunks (`qa.answering.judge.shortlist`) is a row labelled 1 when it holds a gold answer (0 for all
 rows of a question with no answer). Each source weighs the same in the fit. The bar `answer_at`
 is the probability under which at most `--max-unanswered` of the answerable SQuAD training
 questions whose answer was among the candidates would fall.
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from index.models import Article
-from index.text import sentence_spans
+from index.loading.text import sentence_spans
 from qa.api import Assistant, build_embedder
 from qa.config import Settings, load_settings
 from qa.evaluation.datasets import load_squad
@@ -42,7 +42,7 @@ from qa.evaluation.questions import Dataset, EvalQuestion
 from qa.evaluation.metrics import contains_answer
 from qa.evaluation.natural import load_natural
 from qa.evaluation.runner import build_index
-from qa.judge import FEATURES, JUDGE_PATH, Judge, candidates, feature_matrix, shortlist
+from qa.answering.judge import FEATURES, JUDGE_PATH, Judge, candidates, feature_matrix, shortlist
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Articles in: files, folders and the web, read, cleaned, dated and chunked."""

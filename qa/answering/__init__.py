@@ -1,0 +1,1 @@
+"""The extractive answer core: retrieve, score sentences, judge, decide and quote."""

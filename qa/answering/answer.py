@@ -1,0 +1,164 @@
+"""Scored chunks -> a decision (answered, uncertain, not in the articles) -> a grounded answer.
+
+Three honest outcomes:
+- answered: the sentences that answer, copied verbatim with `[n]` markers, led by the short
+  answer ("Paris [1]") when the quote holds exactly one candidate of the kind asked for;
+- uncertain: "The closest the articles come:" and the best quote, marked as possibly not
+  answering: the articles are on the subject but the judge does not see the asked-for detail;
+- not in the articles: nothing relevant was found; the closest passages are listed as sources.
+
+Who decides: the trained judge (`qa.answering.judge`) when present, else the evidence threshold. Either
+way, a question that asks for a kind of answer (an amount, a time, a person...) is "answered"
+only by a sentence that holds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from qa.answering.answer_type import SHORT_KINDS, new_spans
+from qa.answering.judge import Judge, candidates, feature_matrix, shortlist
+from qa.models import Answer, Citation
+from qa.answering.scoring import Query, ScoredChunk, ScoredSentence
+from qa.answering.weights import DEFAULT_ABSTAIN_THRESHOLD, DEFAULT_WEIGHTS, Weights
+
+Outcome = Literal["answered", "uncertain", "not_in_articles"]
+
+NOT_IN_ARTICLES = "Not in the articles: none of the indexed articles answers this question."
+UNCERTAIN = "The closest the articles come:"
+EMPTY_INDEX = "Not in the articles: no articles are indexed yet. Add some with `qa ingest PATH`."
+# Kinds whose presence is checked strictly; a reason or a "which company" is too varied to require.
+REQUIRED_KINDS = frozenset({"money", "percent", "count", "number", "duration", "time", "date", "person", "place"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    chosen: list[ScoredSentence]  # what to quote (answered, uncertain) or the closest passages
+    evidence: float | None  # the best quotable sentence's evidence score
+    confidence: float | None  # the judge's probability that the chosen sentence answers (None: rule)
+
+
+class Decider:
+    """Which sentences answer, and whether any does.
+
+    Args:
+        judge: The trained judge, or None for the evidence rule.
+        threshold: Evidence under which nothing counts as relevant (the rule's abstention
+            threshold); with a judge, the line between "uncertain" and "not in the articles".
+        max_sentences: Most sentences quoted in one answer.
+        sources_on_abstain: Closest passages listed when nothing answers.
+        weights: Selection weights (`qa.answering.weights`).
+        answer_at: The judge's probability from which the best quote is "answered" (None: the
+            bar it was trained with); higher trades answers marked "uncertain" for fewer wrong ones.
+    """
+
+    def __init__(self, *, judge: Judge | None = None, threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
+                 max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS,
+                 answer_at: float | None = None) -> None:
+        self.judge = judge
+        self.answer_at = answer_at
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+        self.sources_on_abstain = sources_on_abstain
+        self.weights = weights
+
+    def decide(self, query: Query, chunks: Sequence[ScoredChunk]) -> Decision:
+        pairs = candidates(chunks)
+        if not pairs:
+            return Decision("not_in_articles", self._closest(chunks), None, None)
+        best_evidence = max(s.evidence for s, _ in pairs)
+        if self.judge is not None:
+            pairs = shortlist(pairs, self.weights.selection_late)
+            probabilities = self.judge.probabilities(feature_matrix(query, chunks, pairs))
+            selection = {s.key: float(p) for (s, _), p in zip(pairs, probabilities, strict=True)}
+            bar = self.judge.answer_at if self.answer_at is None else self.answer_at
+        else:
+            selection = {s.key: s.evidence + self.weights.selection_late * c.late for s, c in pairs}
+            bar = None
+        required = query.kind in REQUIRED_KINDS
+        ranked = sorted(pairs, key=lambda pair: -selection[pair[0].key])
+        answering = [(s, c) for s, c in ranked if self._answers(s, selection[s.key], bar, required)]
+        if answering:
+            lead = selection[answering[0][0].key]
+            margin = self.weights.near_best if self.judge is None else self.weights.near_best_probability
+            chosen = [s for s, _ in answering[: self.max_sentences] if selection[s.key] >= lead - margin]
+            confidence = lead if self.judge is not None else None
+            return Decision("answered", chosen, best_evidence, confidence)
+        if not self._relevant(best_evidence, max(selection.values())):
+            return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
+        # The closest the articles come holds the kind of answer asked for when a sentence does
+        # ("At 49 grams, Lumen is ..." for "how much do they weigh?", not a sentence about them).
+        typed = [s for s, _ in ranked if s.type_match] if required else []
+        top = typed[0] if typed and selection[typed[0].key] >= self._floor(selection[ranked[0][0].key]) else ranked[0][0]
+        return Decision("uncertain", [top], best_evidence,
+                        selection[top.key] if self.judge is not None else None)
+
+    def _answers(self, sentence: ScoredSentence, score: float, bar: float | None, required: bool) -> bool:
+        if required and not sentence.type_match:
+            return False
+        if bar is None:
+            return sentence.evidence >= self.threshold
+        return score >= bar
+
+    def _floor(self, best: float) -> float:
+        """How far under the best candidate a typed one may be and still be the closest quote:
+        half its probability with the judge, `near_best` under its evidence with the rule."""
+        return best / 2 if self.judge is not None else best - self.weights.near_best
+
+    def _relevant(self, best_evidence: float, best_probability: float) -> bool:
+        """Whether anything retrieved is on the question's subject (else: not in the articles)."""
+        if self.judge is None:
+            return best_evidence >= self.threshold
+        return (best_evidence >= self.threshold - self.weights.relevance_margin
+                or best_probability >= self.weights.relevance_floor)
+
+    def _closest(self, chunks: Sequence[ScoredChunk]) -> list[ScoredSentence]:
+        closest = [c.best for c in chunks if c.best is not None]
+        return closest[: self.sources_on_abstain]
+
+
+def short_answer(query: Query, sentence: ScoredSentence) -> str | None:
+    """The one span of the kind asked for that the quote holds and the question lacks, or None
+    (no kind asked, none found, or several: then the quote speaks for itself)."""
+    if query.kind not in SHORT_KINDS:
+        return None
+    found = {s.text for s in new_spans(sentence.text, query.kind, query.known)}
+    if len(found) != 1:
+        return None
+    (text,) = found
+    return text if text in sentence.text else None
+
+
+def build_answer(query: Query, decision: Decision) -> Answer:
+    """The `Answer` a user sees for `decision`."""
+    chosen = list(decision.chosen)
+    if decision.outcome == "not_in_articles":
+        citations = [_cite(n, s) for n, s in enumerate(chosen, start=1)]
+        text = NOT_IN_ARTICLES + (" The closest passages are listed as sources." if citations else "")
+        return Answer(query.asked, text, citations, abstained=True, evidence=decision.evidence,
+                      outcome="not_in_articles")
+    # Sentences of one article read best in the article's own order.
+    first = chosen[0].hit.article_id
+    chosen.sort(key=lambda s: (s.hit.article_id != first, s.key))
+    citations = [_cite(n, s) for n, s in enumerate(chosen, start=1)]
+    quoted = " ".join(f"{s.text} [{c.n}]" for s, c in zip(chosen, citations, strict=True))
+    if decision.outcome == "uncertain":
+        return Answer(query.asked, f"{UNCERTAIN} {quoted}", citations, abstained=False, evidence=decision.evidence,
+                      outcome="uncertain", confidence=decision.confidence)
+    lead = decision.chosen[0]  # the best, before reordering
+    short = short_answer(query, lead)
+    if short:
+        n = next(c.n for s, c in zip(chosen, citations, strict=True) if s is lead)
+        quoted = f"{short} [{n}]. {quoted}"
+    return Answer(query.asked, quoted, citations, abstained=False, evidence=decision.evidence,
+                  outcome="answered", confidence=decision.confidence, short_answer=short)
+
+
+def _cite(n: int, s: ScoredSentence) -> Citation:
+    hit = s.hit
+    return Citation(n=n, article_id=hit.article_id, title=hit.title, date=hit.date, source=hit.source,
+                    quote=s.text, url=hit.url, passage=hit.text, quote_start=s.start, quote_end=s.end,
+                    score=round(s.evidence, 4))

@@ -1,0 +1,1 @@
+"""Generated answers: chat models, prompts, and the check of each generated sentence."""
