@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from bench.extraction import PAGES, words
-from index.loading import load
+from index.loading import html as html_module
 from index.errors import LoadError
-from index.loading.load import load_file, markdown_text
+from index.loading.load import load_file
+from index.loading.markdown import markdown_text
 from index.loading.text import sentence_spans, split_sentences
 from index.loading.web.extract import extract_article
 from qa.answering.sentence_roles import LIST, classify_all
@@ -176,7 +177,7 @@ def test_html_nested_too_deep_fails_rather_than_losing_text(tmp_path: Path) -> N
 
 def test_when_trafilatura_finds_nothing_the_page_blocks_are_read(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load, "extract_main", lambda tree, url=None: None)
+    monkeypatch.setattr(html_module, "extract_main", lambda tree, url=None: None)
     sentence = "The council met on Tuesday to discuss the ferry timetable again."
     page = ("<html><head><title>Ferries</title></head><body><nav>Home</nav><main><h1>Ferries</h1>"
             + "".join(f"<p>{sentence} Part {n}.</p>" for n in range(6))
