@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.errors import ConfigError
+from index.loading.web.addresses import allow_rule
 from qa.answering.weights import DEFAULT_ABSTAIN_THRESHOLD
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -268,8 +269,6 @@ class WebSettings(_Section):
     @field_validator("allow_hosts")
     @classmethod
     def _hosts(cls, hosts: list[str]) -> list[str]:
-        from index.loading.web.fetch import allow_rule  # here: httpx is imported only when a list is given
-
         for host in hosts:
             if not re.fullmatch(r"[A-Za-z0-9.:\[\]/_-]+", host.strip()):
                 raise ValueError(f"{host!r} is not a host name, an address or a network like 10.0.0.0/8")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from index.errors import BlockedURLError, QAError
-from index.loading.web.fetch import AddressPolicy
+from index.loading.web.addresses import AddressPolicy
 from index.loading.web.refresh import source_key
 from index.loading.web.urls import canonicalize
 

@@ -11,7 +11,8 @@ import pytest
 
 from index.errors import (BlockedURLError, FetchTimeoutError, HTTPStatusError, PageTooLargeError,
                           RobotsDisallowedError, TooManyRedirectsError)
-from index.loading.web.fetch import AddressPolicy, Fetcher, FetchPolicy
+from index.loading.web.addresses import AddressPolicy
+from index.loading.web.fetch import Fetcher, FetchPolicy
 from index.loading.web.urls import canonicalize
 from tests.web_site import Site, site  # noqa: F401
 

@@ -27,7 +27,8 @@ import pytest
 from index.embedding.embed import Embedder
 from index.errors import BlockedURLError, ConfigError, FeedError, FetchError, FetchTimeoutError, PageTooLargeError
 from index.loading.web.decoding import BodyDecoder, BodyTooLarge, BrokenEncoding
-from index.loading.web.fetch import AddressPolicy, Fetcher, FetchPolicy
+from index.loading.web.addresses import AddressPolicy
+from index.loading.web.fetch import Fetcher, FetchPolicy
 from index.loading.web.refresh import WebIngestor
 from index.loading.web.sitemaps import SitemapReader
 from index.loading.web.state import WebState

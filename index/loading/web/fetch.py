@@ -48,25 +48,23 @@ longer than 30 s", "HTTP 404 Not Found".
 from __future__ import annotations
 
 import contextlib
-import contextvars
-import ipaddress
 import logging
-import socket
 import threading
 import time
 import urllib.robotparser
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from index.errors import (BlockedURLError, FetchError, FetchTimeoutError, HTTPStatusError, PageTooLargeError,
                           RobotsDisallowedError, TooManyRedirectsError)
 from index.loading.web.decoding import ACCEPT_ENCODING, BodyDecoder, BodyTooLarge, BrokenEncoding, UnsupportedEncoding
+from index.loading.web.addresses import AddressPolicy
+from index.loading.web.transport import DEADLINE, Deadline, GuardedTransport, unclocked
 from index.loading.web.urls import SCHEMES, canonicalize, host_key
 
 logger = logging.getLogger(__name__)
@@ -129,265 +127,6 @@ class FetchResult:
         return self.status == 304
 
 
-# -- the address policy --------------------------------------------------------------------
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def allow_rule(entry: str) -> tuple[str | Network, int | None]:
-    """One `allow_hosts` entry: (host name or network, port or None for every port).
-
-    `news.intranet`, `10.0.0.7`, `10.20.0.0/16`, `fd00::7` allow every port; `news.intranet:8080`,
-    `10.0.0.7:8080`, `[fd00::7]:8080` only that one.
-
-    Raises:
-        ValueError: The entry is not one of these forms; the message says why.
-    """
-    text = entry.strip().lower()
-    host, port = text, None
-    if text.startswith("["):  # [v6] or [v6]:port
-        host, _, rest = text[1:].partition("]")
-        if rest and not rest.startswith(":"):
-            raise ValueError(f"{entry!r} is not [IPv6 address]:port")
-        port = rest[1:] if rest else None
-    elif text.count(":") == 1:  # several colons: a bare IPv6 address or network, no port
-        host, port = text.split(":")
-    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
-        raise ValueError(f"{entry!r} has an invalid port (a number from 1 to 65535)")
-    if not host:
-        raise ValueError(f"{entry!r} names no host")
-    try:
-        return ipaddress.ip_network(host, strict=False), int(port) if port else None
-    except ValueError:
-        if ":" in host or "/" in host:
-            raise ValueError(f"{entry!r} is not a valid address or network") from None
-        return host.rstrip("."), int(port) if port else None
-
-
-class AddressPolicy:
-    """Which addresses may be connected to: public ones, and private ones only when allowed."""
-
-    def __init__(self, allow_private: bool = False, allow_hosts: Iterable[str] = ()) -> None:
-        self.allow_private = allow_private
-        self.rules = [allow_rule(entry) for entry in allow_hosts]
-
-    def check(self, host: str, address: str, port: int | None = None) -> None:
-        """Raise `BlockedURLError` when `host`, resolved to `address`, may not be connected to
-        (on `port`; None: a rule limited to one port does not apply)."""
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        kind = _non_public(ip)
-        if kind is None or self.allow_private:
-            return
-        name = host.strip("[]").lower().rstrip(".")
-        ports = {allowed for rule, allowed in self.rules
-                 if (rule == name if isinstance(rule, str) else ip in rule)}
-        if None in ports or port in ports:
-            return
-        shown = str(ip) if name == str(ip) else f"{host} ({ip})"
-        if ports:
-            listed = ", ".join(str(p) for p in sorted(p for p in ports if p is not None))
-            raise BlockedURLError(f"blocked: {shown} is a {kind} address allowed by web.allow_hosts on port "
-                                  f"{listed} only, not on port {port}")
-        raise BlockedURLError(f"blocked: {shown} is a {kind} address (allowed only with web.allow_private "
-                              f"or when listed in web.allow_hosts)")
-
-
-def _non_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """What kind of non-public address `ip` is, or None for a public one."""
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_multicast:
-        return "multicast"
-    if ip.is_private:
-        return "private"
-    if ip.is_reserved or not ip.is_global:
-        return "reserved (non-public)"
-    return None
-
-
-# -- the deadline -----------------------------------------------------------------------------
-class _Deadline:
-    """When the fetch of `url` (set by `Fetcher.fetch`, shared by its redirects and robots.txt)
-    must be over."""
-
-    def __init__(self, url: str, seconds: float) -> None:
-        self.url, self.seconds = url, seconds
-        self.end = time.monotonic() + seconds
-
-    def left(self) -> float:
-        return self.end - time.monotonic()
-
-    def passed(self) -> bool:
-        return self.left() <= 0.05  # a socket timeout set to the time left may fire a hair early
-
-    def error(self) -> FetchTimeoutError:
-        return FetchTimeoutError(f"timed out: fetching {self.url} took longer than {self.seconds:g} s")
-
-
-# The current thread's fetch deadline: read by every network operation, so that a pooled
-# connection opened during another fetch obeys the deadline of the fetch using it now.
-_DEADLINE: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar("fetch_deadline", default=None)
-
-
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
-    """`timeout`, shortened to the time the current fetch has left (`error` when none is left)."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    left = deadline.left()
-    if left <= 0:
-        raise error("the fetch's deadline has passed")
-    return left if timeout is None else min(timeout, left)
-
-
-@contextlib.contextmanager
-def _unclocked(lock: threading.Semaphore | threading.Lock) -> Iterator[None]:
-    """Hold `lock`; the time spent waiting for it (our own politeness) is not the site's: the
-    current deadline moves by as much."""
-    started = time.monotonic()
-    with lock:
-        deadline = _DEADLINE.get()
-        if deadline is not None:
-            deadline.end += time.monotonic() - started
-        yield
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every read, write and TLS handshake waits at most the time the
-    current fetch has left."""
-
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname,
-                                                      _bounded(timeout, httpcore.ConnectTimeout)))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _GuardedBackend(httpcore.SyncBackend):
-    """Resolves the host itself, connects only to addresses the policy allows, and bounds every
-    network operation by the current fetch's deadline."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self.policy = policy
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        try:
-            addresses = [str(ipaddress.ip_address(host.strip("[]")))]  # an address: nothing to resolve
-        except ValueError:
-            try:
-                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except (OSError, UnicodeError) as exc:
-                raise httpcore.ConnectError(f"cannot resolve host name {host}: {exc}") from exc
-            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        for address in addresses:  # every address, before any connection: no rebinding between them
-            self.policy.check(host, address, port)
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                stream = super().connect_tcp(address, port, timeout=_bounded(timeout, httpcore.ConnectTimeout),
-                                             local_address=local_address, socket_options=socket_options)
-                return _DeadlineStream(stream)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        raise last or httpcore.ConnectError(f"no address for {host}")
-
-
-# httpcore's exceptions -> httpx's, the most specific first: the table httpx's own HTTPTransport
-# maps with, so that callers catch httpx.TimeoutException, httpx.ConnectError and so on.
-_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.ProxyError, httpx.ProxyError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
-
-
-@contextlib.contextmanager
-def _httpx_errors() -> Iterator[None]:
-    """Raise httpcore's exceptions as httpx's (anything else, e.g. `BlockedURLError`, as it is)."""
-    try:
-        yield
-    except Exception as exc:
-        for core, mapped in _HTTPX_ERRORS:
-            if isinstance(exc, core):
-                raise mapped(str(exc)) from exc
-        raise
-
-
-class _ResponseStream(httpx.SyncByteStream):
-    """A response body as httpcore streams it (raw, undecoded), with httpx's exceptions."""
-
-    def __init__(self, stream: Iterable[bytes]) -> None:
-        self._stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        with _httpx_errors():
-            for part in self._stream:
-                yield part
-
-    def close(self) -> None:
-        close = getattr(self._stream, "close", None)
-        if close is not None:
-            close()
-
-
-class _GuardedTransport(httpx.BaseTransport):
-    """An httpx transport over an httpcore connection pool of its own, on the guarded network
-    backend (and no proxy): httpx.HTTPTransport's request and response mapping, with a pool that
-    httpx offers no parameter to build."""
-
-    def __init__(self, policy: AddressPolicy, max_connections: int) -> None:
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
-                                             max_connections=max_connections, max_keepalive_connections=20,
-                                             keepalive_expiry=5.0, network_backend=_GuardedBackend(policy))
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not isinstance(request.stream, httpx.SyncByteStream):
-            raise TypeError("the guarded transport sends synchronous requests only")
-        url = request.url
-        core = httpcore.Request(method=request.method,
-                                url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
-                                                 target=url.raw_path),
-                                headers=request.headers.raw, content=request.stream, extensions=request.extensions)
-        with _httpx_errors():
-            response = self._pool.handle_request(core)
-        return httpx.Response(status_code=response.status, headers=response.headers,
-                              stream=_ResponseStream(response.stream), extensions=response.extensions)
-
-    def close(self) -> None:
-        self._pool.close()
-
-
 # -- the fetcher -------------------------------------------------------------------------------
 class Fetcher:
     """Fetches URLs under a `FetchPolicy`; thread-safe, one instance per process is enough.
@@ -432,7 +171,7 @@ class Fetcher:
                 # One client per address rule: a pooled connection opened under one rule is
                 # never reused under the other.
                 policy = AddressPolicy(allow_private, self.policy.allow_hosts)
-                transport = self._transport or _GuardedTransport(policy, max_connections=max(10, self.policy.workers))
+                transport = self._transport or GuardedTransport(policy, max_connections=max(10, self.policy.workers))
                 timeout = httpx.Timeout(self.policy.timeout_s)
                 client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
                                       headers={"User-Agent": self.policy.user_agent,
@@ -457,13 +196,13 @@ class Fetcher:
         Raises:
             FetchError: A subclass saying what went wrong.
         """
-        if _DEADLINE.get() is not None:  # robots.txt, fetched for a page: within the page's deadline
+        if DEADLINE.get() is not None:  # robots.txt, fetched for a page: within the page's deadline
             return self._fetch(url, etag, last_modified, allow_private, accept, max_bytes, robots, consume)
-        token = _DEADLINE.set(_Deadline(url.strip(), self.policy.deadline_s))
+        token = DEADLINE.set(Deadline(url.strip(), self.policy.deadline_s))
         try:
             return self._fetch(url, etag, last_modified, allow_private, accept, max_bytes, robots, consume)
         finally:
-            _DEADLINE.reset(token)
+            DEADLINE.reset(token)
 
     def _fetch(self, url: str, etag: str | None, last_modified: str | None, allow_private: bool | None,
                accept: str | None, max_bytes: int | None, robots: bool,
@@ -496,7 +235,7 @@ class Fetcher:
 
     def _get(self, client: httpx.Client, url: str, headers: dict[str, str], limit: int,
              consume: Callable[[bytes], bool | None] | None = None) -> tuple[FetchResult, str | None]:
-        deadline = _DEADLINE.get()
+        deadline = DEADLINE.get()
         with self._lock:
             self.requests += 1
         try:
@@ -560,7 +299,7 @@ class Fetcher:
         key = host_key(canonicalize(url))
         with self._lock:
             slot = self._slots.setdefault(key, threading.BoundedSemaphore(self.policy.per_host_concurrency))
-        with _unclocked(slot):
+        with unclocked(slot):
             yield
 
     # -- robots.txt --------------------------------------------------------------------------
@@ -569,7 +308,7 @@ class Fetcher:
         key = host_key(canonical)
         with self._lock:
             lock = self._robots_locks.setdefault(key, threading.Lock())
-        with _unclocked(lock):  # one robots.txt request per host, whatever the number of threads
+        with unclocked(lock):  # one robots.txt request per host, whatever the number of threads
             cached = self._robots.get(key)
             if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_S:
                 cached = (time.monotonic(), self._read_robots(key, allow_private))
@@ -599,7 +338,7 @@ class Fetcher:
         except BlockedURLError:
             raise
         except FetchTimeoutError as exc:
-            deadline = _DEADLINE.get()
+            deadline = DEADLINE.get()
             if deadline is not None and deadline.passed():
                 raise  # the page's own time ran out: nothing was learnt about robots.txt, nothing is cached
             parser.disallow_all = True
