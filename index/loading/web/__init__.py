@@ -3,7 +3,9 @@
 One module per job:
 
     urls       canonical URLs (the article id of a web article), tracking parameters dropped
-    fetch      `Fetcher`: http(s) only, address policy, robots.txt, redirects, limits, caching headers
+    fetch      `Fetcher`: http(s) only, robots.txt, redirects, one deadline, limits, caching headers
+    addresses  `AddressPolicy`: which addresses may be connected to (web.allow_private, allow_hosts)
+    transport  the guarded network backend and httpx transport, bounded by the fetch's deadline
     decoding   bounded gzip/deflate decoding of response bodies (compression bombs stop at the limit)
     extract    page -> `Article` (trafilatura): main text, title, date, author, canonical URL
     feeds      RSS 2.0 / Atom (feedparser) -> `FeedEntry`s
