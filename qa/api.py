@@ -208,7 +208,8 @@ class Assistant:
 
         Args:
             question: The question in plain language.
-            history: Earlier turns, as `{"role", "content"}` dicts or `(user, assistant)` pairs.
+            history: Earlier turns, as `{"role", "content"}` dicts or `(user, assistant)` pairs
+                (read by `qa.answering.history.parse_history`, which also takes its `Exchange`s).
             since: Only articles published on or after this ISO date.
             until: Only articles published on or before this ISO date. Without either, a
                 period named in the question ("in February 2024") sets them.
@@ -252,7 +253,8 @@ class Assistant:
              until: str | None = None, as_of: str | dt.date | None = None,
              k: int | None = None) -> Ranking:
         """Retrieve and score (`AnswerPipeline.rank`): the question as understood and the chunks,
-        best first. This is what `ArticleRetriever` returns as documents and what `ask` answers from."""
+        best first. This is what `ArticleRetriever` returns as documents, what `ask` answers from and,
+        with a language model, the sources it is given (their first `llm.sources`)."""
         return self.pipeline.rank(question, history, since=since, until=until, as_of=as_of, k=k)
 
     def answer_ranking(self, ranking: Ranking) -> Answer:
@@ -273,7 +275,7 @@ class Assistant:
     def as_runnable(self) -> Runnable:
         """The configured answer path as a LangChain runnable: a question, or `{"question",
         "history"?, "since"?, "until"?, "as_of"?}`, in; an `Answer` out. Extractive:
-        `qa.chain.extractive_chain`; llm: `LLMAnswerer.chain` (retriever | prompt | model | check)."""
+        `qa.chain.extractive_chain`; llm: `LLMAnswerer.chain` (rank | prompt | model | check)."""
         return extractive_chain(self) if self.generator is None else self.generator.chain
 
     def has_articles(self) -> bool:

@@ -24,11 +24,11 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 from pydantic import ConfigDict, Field
 
-from qa.answering.history import is_follow_up, trim_history
+from qa.answering.history import is_follow_up, parse_history
 from qa.answering.question import MAX_QUESTION_CHARS, check_question
 from qa.answering.scoring import ScoredChunk
 from qa.llm.chat_models import GuardedModel, LLMUnavailable
-from qa.llm.generate import (ANSWER_PROMPT, REWRITE_PROMPT, conversation_for_rewrite, format_sources, grounded_answer,
+from qa.llm.generate import (ANSWER_PROMPT, REWRITE_PROMPT, format_conversation, format_sources, grounded_answer,
                              is_refusal, number_sources, standalone_question)
 from qa.llm.grounding import GroundingChecker
 
@@ -117,12 +117,15 @@ def extractive_chain(assistant: Any) -> Runnable:
 class LLMAnswerer:
     """The generative answer path, as LCEL runnables:
 
-        question -> standalone question -> retriever -> prompt -> chat model -> grounding check
+        question -> standalone question -> rank (the assistant's) -> prompt -> chat model -> grounding check
 
     - `chain`: the whole path (`invoke`, `batch`, `stream`); when the model fails (unreachable,
       timeout, garbage) it falls back to the extractive answer, with a notice saying why.
     - `prepare`, `draft` and `check` are its parts, so a caller can stream the model's tokens
-      (`Assistant.stream`) and still end with the checked answer.
+      (`Assistant.stream`) and still end with the checked answer. `prepare` gives the inputs
+      with `history` parsed (a list of `qa.answering.history.Exchange`), `standalone` (the
+      question to retrieve with) and `sources` (the ranked `ScoredChunk`s the model is given,
+      `[n]` being `sources[n - 1]`).
 
     Args:
         assistant: The `qa.api.Assistant` (its ranking, extractive path and settings).
@@ -141,46 +144,54 @@ class LLMAnswerer:
         self.model = GuardedModel(model, retries=llm.retries)
         self.checker = checker or GroundingChecker(assistant.embedder.encode, min_similarity=llm.min_similarity,
                                                    min_lexical=llm.min_lexical, unsupported=llm.unsupported)
-        self.retriever = ArticleRetriever(assistant=assistant, k=llm.sources)
         answer_inputs = RunnableLambda(
-            lambda x: {"sources": format_sources(x["docs"]), "question": x["standalone"],
+            lambda x: {"sources": format_sources(x["sources"]), "question": x["standalone"],
                        "max_sentences": self.settings.answer.max_sentences + 1}, name="prompt_inputs")
-        self.prepare = (RunnableLambda(_question_input, name="question")
+        question = RunnableLambda(self._inputs, name="question")
+        self.prepare = (question
                         | RunnablePassthrough.assign(standalone=RunnableLambda(self._standalone, name="rewrite"))
-                        | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve, name="retrieve")))
+                        | RunnablePassthrough.assign(sources=RunnableLambda(self._retrieve, name="retrieve")))
         self.draft = answer_inputs | (prompt or ANSWER_PROMPT) | self.model | StrOutputParser()
         self.check = RunnableLambda(self._check, name="grounding_check")
         generated = self.prepare | RunnablePassthrough.assign(draft=self.draft) | self.check
         fallback = RunnableLambda(self._fallback, name="extractive_fallback")
-        self.chain = (RunnableLambda(_question_input, name="question")
-                      | generated.with_fallbacks([fallback], exceptions_to_handle=(LLMUnavailable,),
-                                                 exception_key="error"))
+        self.chain = question | generated.with_fallbacks([fallback], exceptions_to_handle=(LLMUnavailable,),
+                                                         exception_key="error")
+
+    def _inputs(self, value: Any) -> dict[str, Any]:
+        """The question's inputs, the history read into exchanges (trimmed to `answer.history_chars`)
+        once, here: the rewrite, the ranking and the fallback all take those."""
+        inputs = _question_input(value)
+        inputs["history"] = parse_history(inputs.get("history"), self.settings.answer.history_chars)
+        return inputs
 
     def _standalone(self, inputs: dict[str, Any]) -> str:
         """The question to retrieve with: rewritten by the model when it follows up on the
-        conversation, else as asked (the retriever still reads the history by rule)."""
+        conversation, else as asked (the ranking still reads the history by rule)."""
         question = inputs["question"].strip()
         check_question(question, self.settings.answer.max_question_chars)  # before the model sees it
-        history = trim_history(inputs.get("history"), self.settings.answer.history_chars)
-        conversation = conversation_for_rewrite(history)
-        if not self.settings.llm.rewrite_follow_ups or conversation is None or not is_follow_up(question):
+        history = inputs["history"]
+        if not self.settings.llm.rewrite_follow_ups or not history or not is_follow_up(question):
             return question
-        reply = self.model.invoke(REWRITE_PROMPT.invoke({"conversation": conversation, "question": question}))
+        reply = self.model.invoke(REWRITE_PROMPT.invoke({"conversation": format_conversation(history),
+                                                         "question": question}))
         rewritten = standalone_question(reply.text, question, MAX_QUESTION_CHARS)
         return rewritten or question
 
-    def _retrieve(self, inputs: dict[str, Any]) -> list[Document]:
+    def _retrieve(self, inputs: dict[str, Any]) -> list[ScoredChunk]:
+        """The `llm.sources` best chunks of the assistant's ranking."""
         options = {key: inputs[key] for key in ("since", "until", "as_of") if inputs.get(key)}
         rewritten = inputs["standalone"] != inputs["question"].strip()
         # A rewritten question stands alone; otherwise the rule-based follow-up reading applies.
-        history = None if rewritten else inputs.get("history")
-        return self.retriever.invoke(inputs["standalone"], history=history, **options)
+        history = None if rewritten else inputs["history"]
+        k = self.settings.llm.sources
+        return self.assistant.rank(inputs["standalone"], history, k=k, **options).chunks[:k]
 
     def _check(self, inputs: dict[str, Any]) -> Any:
-        docs = inputs["docs"]
+        sources = inputs["sources"]
         draft = inputs["draft"]
-        checked = self.checker.check(draft, number_sources(docs))
-        answer = grounded_answer(inputs["question"].strip(), docs, checked, mark=self.checker.unsupported == "mark",
+        checked = self.checker.check(draft, number_sources(sources))
+        answer = grounded_answer(inputs["question"].strip(), sources, checked, mark=self.checker.unsupported == "mark",
                                  sources_on_abstain=self.settings.answer.sources_on_abstain,
                                  refused=is_refusal(draft))
         if inputs["standalone"] != inputs["question"].strip():
@@ -199,7 +210,7 @@ class LLMAnswerer:
     def stream(self, value: Any) -> Iterator[Any]:
         """The draft as it is generated (the text so far, a `str`), then the checked `Answer`
         (or, when the model fails, the extractive answer with a notice)."""
-        inputs = _question_input(value)
+        inputs = self._inputs(value)
         try:
             prepared = self.prepare.invoke(inputs)
             draft = ""

@@ -10,7 +10,7 @@ import pytest
 from index.embedding.embed import Embedder
 from qa.api import Assistant
 from qa.config import Settings
-from qa.answering.history import trim_history
+from qa.answering.history import Exchange, parse_history
 
 CORPUS = Path(__file__).resolve().parent / "data" / "natural" / "tune" / "articles"
 
@@ -68,22 +68,34 @@ def test_a_long_history_is_trimmed_and_the_last_turns_still_count(corpus: Assist
     assert answer.citations[0].title == "Macron Ukraine Ground Troops" and "missiles" in answer.text
 
 
-def test_trim_history_keeps_the_newest_turns_within_the_budget() -> None:
+def test_the_history_is_trimmed_to_the_newest_turns_within_the_budget() -> None:
     history = [{"role": "user", "content": "a" * 10}, {"role": "assistant", "content": "b" * 10},
                {"role": "user", "content": "c" * 10}, {"role": "assistant", "content": "d" * 10}]
-    assert trim_history(history, 25) == history[2:]
-    assert trim_history(history, 40) == history
-    assert trim_history(history, 1000) == history
-    assert trim_history(history, 0) == []
-    assert trim_history(None, 100) == []
+    both = [Exchange("a" * 10, "b" * 10), Exchange("c" * 10, "d" * 10)]
+    assert parse_history(history, 25) == both[1:]
+    assert parse_history(history, 40) == both
+    assert parse_history(history, 1000) == both
+    assert parse_history(history) == both  # no budget: all of it
+    assert parse_history(history, 0) == []
+    assert parse_history(None, 100) == []
+    # A budget that drops a question drops its answer with it: an answer to no question is no exchange.
+    assert parse_history(history, 15) == []
 
 
-def test_trim_history_cuts_a_newest_turn_longer_than_the_budget() -> None:
+def test_the_newest_turn_longer_than_the_budget_is_cut() -> None:
     history = [{"role": "user", "content": "old"}, {"role": "user", "content": "x" * 50}]
-    assert trim_history(history, 20) == [{"role": "user", "content": "x" * 20}]
+    assert parse_history(history, 20) == [Exchange("x" * 20)]
 
 
-def test_trim_history_counts_pairs_whole() -> None:
+def test_pairs_are_counted_whole() -> None:
     pairs = [("first question", "first answer"), ("second question", "second answer")]
-    assert trim_history(pairs, 30) == [("second question", "second answer")]
-    assert trim_history(pairs, 10) == [("second que", "")]
+    assert parse_history(pairs, 30) == [Exchange("second question", "second answer")]
+    assert parse_history(pairs, 10) == [Exchange("second que")]
+
+
+def test_parsed_exchanges_pass_through() -> None:
+    history = [("first question", "first answer"), {"role": "user", "content": "second question"},
+               {"role": "assistant", "content": "second answer"}, {"role": "user", "content": "third?"}]
+    parsed = parse_history(history, 50)
+    assert parsed == [Exchange("second question", "second answer"), Exchange("third?")]
+    assert parse_history(parsed, 50) == parsed and parse_history(parsed) == parsed

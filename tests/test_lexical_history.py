@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from qa.answering.history import (
+    Exchange,
     answer_lead,
-    exchanges,
     is_follow_up,
+    parse_history,
     referent_people,
     resolve,
     resolve_pronouns,
-    user_turns,
 )
 from qa.answering.lexical import STOPWORDS, idf_weights, overlap, stem, terms
 
@@ -102,7 +102,11 @@ def test_overlap_with_no_weights_is_zero() -> None:
     assert overlap({}, {"anything"}) == 0.0
 
 
-# --- user_turns -------------------------------------------------------------------------------
+# --- parse_history: the user's turns ------------------------------------------------------------
+
+
+def user_turns(history: object) -> list[str]:
+    return [exchange.question for exchange in parse_history(history)]
 
 
 def test_user_turns_from_role_content_dicts() -> None:
@@ -130,10 +134,11 @@ def test_user_turns_of_nothing() -> None:
 
 # --- is_follow_up and the retrieval query -----------------------------------------------------
 
-HISTORY = [
+MESSAGES = [
     {"role": "user", "content": "What did Macron say about ground troops?"},
     {"role": "assistant", "content": "He said nothing should be ruled out [1]."},
 ]
+HISTORY = parse_history(MESSAGES)
 
 
 @pytest.mark.parametrize("question", [
@@ -161,17 +166,17 @@ def test_standalone_questions_are_left_alone(question: str) -> None:
 
 
 def test_follow_up_uses_the_latest_user_question() -> None:
-    history = HISTORY + [{"role": "user", "content": "Did Scholz agree with Macron?"},
-                         {"role": "assistant", "content": "No [1]."}]
+    history = parse_history(MESSAGES + [{"role": "user", "content": "Did Scholz agree with Macron?"},
+                                        {"role": "assistant", "content": "No [1]."}])
     assert resolve("Why not?", history).query == "Did Scholz agree with Macron? Why not?"
-    assert resolve("Why not?", [("Did Scholz agree?", "No.")]).query == "Did Scholz agree? Why not?"
+    assert resolve("Why not?", [Exchange("Did Scholz agree?", "No.")]).query == "Did Scholz agree? Why not?"
 
 
 def test_without_history_the_question_stands_alone() -> None:
-    assert resolve("  And why?  ", None).query == "And why?"
+    assert resolve("  And why?  ", parse_history(None)).query == "And why?"
     assert resolve("Which country does he lead?", []).query == "Which country does he lead?"
     # Assistant turns alone are no user history.
-    assert resolve("And why?", [{"role": "assistant", "content": "Hello."}]).query == "And why?"
+    assert resolve("And why?", parse_history([{"role": "assistant", "content": "Hello."}])).query == "And why?"
 
 
 # --- resolve: what a follow-up means ---------------------------------------------------------
@@ -179,8 +184,8 @@ def test_without_history_the_question_stands_alone() -> None:
 
 def test_personal_pronouns_take_the_last_person_named() -> None:
     follow = resolve("What did he announce about missiles?",
-                     [{"role": "user", "content": "What did Macron say at the conference?"},
-                      {"role": "assistant", "content": "..."}])
+                     parse_history([{"role": "user", "content": "What did Macron say at the conference?"},
+                                    {"role": "assistant", "content": "..."}]))
     assert follow.is_follow_up and follow.resolved == "What did Macron announce about missiles?"
     assert follow.query == "What did Macron say at the conference? What did Macron announce about missiles?"
     assert resolve("Which country does he lead?", HISTORY).query == (
@@ -198,25 +203,27 @@ def test_personal_pronouns_take_the_last_person_named() -> None:
 ])
 def test_after_a_who_question_he_and_she_are_the_person_the_answer_named(asked: str, answer: str,
                                                                          person: str) -> None:
-    follow = resolve("what did she say about it", [{"role": "user", "content": asked},
-                                                   {"role": "assistant", "content": answer}])
+    follow = resolve("what did she say about it", parse_history([{"role": "user", "content": asked},
+                                                                 {"role": "assistant", "content": answer}]))
     assert follow.resolved == f"what did {person} say about it"
-    assert referent_people([(asked, answer)])[0] == person
+    assert referent_people([Exchange(asked, answer)])[0] == person
 
 
 def test_a_person_the_user_named_outranks_one_the_answer_mentions() -> None:
-    history = [("What did Macron say about troops?", "Rutte disagreed with him, the report said. [1]")]
+    history = [Exchange("What did Macron say about troops?", "Rutte disagreed with him, the report said. [1]")]
     assert referent_people(history)[0] == "Macron"
     # ... unless the user asked who: then the answer's person is the new subject.
-    assert referent_people([("Who disagreed with Macron?", "Mark Rutte [1]. Mark Rutte said no. [1]")])[0] == "Mark Rutte"
+    assert referent_people([Exchange("Who disagreed with Macron?", "Mark Rutte [1]. Mark Rutte said no. [1]")])[0] \
+        == "Mark Rutte"
 
 
 def test_two_genders_are_two_people() -> None:
-    history = [("who sentenced Victor Almeida?", "U.S. District Judge Renee Castillo.")]
+    history = [Exchange("who sentenced Victor Almeida?", "U.S. District Judge Renee Castillo.")]
     assert resolve("why did she say he deserved a serious sentence", history).resolved == (
         "why did Renee Castillo say Victor Almeida deserved a serious sentence")
     # With one person known, the other pronoun stays.
-    assert resolve("did she say he lied", [("who spoke?", "Karen Whitlow.")]).resolved == "did Karen Whitlow say he lied"
+    assert resolve("did she say he lied", [Exchange("who spoke?", "Karen Whitlow.")]).resolved \
+        == "did Karen Whitlow say he lied"
 
 
 def test_answer_lead_is_the_first_sentence_without_framing() -> None:
@@ -224,8 +231,8 @@ def test_answer_lead_is_the_first_sentence_without_framing() -> None:
     assert answer_lead("**Uncertain:** The closest the articles come: It rained. [2]\n\nSources") == "It rained."
     assert answer_lead("Not in the articles. The closest passages: ...") == ""
     assert answer_lead("...") == ""
-    assert exchanges([{"role": "user", "content": "a?"}, {"role": "assistant", "content": "b."},
-                      {"role": "user", "content": "c?"}]) == [("a?", "b."), ("c?", "")]
+    assert parse_history([{"role": "user", "content": "a?"}, {"role": "assistant", "content": "b."},
+                          {"role": "user", "content": "c?"}]) == [Exchange("a?", "b."), Exchange("c?")]
 
 
 def test_possessive_and_object_pronouns() -> None:
@@ -235,14 +242,14 @@ def test_possessive_and_object_pronouns() -> None:
 
 
 def test_the_last_person_is_a_name_not_a_title_or_an_acronym() -> None:
-    assert referent_people([("What did Prime Minister Mark Rutte say?", "")])[:1] == ["Mark Rutte"]
-    assert referent_people([("What did NATO decide?", "")]) == []
-    assert referent_people([("What did Macron say?", ""), ("Did NATO agree?", "")])[:1] == ["Macron"]
+    assert referent_people([Exchange("What did Prime Minister Mark Rutte say?")])[:1] == ["Mark Rutte"]
+    assert referent_people([Exchange("What did NATO decide?")]) == []
+    assert referent_people([Exchange("What did Macron say?"), Exchange("Did NATO agree?")])[:1] == ["Macron"]
 
 
 def test_it_and_ellipsis_keep_the_topic_as_context_only() -> None:
-    follow = resolve("and how many were hurt?", [("How did the tornado hit Millbrook?", "...")])
+    follow = resolve("and how many were hurt?", [Exchange("How did the tornado hit Millbrook?", "...")])
     assert follow.resolved == "and how many were hurt?"
     assert follow.query == "How did the tornado hit Millbrook? and how many were hurt?"
-    alone = resolve("How many were hurt in the Millbrook tornado?", [("Where is Millbrook?", "...")])
+    alone = resolve("How many were hurt in the Millbrook tornado?", [Exchange("Where is Millbrook?", "...")])
     assert not alone.is_follow_up and alone.query == alone.resolved

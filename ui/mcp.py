@@ -5,7 +5,8 @@ app; Gradio's own MCP server (`gradio[mcp]`) was not used because its extra down
 pydantic. Tools:
 
 - ask: the same grounded answer and citations as the chat and `POST /api/ask`;
-- search: the ranked passages (what `ArticleRetriever` returns), with the best sentence;
+- search: the ranked passages (the chunks `ArticleRetriever` returns as documents), with the
+  best sentence;
 - list_articles: what is indexed.
 """
 
@@ -17,8 +18,8 @@ import anyio
 from mcp.server.mcpserver import MCPServer
 
 from index.models import public_source
+from qa.answering.scoring import ScoredChunk
 from qa.api import Assistant
-from qa.chain import chunk_document
 
 INSTRUCTIONS = (
     "Answers questions from a collection of indexed news articles. Every answer quotes or cites "
@@ -60,7 +61,7 @@ def build_mcp(assistant: Assistant) -> MCPServer:
 
         def run() -> list[dict[str, Any]]:
             ranking = assistant.rank(query, k=k, since=since, until=until)
-            return [_passage(chunk_document(chunk)) for chunk in ranking.chunks[:k]]
+            return [_passage(chunk) for chunk in ranking.chunks[:k]]
 
         return await anyio.to_thread.run_sync(run)
 
@@ -77,8 +78,10 @@ def build_mcp(assistant: Assistant) -> MCPServer:
     return server
 
 
-def _passage(doc: Any) -> dict[str, Any]:
-    meta = doc.metadata
-    keep = ("article_id", "title", "date", "source", "url", "rank", "score", "best_sentence")
-    return {"text": doc.page_content, **{key: meta.get(key) for key in keep},
-            "source": public_source(meta.get("source") or "")}
+def _passage(chunk: ScoredChunk) -> dict[str, Any]:
+    """A ranked chunk as the search tool gives it (the fields of `qa.chain.chunk_document`'s
+    metadata it keeps, the source made public)."""
+    hit, best = chunk.hit, chunk.best
+    return {"text": hit.text, "article_id": hit.article_id, "title": hit.title, "date": hit.date,
+            "source": public_source(hit.source or ""), "url": hit.url, "rank": chunk.rank + 1,
+            "score": round(chunk.score, 4), "best_sentence": best.text if best else None}

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from index.models import Hit
 from qa.answering.answer_type import SHORT_KINDS, new_spans
 from qa.answering.judge import Judge, candidates, feature_matrix, shortlist
 from qa.models import Answer, Citation
@@ -136,14 +137,14 @@ def build_answer(query: Query, decision: Decision) -> Answer:
     """The `Answer` a user sees for `decision`."""
     chosen = list(decision.chosen)
     if decision.outcome == "not_in_articles":
-        citations = [_cite(n, s) for n, s in enumerate(chosen, start=1)]
+        citations = [cite(n, s.hit, s.start, s.end, s.evidence) for n, s in enumerate(chosen, start=1)]
         text = NOT_IN_ARTICLES + (" The closest passages are listed as sources." if citations else "")
         return Answer(query.asked, text, citations, abstained=True, evidence=decision.evidence,
                       outcome="not_in_articles")
     # Sentences of one article read best in the article's own order.
     first = chosen[0].hit.article_id
     chosen.sort(key=lambda s: (s.hit.article_id != first, s.key))
-    citations = [_cite(n, s) for n, s in enumerate(chosen, start=1)]
+    citations = [cite(n, s.hit, s.start, s.end, s.evidence) for n, s in enumerate(chosen, start=1)]
     quoted = " ".join(f"{s.text} [{c.n}]" for s, c in zip(chosen, citations, strict=True))
     if decision.outcome == "uncertain":
         return Answer(query.asked, f"{UNCERTAIN} {quoted}", citations, abstained=False, evidence=decision.evidence,
@@ -157,8 +158,11 @@ def build_answer(query: Query, decision: Decision) -> Answer:
                   outcome="answered", confidence=decision.confidence, short_answer=short)
 
 
-def _cite(n: int, s: ScoredSentence) -> Citation:
-    hit = s.hit
+def cite(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:
+    """Citation `[n]`: the quote `hit.text[start:end]` (whitespace trimmed), the article it comes
+    from, and the passage (the chunk) it stands in. `score` is the quote's evidence (extractive)
+    or its chunk's ranking score (llm). Every `Citation` of an answer is made here."""
+    passage = hit.text
     return Citation(n=n, article_id=hit.article_id, title=hit.title, date=hit.date, source=hit.source,
-                    quote=s.text, url=hit.url, passage=hit.text, quote_start=s.start, quote_end=s.end,
-                    score=round(s.evidence, 4))
+                    quote=passage[start:end].strip(), url=hit.url, passage=passage, quote_start=start,
+                    quote_end=end, score=float(round(score, 4)))

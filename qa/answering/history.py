@@ -15,10 +15,14 @@
    answer, the words that must be present, the short answer) uses the resolved follow-up; a
    candidate answer in the last question, or, when "it"/"they" point back, in its answer's
    first sentence, is not a new one.
+
+A history is read once, where the question enters (`parse_history`: the dicts, pairs and
+trimming), into `Exchange`s; everything else here takes those.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +45,14 @@ _FOLLOW_UP_OPENERS = ("and ", "but ", "what about", "how about", "also ", "so ",
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """One question of the conversation and the answer it got (None: not given, or not yet)."""
+
+    question: str
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """A question as asked, as resolved by the conversation, and the query to retrieve with."""
 
@@ -51,29 +63,78 @@ class FollowUp:
     context: str = ""  # what the conversation already said: the last question and its answer's lead
 
 
-def user_turns(history: Sequence[Any] | None) -> list[str]:
-    """The user's messages in `history`, which may hold `{"role", "content"}` dicts (Gradio,
-    OpenAI style) or `(user, assistant)` pairs."""
-    return [question for question, _ in exchanges(history)]
+def parse_history(history: Sequence[Any] | None, max_chars: int | None = None) -> list[Exchange]:
+    """The exchanges of a chat history, oldest first: the one reader of the shapes it comes in.
+
+    `history` holds `{"role", "content"}` dicts (Gradio, the JSON API, MCP, OpenAI style),
+    `(user, assistant)` pairs (the Python API) or `Exchange`s (already parsed: they pass
+    through). A user message starts an exchange; an assistant message answers the last one
+    when it has no answer yet. Blank messages, other roles (system) and anything else are
+    dropped.
+
+    With `max_chars` (`answer.history_chars`) only the newest turns whose text fits are read,
+    oldest dropped first: a turn is one message or one whole pair, counted in characters (a
+    model-independent bound, and no tokenizer download). The newest turn is kept, cut to the
+    budget, even when it alone is longer: its start is what a follow-up refers back to.
+    """
+    turns = [_Turn.read(item) for item in history or []]
+    if max_chars is not None:
+        turns = _newest(turns, max_chars)
+    exchanges: list[Exchange] = []
+    for turn in turns:
+        if not turn.text.strip():
+            continue
+        if turn.pair or turn.role == "user":
+            exchanges.append(Exchange(turn.text, turn.answer or None))
+        elif turn.role == "assistant" and exchanges and not exchanges[-1].answer:
+            exchanges[-1] = Exchange(exchanges[-1].question, turn.text)
+    return exchanges
 
 
-def exchanges(history: Sequence[Any] | None) -> list[tuple[str, str]]:
-    """(user question, assistant answer) pairs of `history`, oldest first; an answer not (yet)
-    given is "". `history` holds `{"role", "content"}` dicts or `(user, assistant)` pairs."""
-    pairs: list[tuple[str, str]] = []
-    for item in history or []:
+@dataclass(frozen=True)
+class _Turn:
+    """One item of a raw history as read: a message (`role`, `text`), or a pair (`text` the
+    user's, `answer` the assistant's); anything else is an empty turn."""
+
+    text: str = ""
+    answer: str = ""
+    role: str = ""
+    pair: bool = False
+
+    @classmethod
+    def read(cls, item: Any) -> _Turn:
+        if isinstance(item, Exchange):
+            return cls(item.question, item.answer or "", pair=True)
         if isinstance(item, dict):
-            content = item.get("content")
-            if not isinstance(content, str) or not content.strip():
-                continue
-            if item.get("role") == "user":
-                pairs.append((content, ""))
-            elif item.get("role") == "assistant" and pairs and not pairs[-1][1]:
-                pairs[-1] = (pairs[-1][0], content)
-        elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str) and item[0].strip():
+            content, role = item.get("content"), item.get("role")
+            return cls(content, role=role if isinstance(role, str) else "") if isinstance(content, str) else cls()
+        if isinstance(item, (list, tuple)):
+            question = item[0] if item and isinstance(item[0], str) else ""
             answer = item[1] if len(item) > 1 and isinstance(item[1], str) else ""
-            pairs.append((item[0], answer))
-    return pairs
+            return cls(question, answer, pair=True)
+        return cls()
+
+    @property
+    def chars(self) -> int:
+        return len(self.text) + len(self.answer)
+
+    def cut(self, max_chars: int) -> _Turn:
+        text = self.text[:max_chars]
+        return dataclasses.replace(self, text=text, answer=self.answer[:max_chars - len(text)])
+
+
+def _newest(turns: list[_Turn], max_chars: int) -> list[_Turn]:
+    """The newest `turns` that fit in `max_chars` (see `parse_history`)."""
+    kept: list[_Turn] = []
+    used = 0
+    for turn in reversed(turns):
+        if used + turn.chars > max_chars:
+            if not kept and max_chars > 0:
+                kept.append(turn.cut(max_chars))
+            break
+        kept.append(turn)
+        used += turn.chars
+    return kept[::-1]
 
 
 # What an answer says first, without the service's own framing and citation markers.
@@ -97,13 +158,14 @@ def _people(text: str, exclude: str = "") -> list[str]:
     return [n for n in names if not n.isupper() and n.lower() not in asked]  # "NATO", "EU": organizations
 
 
-def referent_people(history: Sequence[Any] | None) -> list[str]:
+def referent_people(history: Sequence[Exchange]) -> list[str]:
     """The people "he" and "she" may mean after `history`, most likely first (see the module's
     rule): after a "who" question, the person its answer named; then the people the user named;
     then those the answers named; newer exchanges first."""
     ranked: list[str] = []
-    for question, answer in reversed(exchanges(history)):
-        lead = answer_lead(answer) if answer else ""
+    for exchange in reversed(history):
+        question = exchange.question
+        lead = answer_lead(exchange.answer) if exchange.answer else ""
         answered = _people(lead, exclude=question)
         asked = _people(question)[::-1]  # the last one named first
         # A full-sentence lead names its subject first ("Paul Brennan is its chief executive");
@@ -137,11 +199,10 @@ def resolve_pronouns(question: str, name: str, only: Sequence[str] = tuple(_GEND
     return re.sub(r"\b(he|she|him|his|hers|her)\b", swap, question, flags=re.I)
 
 
-def resolve(question: str, history: Sequence[Any] | None) -> FollowUp:
-    """What `question` means after `history` (see the module's rule)."""
+def resolve(question: str, history: Sequence[Exchange]) -> FollowUp:
+    """What `question` means after `history` (`parse_history`; see the module's rule)."""
     asked = question.strip()
-    previous = user_turns(history)
-    if not previous or not is_follow_up(asked):
+    if not history or not is_follow_up(asked):
         return FollowUp(asked, asked, asked)
     resolved = asked
     people = referent_people(history)
@@ -152,55 +213,15 @@ def resolve(question: str, history: Sequence[Any] | None) -> FollowUp:
     # likelier referent; with only one person known the second pronoun is left as it is.
     for gender, person in zip(genders, people, strict=False):  # in order of first use
         resolved = resolve_pronouns(resolved, person, only=_PRONOUNS_OF[gender])
-    pairs = exchanges(history)
-    lead = answer_lead(pairs[-1][1]) if pairs and pairs[-1][0].strip() == previous[-1].strip() else ""
+    last = history[-1]
+    previous = last.question.strip()
+    lead = answer_lead(last.answer) if last.answer else ""
     # The answer's words are not searched with: they pull toward the sentence that answered the
     # last question, which is rarely the one that answers this one.
-    query = f"{previous[-1].strip()} {resolved}"
+    query = f"{previous} {resolved}"
     # "who is the product lead on it?": what "it" points to is what the last answer was about,
     # so nothing in that answer is new. Without such a word ("who scored?") the last answer may
     # have named the answer in passing, and it stays a candidate.
     refers = bool(_THING.search(asked))
-    context = f"{previous[-1].strip()} {lead}" if refers and lead else previous[-1].strip()
+    context = f"{previous} {lead}" if refers and lead else previous
     return FollowUp(asked, resolved, query, is_follow_up=True, context=context)
-
-
-def trim_history(history: Sequence[Any] | None, max_chars: int) -> list[Any]:
-    """The newest turns of `history` whose text fits in `max_chars`, oldest dropped first.
-
-    A turn is a `{"role", "content"}` dict or a `(user, assistant)` pair; a budget is counted
-    in characters (a model-independent bound, and no tokenizer download). The newest turn is
-    kept, cut to the budget, even when it alone is longer.
-    """
-    kept: list[Any] = []
-    used = 0
-    for item in reversed(list(history or [])):
-        size = _turn_chars(item)
-        if used + size > max_chars:
-            if not kept and max_chars > 0:
-                kept.append(_cut(item, max_chars))
-            break
-        kept.append(item)
-        used += size
-    return kept[::-1]
-
-
-def _turn_chars(item: Any) -> int:
-    if isinstance(item, dict):
-        content = item.get("content")
-        return len(content) if isinstance(content, str) else 0
-    if isinstance(item, (list, tuple)):
-        return sum(len(part) for part in item if isinstance(part, str))
-    return 0
-
-
-def _cut(item: Any, max_chars: int) -> Any:
-    """A turn cut to `max_chars`: the start of a message is what a follow-up refers back to."""
-    if isinstance(item, dict) and isinstance(item.get("content"), str):
-        return {**item, "content": item["content"][:max_chars]}
-    if isinstance(item, (list, tuple)):
-        user = item[0][:max_chars] if item and isinstance(item[0], str) else ""
-        rest = max_chars - len(user)
-        answer = item[1][:rest] if len(item) > 1 and isinstance(item[1], str) else ""
-        return (user, answer)
-    return item

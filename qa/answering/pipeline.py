@@ -4,7 +4,8 @@
     question, history --rank--> Ranking (Query + ScoredChunk best first) --answer--> Answer
                                                                    \\--trace--> Trace (+ the chunks)
 
-rank: check the question; resolve a follow-up against the history (`history.resolve`); read its
+rank: check the question; read the history into exchanges (`history.parse_history`, trimmed to
+`history_chars`) and resolve a follow-up against them (`history.resolve`); read its
 time words against the as-of date (`temporal`); retrieve (`retrieve.Retriever`: dense + keyword,
 fused), falling back to all dates when a period named in the question finds nothing and adding
 the period's own articles for "this week"; score every sentence of every candidate with its
@@ -31,7 +32,7 @@ from index.loading.dates import parse_date
 from index.models import Hit
 from qa.answering.answer import EMPTY_INDEX, Decider, build_answer
 from qa.answering.answer_type import expected_type
-from qa.answering.history import resolve, trim_history
+from qa.answering.history import parse_history, resolve
 from qa.answering.question import check_question
 from qa.answering.retrieve import Retriever
 from qa.answering.scoring import Query, ScoredChunk, match_sentence_tokens, score_chunks
@@ -79,13 +80,14 @@ class AnswerPipeline:
     def rank(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
              until: str | None = None, as_of: str | dt.date | None = None, k: int | None = None) -> Ranking:
         """The question as understood and the chunks, best first (at least `k`, default
-        `candidates`); the sentences of the first `top_k` are matched token by token."""
+        `candidates`); the sentences of the first `top_k` are matched token by token. `history`
+        is what `history.parse_history` reads (dicts, pairs, or `Exchange`s)."""
         limits = self.limits
         check_question(question, limits.max_question_chars)
-        history = trim_history(history, limits.history_chars)
+        exchanges = parse_history(history, limits.history_chars)
         since_iso, until_iso = iso_or_error("since", since), iso_or_error("until", until)
         today = as_of_or_error(as_of)
-        follow = resolve(question, history)
+        follow = resolve(question, exchanges)
         window = time_window(follow.resolved, today)
         asked_now = strip_time_words(follow.resolved) if window else follow.resolved
         retrieval_text = strip_time_words(follow.query) if window else follow.query

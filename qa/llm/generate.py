@@ -5,20 +5,23 @@ to say when they do not answer. What it writes is then checked sentence by sente
 (`qa.llm.grounding`): unsupported sentences are removed (or marked), citations to no source are
 dropped, and an answer with nothing supported left becomes "not in the articles" with the
 closest sources. Sources are renumbered in order of first use, so `[1]` is the first citation.
+
+The sources are the assistant's ranked chunks (`ScoredChunk`), numbered from 1 in rank order,
+from the prompt to the check to the answer's citations; the conversation is the parsed history
+(`qa.answering.history.Exchange`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
-from langchain_core.documents import Document
 from langchain_core.prompts import ChatPromptTemplate
 
-from qa.answering.answer import NOT_IN_ARTICLES
+from qa.answering.answer import NOT_IN_ARTICLES, cite
+from qa.answering.history import Exchange
+from qa.answering.scoring import ScoredChunk
 from qa.llm.grounding import GroundedText, Source
-from qa.answering.history import user_turns
 from qa.models import Answer, Citation, UnsupportedSentence
 
 NO_ANSWER = "The sources do not say."
@@ -47,29 +50,28 @@ _REFUSAL = re.compile(r"^\W*(the )?sources? (do|does) not (say|contain|answer|me
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
-def number_sources(docs: Sequence[Document]) -> list[Source]:
-    return [Source(n, doc.page_content, doc.metadata.get("title", "")) for n, doc in enumerate(docs, start=1)]
+def number_sources(sources: Sequence[ScoredChunk]) -> list[Source]:
+    """The sources as the grounding check reads them: `[n]` is `sources[n - 1]`."""
+    return [Source(n, chunk.hit.text, chunk.hit.title) for n, chunk in enumerate(sources, start=1)]
 
 
-def format_sources(docs: Sequence[Document]) -> str:
+def format_sources(sources: Sequence[ScoredChunk]) -> str:
     """The sources block of the prompt: `[n] Title (date)` and the passage."""
     blocks = []
-    for n, doc in enumerate(docs, start=1):
-        meta = doc.metadata
-        heading = f"[{n}] {meta.get('title') or 'Untitled'}" + (f" ({meta['date']})" if meta.get("date") else "")
-        blocks.append(f"{heading}\n{doc.page_content.strip()}")
+    for n, chunk in enumerate(sources, start=1):
+        hit = chunk.hit
+        heading = f"[{n}] {hit.title or 'Untitled'}" + (f" ({hit.date})" if hit.date else "")
+        blocks.append(f"{heading}\n{hit.text.strip()}")
     return "\n\n".join(blocks)
 
 
-def format_conversation(history: Sequence[Any]) -> str:
+def format_conversation(history: Sequence[Exchange]) -> str:
+    """The conversation for the rewrite prompt: `User: ...` and `Assistant: ...` lines."""
     lines = []
-    for item in history:
-        if isinstance(item, dict) and isinstance(item.get("content"), str):
-            lines.append(f"{'User' if item.get('role') == 'user' else 'Assistant'}: {item['content'].strip()}")
-        elif isinstance(item, (list, tuple)):
-            for role, text in zip(("User", "Assistant"), item, strict=False):
-                if isinstance(text, str) and text.strip():
-                    lines.append(f"{role}: {text.strip()}")
+    for exchange in history:
+        lines.append(f"User: {exchange.question.strip()}")
+        if exchange.answer and exchange.answer.strip():
+            lines.append(f"Assistant: {exchange.answer.strip()}")
     return "\n".join(lines)
 
 
@@ -95,14 +97,14 @@ def is_refusal(draft: str) -> bool:
     return bool(_REFUSAL.search(_MARKER.sub("", draft).strip()))
 
 
-def grounded_answer(question: str, docs: Sequence[Document], checked: GroundedText, *, mark: bool,
+def grounded_answer(question: str, sources: Sequence[ScoredChunk], checked: GroundedText, *, mark: bool,
                     sources_on_abstain: int, refused: bool = False) -> Answer:
-    """The `Answer` for a checked generated text over `docs` (numbered from 1)."""
+    """The `Answer` for a checked generated text over `sources` (numbered from 1)."""
     unsupported = [] if refused else [
         UnsupportedSentence(_plain(s.text), s.reason, removed=not mark) for s in checked.removed]
     shown = [s for s in checked.sentences if s.supported or (mark and not refused)]
     if refused or not checked.supported:
-        citations = [_cite(n, doc, None) for n, doc in enumerate(docs[:sources_on_abstain], start=1)]
+        citations = [_cite(n, chunk, None) for n, chunk in enumerate(sources[:sources_on_abstain], start=1)]
         text = NOT_IN_ARTICLES + (" The closest passages are listed as sources." if citations else "")
         return Answer(question, text, citations, abstained=True, outcome="not_in_articles", mode="llm",
                       unsupported=unsupported)
@@ -112,7 +114,7 @@ def grounded_answer(question: str, docs: Sequence[Document], checked: GroundedTe
     for sentence in shown:
         for n, start, end in sentence.support:
             support.setdefault(n, (start, end))
-    citations = [_cite(renumber[n], docs[n - 1], support.get(n)) for n in order]
+    citations = [_cite(renumber[n], sources[n - 1], support.get(n)) for n in order]
     text = _MARKER.sub(lambda m: _renumbered(m, renumber), checked.text)
     notice = None
     if unsupported:
@@ -134,17 +136,9 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+([.!?,;:])", r"\1", re.sub(r"\s+", " ", _MARKER.sub("", text))).strip()
 
 
-def _cite(n: int, doc: Document, span: tuple[int, int] | None) -> Citation:
-    meta = doc.metadata
-    passage = doc.page_content
-    start, end = span or (meta.get("best_sentence_start") or 0, meta.get("best_sentence_end") or len(passage))
-    return Citation(n=n, article_id=meta.get("article_id", ""), title=meta.get("title", ""), date=meta.get("date"),
-                    source=meta.get("source", ""), quote=passage[start:end].strip(), url=meta.get("url"),
-                    passage=passage, quote_start=start, quote_end=end, score=float(meta.get("score") or 0.0))
-
-
-def conversation_for_rewrite(history: Sequence[Any] | None) -> str | None:
-    """The conversation to give the rewriter, or None when there is no earlier user turn."""
-    if not user_turns(history):
-        return None
-    return format_conversation(history or [])
+def _cite(n: int, chunk: ScoredChunk, span: tuple[int, int] | None) -> Citation:
+    """`[n]` quoting `span` of the chunk (the sentence the check found closest), else its best
+    quotable sentence, else the whole passage."""
+    best = chunk.best
+    start, end = span or ((best.start, best.end) if best else (0, len(chunk.hit.text)))
+    return cite(n, chunk.hit, start, end, chunk.score)
