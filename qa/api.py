@@ -11,11 +11,10 @@ The CLI, the HTTP API and the chat UI are thin layers over this class.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 import datetime as dt
 import dataclasses
 from dataclasses import dataclass
@@ -28,15 +27,13 @@ from langchain_core.runnables import Runnable
 
 from index.loading.chunk import SentenceChunker
 from index.embedding.embed import Embedder
-from index.errors import IndexBusyError
-from index.ingest import Ingestor
-from index.lock import writer_lock
 from index.models import Article, ArticleInfo, FileReport, IngestProgress, IngestReport
 from index.storage.store import ArticleStore, embedded_client, server_client
 from qa.answering.answer import Decider
 from qa.answering.pipeline import AnswerPipeline, Limits, Ranking, Trace
 from qa.config import Settings, load_settings
 from qa.answering.judge import load_judge
+from qa.library import Library
 from qa.models import Answer
 from qa.web import WebSources
 from qa.answering.retrieve import Retriever
@@ -102,7 +99,7 @@ class Assistant:
                                        Limits(top_k=retrieval.top_k, candidates=retrieval.candidates,
                                               max_question_chars=answer.max_question_chars,
                                               history_chars=answer.history_chars))
-        self._write_lock = threading.Lock()  # one ingestion at a time per process
+        self.library = Library(self.store, self.chunker, settings.data.dir)
         self.generator = self._generator(chat_model) if answer.mode == "llm" else None
 
     def _generator(self, model: BaseChatModel | None) -> LLMAnswerer:
@@ -129,58 +126,42 @@ class Assistant:
         return ArticleStore(client, self.embedder, data_dir=data_dir, collection=self.settings.store.collection,
                             check_model=check_model, records_db=self.settings.store.records_url)
 
-    # -- articles ----------------------------------------------------------------------
-    @contextlib.contextmanager
-    def writing(self, wait_s: float = 0.0) -> Iterator[None]:
-        """One writer at a time: in this process (a thread lock), and across the processes
-        sharing the data directory (`index.lock.writer_lock`; `IndexBusyError` after `wait_s`)."""
-        if not self._write_lock.acquire(timeout=wait_s if wait_s > 0 else -1):
-            raise IndexBusyError("another ingest in this process is still running")
-        try:
-            with writer_lock(self.settings.data.dir, timeout_s=wait_s):
-                yield
-        finally:
-            self._write_lock.release()
+    # -- articles (the library: one writer at a time) -------------------------------------
+    def writing(self, wait_s: float = 0.0) -> AbstractContextManager[None]:
+        """One writer at a time, in this process and across those sharing the data directory
+        (`Library.writing`)."""
+        return self.library.writing(wait_s)
 
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False,
                on_file: Callable[[FileReport], None] | None = None,
                on_start: Callable[[int], None] | None = None,
                on_progress: Callable[[IngestProgress], None] | None = None, wait_s: float = 0.0,
                root: str | Path | None = None) -> IngestReport:
-        """Index the articles in `paths` (files or folders); see `Ingestor.ingest` (`root`: show
-        sources relative to this folder, which every path must be in).
+        """Index the articles in `paths` (files or folders); see `Library.ingest`.
 
         Raises:
             IndexBusyError: Another process is writing to this index for longer than `wait_s`.
             ValueError: A path is not at or under `root`.
         """
-        with self.writing(wait_s):
-            return Ingestor(self.store, self.chunker).ingest(paths, prune=prune, on_file=on_file,
-                                                             on_start=on_start, on_progress=on_progress, root=root)
+        return self.library.ingest(paths, prune=prune, on_file=on_file, on_start=on_start, on_progress=on_progress,
+                                   wait_s=wait_s, root=root)
 
     def ingest_articles(self, articles: Iterable[Article], *, wait_s: float = 0.0) -> tuple[int, int]:
         """Index articles that are not files (evaluation data, feeds); returns (added, deleted) chunks."""
-        with self.writing(wait_s):
-            return Ingestor(self.store, self.chunker).ingest_articles(articles)
+        return self.library.ingest_articles(articles, wait_s=wait_s)
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.articles()
 
     def delete_article(self, article_id: str, *, wait_s: float = 0.0) -> int:
         """Remove one article from the index; return the number of chunks removed."""
-        with self.writing(wait_s):
-            return self.store.delete_article(article_id)
+        return self.library.delete_article(article_id, wait_s=wait_s)
 
     def reindex(self, on_file: Callable[[FileReport], None] | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_progress: Callable[[IngestProgress], None] | None = None, wait_s: float = 0.0) -> IngestReport:
         """Rebuild the whole index with the configured model from the articles' files."""
-        with self.writing(wait_s):
-            files = sorted({a.path for a in self.store.articles() if a.path})
-            self.store.reset()
-            report = Ingestor(self.store, self.chunker).ingest(files, on_file=on_file, on_start=on_start,
-                                                               on_progress=on_progress)
-        return report
+        return self.library.reindex(on_file=on_file, on_start=on_start, on_progress=on_progress, wait_s=wait_s)
 
     @cached_property
     def web(self) -> WebSources:

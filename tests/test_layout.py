@@ -16,7 +16,7 @@ LAYERS = {
     "qa.models": 1, "qa.answering": 1,  # the answer core and its public types
     "qa.config": 2,  # validated settings (reads the answer core's default weights)
     "qa.llm": 3,  # generated answers: chat models, prompts, the grounding check
-    "qa": 4,  # the service: Assistant, the LangChain surface, web sources, the refresh, watching
+    "qa": 4,  # the service: Assistant, its library, the LangChain surface, web sources, the refresh, watching
     "qa.evaluation": 5,  # runs the service on public data
     "ui": 6,  # the faces: server, chat, widget, API, MCP, command line
 }
