@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/qa prepare  # the one-time model export, so the first `qa` command is not slow
 	@touch $(STAMP)
 
+# `make serve PORT=7861` when 7860 (server.port) is taken; QA_SERVER__PORT=7861 works too.
 serve: install
-	$(BIN)/qa serve --ingest-if-empty data/articles
+	$(BIN)/qa serve --ingest-if-empty data/articles $(if $(PORT),--port $(PORT))
 
 # A local Chroma server for store.mode: server (QA_STORE__MODE=server); Ctrl-C stops it.
 # Its files go under the data dir (QA_DATA__DIR, default .qa-data).

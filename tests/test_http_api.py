@@ -107,7 +107,7 @@ def test_health_and_articles(client: _SyncASGI) -> None:
 
 @pytest.mark.parametrize("payload, status, fragment", [
     ({}, 422, "question"),
-    ({"question": ""}, 422, "question"),
+    ({"question": ""}, 400, "question is empty"),
     ({"question": 42}, 422, "question"),
     ({"question": "ok?", "history": "nope"}, 422, "history"),
     ({"question": "   "}, 400, "question is empty"),

@@ -25,10 +25,14 @@ class Message(BaseModel):
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # The configured limit (answer.max_question_chars) answers 400 with the limit in words;
-    # this is the hard cap of the request model.
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
-                          examples=["What did Macron announce about missiles?"])
+    # An empty or blank question, and one over the configured limit (answer.max_question_chars, at
+    # most MAX_QUESTION_CHARS), are refused by `qa.answering.question.check_question` with a 400
+    # and one message, the same here, in the chat, the CLI and MCP: the model does not check them
+    # (pydantic would answer 422 in other words). The lengths are in the schema for the docs.
+    question: str = Field(examples=["What did Macron announce about missiles?"],
+                          description="The question in plain language: not blank, at most "
+                                      "answer.max_question_chars characters (2000 by default).",
+                          json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS})
     history: list[Message] | None = Field(None, max_length=100)
     since: str | None = Field(None, description="Only articles published on or after YYYY-MM-DD.")
     until: str | None = Field(None, description="Only articles published on or before YYYY-MM-DD.")

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +27,7 @@ from ui.admin import build_articles_tab
 from ui.api import MAX_BODY_BYTES, build_router
 from ui.auth import AdminAuth
 from ui.chat import build_chat, status_line
+from ui.feedback import FEEDBACK_PATH, build_feedback_router
 from ui.gate import RequestGate
 from ui.mcp import build_mcp
 from ui.ratelimit import RateLimiter
@@ -33,6 +35,13 @@ from ui.web_api import build_web_router
 
 EMBED_PATH = "/embed"
 MCP_PATH = "/mcp"
+DOCS_ASSETS = "/docs-assets"  # Swagger UI's and ReDoc's scripts and styles (fastapi-offline's copies)
+# The API documentation pages may load nothing from elsewhere: ReDoc shows its maker's logo from a
+# CDN in every page (an <img> no option removes); the browser does not even ask for it.
+DOCS_PAGES = ("/docs", "/redoc")
+DOCS_POLICY = ("frame-ancestors 'self'; default-src 'self'; script-src 'self' 'unsafe-inline'; "
+               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+               "worker-src 'self' blob:; connect-src 'self'")
 # POSTs (and DELETEs) that cost work beside asking: fetching the web, embedding; admin only.
 WEB_ADMIN_PATHS = ("/api/sources", "/api/sources/refresh", "/api/articles/url")
 # Gradio's file uploads (the page's and the widget's): bodies up to server.max_upload_mb.
@@ -75,7 +84,8 @@ class Guard:
         async def framed(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = self.embed_policy if is_widget else "frame-ancestors 'self'"
+                headers["Content-Security-Policy"] = self.embed_policy if is_widget else \
+                    DOCS_POLICY if path in DOCS_PAGES else "frame-ancestors 'self'"
                 if not is_widget:
                     headers["X-Frame-Options"] = "SAMEORIGIN"
                 headers["X-Content-Type-Options"] = "nosniff"
@@ -113,7 +123,17 @@ def _problem(error: dict[str, Any]) -> dict[str, str]:
         return {"field": "body", "problem": f"not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})"}
     if error["type"] == "model_attributes_type" and not field:
         return {"field": "body", "problem": "must be a JSON object"}
+    if error["type"] == "missing" and not field:
+        return {"field": "body", "problem": 'missing: send a JSON object, e.g. {"question": "..."}'}
     return {"field": field or "body", "problem": error["msg"]}
+
+
+def unsupported_body(content_type: str | None) -> str:
+    """What a client that sent a body without `Content-Type: application/json` is told (`curl -d`
+    sends application/x-www-form-urlencoded): FastAPI does not read such a body as JSON."""
+    sent = f"this request's Content-Type is {content_type}" if content_type else "this request has none"
+    return (f"the Content-Type header must be application/json ({sent}): send the JSON body with "
+            "`-H 'Content-Type: application/json'`")
 
 
 def frame_ancestors(origins: list[str]) -> str:
@@ -184,13 +204,18 @@ def create_app(assistant: Assistant) -> FastAPI:
             if refresher is not None:  # finishes the source being refreshed, off the event loop
                 await asyncio.to_thread(refresher.stop)
 
-    app = FastAPI(title="News QA", version="0.1.0", lifespan=lifespan,
-                  description="Grounded, cited answers from your news articles.")
+    # /docs (Swagger UI) and /redoc from the fastapi-offline package's copies of their scripts and
+    # styles, served under DOCS_ASSETS: FastAPI's own pages load them from a CDN, and are blank
+    # offline. No online validator badge (validatorUrl null): nothing leaves the server.
+    app = FastAPIOffline(title="News QA", version="0.1.0", lifespan=lifespan, static_url=DOCS_ASSETS,
+                         swagger_ui_parameters={"validatorUrl": None},
+                         description="Grounded, cited answers from your news articles.")
     # One upload's bytes. Gradio's own per-file limit is the same, so that the gate (413 in the JSON
     # shape) speaks first; `Admin.upload` refuses, by name, a file over max_upload_mb.
     max_upload = server.max_upload_mb * 1024 * 1024 + MULTIPART_FRAMING
     # Innermost of the middleware (added first): its refusals get the CORS and framing headers too.
-    app.add_middleware(RequestGate, auth=auth, admin_paths=WEB_ADMIN_PATHS, body_limit=body_limits(max_upload))
+    app.add_middleware(RequestGate, auth=auth, admin_paths=WEB_ADMIN_PATHS, body_limit=body_limits(max_upload),
+                       admin_read_paths=(FEEDBACK_PATH,))
     app.add_middleware(CORSMiddleware, allow_origins=server.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"])
     limiter = RateLimiter(server.rate_limit, exempt=server.rate_limit_exempt, trusted_proxies=server.trusted_proxies)
@@ -198,6 +223,8 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if isinstance(exc.body, bytes | bytearray):  # a body FastAPI did not read as JSON: its Content-Type
+            return _error(415, unsupported_body(request.headers.get("content-type")))
         details = [_problem(e) for e in exc.errors()]
         summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details)
         return _error(422, f"invalid request: {summary}", details=details)
@@ -220,8 +247,10 @@ def create_app(assistant: Assistant) -> FastAPI:
     app.include_router(api)
     web_api = build_web_router(assistant, auth)
     app.include_router(web_api)
+    feedback_api = build_feedback_router(assistant, auth)  # GET /api/feedback, admin only
+    app.include_router(feedback_api)
     api_methods: dict[str, set[str]] = {}
-    for route in [*api.routes, *web_api.routes]:
+    for route in [*api.routes, *web_api.routes, *feedback_api.routes]:
         api_methods.setdefault(route.path, set()).update(route.methods)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],

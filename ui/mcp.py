@@ -8,15 +8,26 @@ pydantic. Tools:
 - search: the ranked passages (the chunks `ArticleRetriever` returns as documents), with the
   best sentence;
 - list_articles: what is indexed.
+
+A refused call (an empty question, `since: "soon"`) is the project's `QAError`: the tool raises
+the SDK's `ToolError` with the same message `POST /api/ask` gives, which the client gets as an
+`isError` result ("Error executing tool ask: the question is empty: ..."); the SDK logs it at
+INFO without a traceback, and the traceback is logged here at DEBUG only. Anything else is a
+crash, which the SDK reports as "Error executing tool NAME" and logs with its traceback.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
+from index.errors import QAError
 from index.models import public_source
 from qa.answering.scoring import ScoredChunk
 from qa.api import Assistant
@@ -29,10 +40,29 @@ INSTRUCTIONS = (
 )
 
 
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def refusals_as_tool_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """The project's errors as the SDK's `ToolError`: the client reads why, the log stays quiet."""
+    @functools.wraps(tool)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await tool(*args, **kwargs)
+        except QAError as exc:
+            log.debug("MCP tool %s refused the call: %s", tool.__name__, exc, exc_info=True)
+            raise ToolError(str(exc)) from None
+
+    return call
+
+
 def build_mcp(assistant: Assistant) -> MCPServer:
     server = MCPServer(name="news-qa", instructions=INSTRUCTIONS, version="0.1.0")
 
     @server.tool()
+    @refusals_as_tool_errors
     async def ask(question: str, since: str | None = None, until: str | None = None,
                   as_of: str | None = None) -> dict[str, Any]:
         """Answer a question from the news articles, with numbered citations.
@@ -48,6 +78,7 @@ def build_mcp(assistant: Assistant) -> MCPServer:
         return answer.to_dict()
 
     @server.tool()
+    @refusals_as_tool_errors
     async def search(query: str, k: int = 5, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
         """The passages of the articles that best match a query, best first.
 
@@ -66,6 +97,7 @@ def build_mcp(assistant: Assistant) -> MCPServer:
         return await anyio.to_thread.run_sync(run)
 
     @server.tool()
+    @refusals_as_tool_errors
     async def list_articles(limit: int = 100) -> list[dict[str, Any]]:
         """The indexed articles, newest first: id, title, date, source, URL and chunk count.
 

@@ -38,10 +38,12 @@ def watch(
     poll: Annotated[bool, typer.Option("--poll", help="Poll for changes instead of OS notifications "
                                        "(network and container mounts).")] = False,
 ) -> None:
-    """Keep a folder and the index in step: sync it, then index new and changed files and prune
-    deleted ones as they happen, a line per event. Files still being written are read once
-    quiet; hidden, temporary and unsupported files are ignored. Waits while another ingest
-    writes. Ctrl-C or SIGTERM stops."""
+    """Keep a folder and the index in step, a line per event.
+
+    Syncs it, then indexes new and changed files and prunes deleted ones as they happen. Files still
+    being written are read once quiet; hidden, temporary and unsupported files are ignored. Waits
+    while another ingest writes. Ctrl-C or SIGTERM stops.
+    """
 
     if not folder.expanduser().is_dir():  # before the model loads
         fail(f"cannot watch {folder}: {'not a folder' if folder.exists() else 'no such folder'}")
