@@ -56,13 +56,13 @@ def _chunks(total: int) -> Iterator[bytes]:
     (b'"just a string"', 422, "body: must be a JSON object"),
     (b"{}", 422, "question: Field required"),
     (b'{"question": 42}', 422, "question: Input should be a valid string"),
-    (b'{"question": ""}', 422, "question: String should have at least 1 character"),
+    (b'{"question": ""}', 400, "the question is empty: type a question about the articles"),
     (b'{"question": "ok", "history": "not a list"}', 422, "history: Input should be a valid list"),
     (b'{"question": "ok", "history": [{"role": "robot", "content": "x"}]}', 422,
      "history.0.role: Input should be 'user', 'assistant' or 'system'"),
     (b'{"question": "ok", "surprise": 1}', 422, "surprise: Extra inputs are not permitted"),
     (b'{"question": "ok", "since": "yesterday"}', 400, "since 'yesterday' is not a date; use YYYY-MM-DD"),
-    (b'{"question": "   "}', 400, "the question is empty"),
+    (b'{"question": "   "}', 400, "the question is empty: type a question about the articles"),
     (b'{"question": "' + b"x" * 2001 + b'"}', 400, "the question is 2001 characters long; the limit is 2000"),
 ])
 def test_bad_bodies_get_a_json_error_that_says_what_is_wrong(client: TestClient, body: bytes, status: int,
@@ -81,7 +81,8 @@ def test_oversized_bodies_are_refused_with_and_without_a_content_length(client: 
 
 @pytest.mark.parametrize("method, path, status, says", [
     ("GET", "/api/nope", 404, "no API route /api/nope; the routes are /api/articles, /api/articles/url, /api/ask, "
-                              "/api/ask/stream, /api/health, /api/sources, /api/sources/refresh (see /docs)"),
+                              "/api/ask/stream, /api/feedback, /api/health, /api/sources, /api/sources/refresh "
+                              "(see /docs)"),
     ("POST", "/api/ask/deeper/still", 404, "no API route /api/ask/deeper/still"),
     ("DELETE", "/api/articles", 405, "DELETE is not allowed on /api/articles; use GET"),
     ("GET", "/api/ask", 405, "GET is not allowed on /api/ask; use POST"),

@@ -1,5 +1,5 @@
 """The Articles tab: what is indexed, and, with the admin password, upload and delete (web articles
-and feeds: `ui.sources`; the password check: `ui.auth`).
+and feeds: `ui.sources`; the password check: `ui.auth`; readers' feedback: `ui.feedback`).
 
 Administration exists only when the password's environment variable is set; every admin
 action checks the password again (constant-time), so hiding a button is never the only guard,
@@ -32,6 +32,7 @@ from index.loading.load import SUPPORTED_SUFFIXES
 from qa.api import Assistant
 from ui.auth import AdminAuth, AdminDenied
 from ui.articles import COLUMNS, article_choices, article_rows
+from ui.feedback import build_feedback_panel, feedback_store
 from ui.render import escape_md
 from ui.sources import build_sources_panel, source_choice_update, source_rows
 
@@ -190,6 +191,7 @@ def build_articles_tab(assistant: Assistant, *, password: str | AdminAuth | None
     # The table's public endpoint ("/articles") keeps returning the rows; the dropdown follows privately.
     refresh_table.click(lambda: gr.update(choices=article_choices(assistant)), None, choice, api_visibility="private")
     panel = build_sources_panel(assistant, admin, secret, table, choice)
+    build_feedback_panel(feedback_store(assistant), admin.check, secret)  # readers' ratings, after the password
 
     def values() -> list[Any]:
         return [article_rows(assistant), gr.update(choices=article_choices(assistant), value=None),

@@ -1,4 +1,5 @@
-"""The browser chat: Gradio's ChatInterface over `Assistant.ask`, as a full page or a widget."""
+"""The browser chat: Gradio's ChatInterface over `Assistant.ask`, as a full page or a widget, with
+thumbs up and down under every answer (`ui.feedback`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import gradio as gr
 
 from index.errors import QAError
 from qa.api import Assistant
+from ui.feedback import ChatFeedback
 from ui.render import escape_md, render_answer, render_draft
 
 EMPTY_INDEX_HELP = (
@@ -35,12 +37,14 @@ def status_line(assistant: Assistant) -> str:
             "each with its source. When the articles don't say, the answer says so.")
 
 
-def make_responder(assistant: Assistant) -> Any:
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
+def make_responder(assistant: Assistant, feedback: ChatFeedback | None = None) -> Any:
+    """The chat's answer function; with `feedback`, each final answer is kept for rating."""
+    def respond(message: str, history: list[dict[str, Any]], request: gr.Request | None = None) -> Iterator[str]:
         yield "_Searching the articles…_"
         answer = None
+        plain = plain_history(history)
         try:
-            for event in assistant.stream(message, plain_history(history)):
+            for event in assistant.stream(message, plain):
                 if isinstance(event, str):  # a language model's draft, not yet checked
                     yield render_draft(event)
                 else:
@@ -50,28 +54,35 @@ def make_responder(assistant: Assistant) -> Any:
             return
         if answer is None:
             return
+        final = render_answer(answer)
+        if feedback is not None:
+            feedback.remember(request, history, plain, answer, final)
         if answer.mode == "llm":  # the checked answer replaces the streamed draft
-            yield render_answer(answer)
+            yield final
             return
         # An extractive answer is ready at once; stream its sentences, then the source cards.
         sentences = answer.text.split("] ")
         for i in range(1, len(sentences)):
             yield render_answer(answer, text="] ".join(sentences[:i]) + "]", with_sources=False)
-        yield render_answer(answer)
+        yield final
 
     return respond
 
 
-def build_chat(assistant: Assistant, *, compact: bool = False, concurrency: int = 4) -> gr.ChatInterface:
-    """The chat; `compact` is the widget: no title, no examples, a smaller box."""
-    return gr.ChatInterface(
-        make_responder(assistant),
+def build_chat(assistant: Assistant, *, compact: bool = False, concurrency: int = 4,
+               feedback: ChatFeedback | None = None) -> gr.ChatInterface:
+    """The chat, inside the current Blocks; `compact` is the widget: no title, no examples, a
+    smaller box. Thumbs up and down under each answer store a rating (`feedback`, by default
+    the data directory's feedback store), and a note after a thumbs down."""
+    feedback = feedback or ChatFeedback.for_assistant(assistant, face="widget" if compact else "chat")
+    chat = gr.ChatInterface(
+        make_responder(assistant, feedback),
         api_name="chat",
         title=None if compact else "Ask the articles",
         examples=None if compact else (example_questions(assistant) or None),
         run_examples_on_click=True,
         chatbot=gr.Chatbot(label="Answers", height=None if not compact else 360,
-                           elem_id="qa-chatbot", buttons=["copy"]),
+                           elem_id="qa-chatbot", buttons=["copy"], feedback_options=("Like", "Dislike")),
         textbox=gr.Textbox(placeholder="Ask a question about the articles…", elem_id="qa-question",
                            show_label=False, submit_btn=True, lines=1, max_lines=6),
         flagging_mode="never",
@@ -79,6 +90,8 @@ def build_chat(assistant: Assistant, *, compact: bool = False, concurrency: int 
         concurrency_limit=concurrency,
         fill_height=True,
     )
+    feedback.attach(chat.chatbot)
+    return chat
 
 
 def plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:

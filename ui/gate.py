@@ -2,7 +2,8 @@
 routes, and the body size limit on all routes. A pure ASGI middleware (`RequestGate`), so that
 nothing reads, buffers or parses a body before it.
 
-- Admin routes (POST and DELETE on the JSON API's admin paths) are admitted by
+- Admin routes (POST and DELETE on the JSON API's admin paths, every method on the admin read
+  paths, e.g. `GET /api/feedback`) are admitted by
   `ui.auth.AdminAuth.verify` on the `Authorization: Bearer` header alone: a refusal (401, 403,
   429) is answered without reading a byte of the body. Admitted requests are marked in the ASGI
   scope (`ADMITTED`), which `ui.web_api` requires.
@@ -35,10 +36,11 @@ class RequestGate:
     """The admin password and the body limit, before the app reads anything (see the module)."""
 
     def __init__(self, app: ASGIApp, *, auth: AdminAuth, admin_paths: tuple[str, ...],
-                 body_limit: Callable[[str], int]) -> None:
+                 body_limit: Callable[[str], int], admin_read_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.auth = auth
         self.admin_paths = frozenset(admin_paths)
+        self.admin_read_paths = frozenset(admin_read_paths)  # admin on every method: what they show is private
         self.body_limit = body_limit  # path -> the most bytes its body may have
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +49,8 @@ class RequestGate:
             return
         headers = Headers(scope=scope)
         has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
-        if scope["method"] in ADMIN_METHODS and scope["path"] in self.admin_paths:
+        if (scope["method"] in ADMIN_METHODS and scope["path"] in self.admin_paths) \
+                or scope["path"] in self.admin_read_paths:
             try:
                 self.admit(scope, headers)
             except AdminDenied as denied:

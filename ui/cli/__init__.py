@@ -1,6 +1,7 @@
 """The `qa` command line: the commands over `Assistant` in `ui.cli.app`, `serve` in
-`ui.cli.serve`, web sources and folder watching in `web_commands` and `watch_command`, and the
-console (output, errors, exit statuses) in `console`."""
+`ui.cli.serve`, web sources, folder watching and readers' feedback in `web_commands`,
+`watch_command` and `feedback_command`, and the console (output, errors, exit statuses) in
+`console`."""
 
 
 def main() -> None:

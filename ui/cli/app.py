@@ -7,6 +7,7 @@ configuration error. Errors are one line on stderr; `--verbose` adds the traceba
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import time
@@ -15,14 +16,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.console import Console
 from rich.live import Live
+from rich.measure import Measurement
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn,
                            TimeRemainingColumn)
+from rich.table import Table
 from rich.text import Text
 
 from index.errors import QAError
-from index.models import FileReport, IngestProgress, IngestReport
+from index.models import ArticleInfo, FileReport, IngestProgress, IngestReport
 from qa.api import Assistant, build_embedder
+import ui.cli.feedback_command as feedback_command
 import ui.cli.watch_command as watch_command
 import ui.cli.web_commands as web_commands
 from qa.config import write_threshold
@@ -66,9 +71,11 @@ def ingest(
                                                 "addresses for these URLs (and later refreshes of these "
                                                 "sources).")] = False,
 ) -> None:
-    """Index articles from files, folders, web pages, feeds and sitemaps; unchanged ones are
-    skipped, changed ones replaced. One ingest at a time per data directory: a second one is
-    refused (or waits, with --wait)."""
+    """Index articles from files, folders, web pages, feeds and sitemaps.
+
+    Unchanged ones are skipped, changed ones replaced. One ingest at a time per data directory:
+    a second one is refused (or waits, with --wait).
+    """
     files, urls = web_commands.split_sources(paths or [])
     if not (files or urls or feed or sitemap):
         fail("nothing to ingest: name files, folders or URLs, or use --feed / --sitemap")
@@ -227,9 +234,11 @@ def _streamed(assistant: Assistant, question: str, history: list[dict[str, str]]
 # -- the index -------------------------------------------------------------------------
 @app.command()
 def prepare(ctx: typer.Context) -> None:
-    """Prepare the configured embedding model once (ONNX export and int8 quantization, about
-    20 s), so that the first question or ingest after installing starts at full speed.
-    `make install` runs it; running it again is instant."""
+    """Prepare the embedding model once, so that the first question or ingest starts at full speed.
+
+    The ONNX export and int8 quantization of the configured model, about 20 s. `make install`
+    runs it; running it again is instant.
+    """
     def body() -> tuple[Any, float]:
         started = time.perf_counter()
         return build_embedder(ctx.obj.settings), time.perf_counter() - started
@@ -253,14 +262,47 @@ def stats(ctx: typer.Context,
 @app.command()
 def articles(ctx: typer.Context,
              as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
-    """List the indexed articles, newest first."""
+    """List the indexed articles, newest first: date, title, chunks, id and source.
+
+    The id is what `qa delete` takes; the source is the article's URL, or its file relative to the
+    folder it was ingested from.
+    """
     found = run(ctx, lambda: ctx.obj.assistant().articles())
     if as_json:
         emit_json([a.to_dict() for a in found])
         return
-    for a in found:
-        out.print(f"{a.date or '----------'}  {escape(a.title)}  [dim]{a.chunks} chunks  {escape(a.id)}[/]")
+    if found:
+        _print_articles(found)
     out.print(f"{len(found)} article(s)")
+
+
+def _print_articles(found: list[ArticleInfo]) -> None:
+    """The articles as a table: date, title, chunks, id and source, one column each. The id (what
+    `qa delete` takes) and the source (a URL, or a file) are never cut: a terminal too narrow for
+    them and a title of 20 characters gets each article as a title line with its id and source
+    below; a pipe gets one line per article."""
+    width = out.width if out.is_terminal else 1_000_000
+    id_width, source_width = (max(len(getattr(a, name)) for a in found) for name in ("id", "source"))
+    fixed = 10 + 6 + id_width + source_width + 4 * 2  # date, chunks, and the gaps between columns
+    if width - fixed < 20:
+        for a in found:
+            out.print(f"{a.date or '-':<10}  [bold]{escape(a.title)}[/]  ({a.chunks} chunks)")
+            out.print(f"{'':<10}  id      {escape(a.id)}")
+            out.print(f"{'':<10}  source  {escape(a.source)}")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("date", no_wrap=True, min_width=10)
+    table.add_column("title", max_width=width - fixed)  # wraps on a narrow terminal
+    table.add_column("chunks", justify="right", no_wrap=True, min_width=6)
+    table.add_column("id", no_wrap=True, min_width=id_width)
+    table.add_column("source", no_wrap=True, min_width=source_width)
+    for a in found:
+        table.add_row(a.date or "-", Text(a.title), str(a.chunks), Text(a.id), Text(a.source))
+    if out.is_terminal:
+        out.print(table)
+    else:  # at its natural width, whatever the console's
+        natural = Measurement.get(out, out.options.update_width(width), table).maximum
+        Console(highlight=False, soft_wrap=True, width=natural, color_system=None).print(table)
 
 
 @app.command()
@@ -334,3 +376,20 @@ app.command(name="sources")(web_commands.sources)
 
 # -- watching a folder (ui/cli/watch_command.py) ----------------------------------------------
 app.command(name="watch")(watch_command.watch)
+
+# -- readers' feedback from the chat (ui/cli/feedback_command.py) ------------------------------
+app.command(name="feedback")(feedback_command.feedback)
+
+
+def flow_help(typer_app: typer.Typer) -> None:
+    """Let every command's help flow: typer's rich help keeps a docstring's line breaks, so that at
+    any other width than the source's a sentence breaks mid-line (in `qa --help` the first paragraph
+    of each command, in `qa COMMAND --help` all of them). Each paragraph becomes one line, which
+    the terminal's width wraps. Idempotent; `ui.cli.serve` calls it again once `serve` is added."""
+    for info in typer_app.registered_commands:
+        text = info.help if info.help is not None else inspect.getdoc(info.callback)
+        if text:
+            info.help = "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+flow_help(app)
