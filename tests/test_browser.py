@@ -48,14 +48,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, articles: Path) -> Iterator
         yield url
 
 
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def open_chat(page: object, url: str) -> object:
     """Open a chat page; Gradio never reaches networkidle, so wait for the question box."""
     page.goto(url, wait_until="domcontentloaded")
