@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from index.loading.load import load_file
 from qa.api import Assistant
-from qa.feedback import (MAX_CITATIONS, MAX_HISTORY_MESSAGES, MAX_NOTE_CHARS, REVIEW_DISAGREE, REVIEW_DOWN_ABSTAINED,
-                         REVIEW_DOWN_ANSWERED, Cited, Feedback, FeedbackError, FeedbackStore, indexed_articles)
+from qa.feedback import MAX_CITATIONS, MAX_HISTORY_MESSAGES, MAX_NOTE_CHARS, Cited, Feedback, FeedbackError, FeedbackStore
+from qa.feedback_export import REVIEW_DISAGREE, REVIEW_DOWN_ABSTAINED, REVIEW_DOWN_ANSWERED, indexed_articles
 from qa.models import Answer, Citation
 from tests.support import SAMPLE_FILE
 from ui.auth import AdminAuth

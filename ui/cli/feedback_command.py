@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from qa.feedback import FeedbackStore, indexed_articles
+from qa.feedback import FeedbackStore
+from qa.feedback_export import export_feedback, indexed_articles
 from ui.cli.console import emit_json, fail, out, run
 
 ACTIONS = ("list", "export")
@@ -65,7 +66,7 @@ def feedback(
     if rating is not None:
         fail("--rating is for `qa feedback list`; an export takes every rating")
     assistant = run(ctx, ctx.obj.assistant)
-    report = run(ctx, lambda: store.export(out_dir, indexed_articles(assistant.store)))
+    report = run(ctx, lambda: export_feedback(store, out_dir, indexed_articles(assistant.store)))
     if as_json:
         emit_json(report.to_dict())
         return
