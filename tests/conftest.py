@@ -129,10 +129,14 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+# A module may set its own `VIEWPORT = {"width": ..., "height": ...}`.
+DEFAULT_VIEWPORT = {"width": 1100, "height": 900}
+
+
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh page (its own context: no cookies or storage from another test), desktop-sized."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(viewport=getattr(request.module, "VIEWPORT", DEFAULT_VIEWPORT))
     page = context.new_page()
     yield page
     context.close()

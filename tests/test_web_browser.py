@@ -57,12 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    yield page
-    context.close()
+VIEWPORT = {"width": 1280, "height": 1000}  # the page fixture (conftest) takes it
 
 
 def wait_text(page: object, selector: str, text: str, timeout_ms: int = 60_000) -> None:

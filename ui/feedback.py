@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 
 from qa.api import Assistant
 from qa.feedback import MAX_NOTE_CHARS, Feedback, FeedbackError, FeedbackStore, bounded_history
-from qa.models import Answer
+from qa.models import Answer, CitationJSON
 from ui.auth import AdminAuth
 from ui.gate import ADMITTED
 from ui.ratelimit import RateLimiter
@@ -241,22 +241,13 @@ def build_feedback_panel(store: FeedbackStore, check: Callable[..., None], secre
     return table
 
 
-class CitedOut(BaseModel):
-    n: int
-    article_id: str
-    title: str
-    date: str | None
-    source: str
-    quote: str
-
-
 class FeedbackOut(BaseModel):
     id: int
     rating: Literal["up", "down"]
     question: str
     answer: str
     outcome: str
-    citations: list[CitedOut]
+    citations: list[CitationJSON] = Field(description="As the answer gave them (`qa.models.CitationJSON`).")
     note: str
     as_of: str | None = Field(description="The date the question's time words were read against.")
     history: list[dict[str, str]] = Field(description="The conversation before the question.")
