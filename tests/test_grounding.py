@@ -62,6 +62,17 @@ def test_uncited_sentences_and_marks(embedder: Embedder) -> None:
         GroundingChecker(embedder.encode, unsupported="keep")
 
 
+def test_a_sentence_joining_two_cited_sources_is_read_against_both(checker: GroundingChecker) -> None:
+    joined = "Macron announced a coalition for long-range missiles, while Mark Rutte dismissed sending ground troops"
+    (both,) = checker.check(f"{joined} [1][2].", SOURCES).sentences
+    assert both.supported and [n for n, *_ in both.support] == [1, 2]  # the best window first
+    n, start, end = both.support[1]
+    assert SOURCES[1].text[start:end].startswith("Dutch Prime Minister Mark Rutte")
+    (one,) = checker.check(f"{joined} [1].", SOURCES).sentences
+    assert not one.supported and one.reason == "name Mark Rutte not in the supporting sentence [1]"
+    assert len(one.reasons) > 1 and one.support == ((1, 0, SOURCES[0].text.index(" The conference")),)
+
+
 def test_numbers_must_match_whole(checker: GroundingChecker) -> None:
     assert checker.check("About 20 leaders attended the meeting [2].", SOURCES).sentences[0].supported
     assert not checker.check("About 2 leaders attended the meeting [2].", SOURCES).sentences[0].supported

@@ -5,33 +5,56 @@ kept only when what it cites supports it:
 
 - its citations point at sources that exist (a marker `[7]` with five sources is dropped);
 - it cites at least one source;
-- it is close in meaning to some sentence of a cited source (cosine of the embedding model
-  already loaded, `min_similarity`);
-- its content words are found in the cited sources (`min_lexical` of them, IDF-free: a
-  generated sentence that adds names the sources never mention is not supported);
-- every number it states occurs in a cited source (the most common invented detail).
+- every number it states occurs in a cited source (the most common invented detail);
+- alignment: it is matched to the window of one to three consecutive sentences of a cited
+  source that supports it best (cosine of the embedding model already loaded, the window's
+  vector being the normalised mean of its sentences' vectors, plus a small share of shared
+  words to break near ties), and that cosine is at least `min_similarity`;
+- exact checks against that window, not the whole passage (`qa.llm.claim_checks`): its
+  figures, dates and names are in it; it adds no negation, certainty ("all", "confirmed",
+  "will" where the window hedges) or cause the window does not carry, and drops no negation
+  or hedge the window carries; at least `min_lexical` of its content words are in it, and it
+  adds no run of words found nowhere in the cited text;
+- when a `verifier` is given (a trained pairwise model): it reads (window, sentence) and the
+  sentence is kept only when p(supported) >= `min_support` too.
 
 Unsupported sentences are removed, or kept and marked when `unsupported="mark"`; the result
-records each sentence's verdict and why, so the answer can show what was removed. The check
-is pure arithmetic over one embedding call for the answer's sentences and one for the cited
-sources' sentences (cached per source text), so it costs milliseconds (`make bench`).
+records each sentence's verdict, the window it was aligned to and why, so the answer can show
+what was removed. Without a verifier the check is one embedding call for the answer's
+sentences, one for each new source's sentences (cached per source text), and pure Python over
+a few sentences: milliseconds (`make bench`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol
 
 import numpy as np
 
 from index.loading.text import sentence_spans
 from qa.answering.lexical import terms
 from qa.answering.sentence_roles import is_instruction
+from qa.llm import claim_checks
+from qa.llm.claim_checks import Context, Facts, Thresholds
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+# Columns of a verifier's answer.
+SUPPORTED, CONTRADICTED, NOT_STATED = 0, 1, 2
+MAX_WINDOW = 3  # sentences
+_PARTIAL_SHARE, _PARTIAL_SLACK = 0.8, 0.2
+
+
+class Verifier(Protocol):
+    """A pairwise model: for each (premise window text, claim) pair, the probabilities of
+    [supported, contradicted, not stated], shape (n, 3), rows summing to 1."""
+
+    def supports(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -50,11 +73,14 @@ class CheckedSentence:
     text: str  # as generated, markers included
     cited: tuple[int, ...]  # valid citations only
     supported: bool
-    similarity: float  # best cosine to a sentence of a cited source
-    lexical: float  # share of its content words found in the cited sources
-    reason: str = ""  # why it is not supported ("" when it is)
+    similarity: float  # cosine to the window it was aligned to
+    lexical: float  # share of its content words found in that window
+    reason: str = ""  # why it is not supported ("" when it is): the first of `reasons`
     dropped_citations: tuple[int, ...] = ()  # markers that pointed at no source
-    support: tuple[tuple[int, int, int], ...] = ()  # (source n, start, end): each cited source's closest sentence
+    # (source n, start, end): the aligned window first, then each other cited source's best window.
+    support: tuple[tuple[int, int, int], ...] = ()
+    reasons: tuple[str, ...] = ()  # every reason found, most telling first
+    verdict: tuple[float, float, float] | None = None  # the verifier's [supported, contradicted, not stated]
 
 
 @dataclass
@@ -78,30 +104,100 @@ class GroundedText:
         return list(dict.fromkeys(n for s in self.supported for n in s.cited))
 
 
+@dataclass(frozen=True)
+class _Passage:
+    """A source's fact sentences, read once and cached: spans, words, windows and their vectors.
+    The facts the exact checks read are taken of a sentence only when a window holding it is
+    chosen (most sentences of five sources never are)."""
+
+    sentences: list[str]
+    spans: list[tuple[int, int]]
+    sentence_words: list[frozenset[str]]
+    windows: list[tuple[int, int]]  # (first, last) sentence index, inclusive
+    window_vectors: np.ndarray  # unit rows, one per window
+    window_words: list[frozenset[str]]
+    words: frozenset[str]
+    known_names: frozenset[str]  # words the passage writes capitalised inside a sentence, lower-cased
+    _facts: dict[int, Facts] = field(default_factory=dict)
+
+    def facts(self, first: int, last: int) -> Facts:
+        """The facts of sentences `first` to `last` (inclusive), read as one window."""
+        for i in range(first, last + 1):
+            if i not in self._facts:
+                self._facts[i] = claim_checks.facts(self.sentences[i])
+        return claim_checks.joined([self._facts[i] for i in range(first, last + 1)])
+
+
+@dataclass(frozen=True)
+class _Premise:
+    """What a verifier reads a sentence against: the aligned window's text, and how reasons name it."""
+
+    text: str
+    label: str  # "[2]"
+
+
+@dataclass(frozen=True)
+class _Alignment:
+    """A sentence's best window in one source."""
+
+    source: Source
+    passage: _Passage
+    window: tuple[int, int]
+    cosine: float
+    score: float
+
+    @property
+    def span(self) -> tuple[int, int, int]:
+        first, last = self.window
+        return self.source.n, self.passage.spans[first][0], self.passage.spans[last][1]
+
+    @property
+    def facts(self) -> Facts:
+        first, last = self.window
+        return self.passage.facts(first, last)
+
+    @property
+    def text(self) -> str:
+        start, end = self.span[1:]
+        return self.source.text[start:end]
+
+
 class GroundingChecker:
     """Keeps the generated sentences their cited sources support.
 
     Args:
         encode: The embedding function (`Embedder.encode`): texts -> unit-length rows.
-        min_similarity: Least cosine between the sentence and some sentence of a cited source.
-        min_lexical: Least share of the sentence's content words present in the cited sources.
+        min_similarity: Least cosine between the sentence and its aligned window.
+        min_lexical: Least share of the sentence's content words present in its aligned window.
         unsupported: "remove" drops unsupported sentences; "mark" keeps them, flagged.
+        verifier: A pairwise model (`Verifier`) asked about each sentence the rules pass; None: rules only.
+        min_support: Least p(supported) from the verifier.
+        lexical_weight: Weight of the share of shared words in the alignment score (a tiebreak
+            next to the cosine; names, figures and dates are left out of it so that a window
+            is never chosen for holding a swapped one).
+        max_new_run: Most consecutive content words found nowhere in the cited text.
     """
 
     def __init__(self, encode, *, min_similarity: float = 0.55, min_lexical: float = 0.5,  # noqa: ANN001
-                 unsupported: Literal["remove", "mark"] = "remove") -> None:
+                 unsupported: Literal["remove", "mark"] = "remove", verifier: Verifier | None = None,
+                 min_support: float = 0.5, lexical_weight: float = 0.1, max_new_run: int = 2) -> None:
         if unsupported not in ("remove", "mark"):
             raise ValueError(f"unsupported must be 'remove' or 'mark', not {unsupported!r}")
+        if not 0.0 <= min_support <= 1.0:
+            raise ValueError(f"min_support must be in [0, 1], not {min_support!r}")
         self.encode = encode
         self.min_similarity = min_similarity
         self.min_lexical = min_lexical
         self.unsupported = unsupported
-        self._source_vectors: dict[str, tuple[list[tuple[int, int]], np.ndarray]] = {}
+        self.verifier = verifier
+        self.min_support = min_support
+        self.lexical_weight = lexical_weight
+        self.thresholds = Thresholds(min_share=min_lexical, max_new_run=max_new_run)
+        self._passages: dict[str, _Passage] = {}
 
     def check(self, answer: str, sources: Sequence[Source]) -> GroundedText:
         by_n = {s.n: s for s in sources}
-        answer = _markers_before_stops(answer)
-        pieces = [answer[s:e] for s, e in sentence_spans(answer)]
+        pieces = _pieces(answer)
         if not pieces:
             return GroundedText("")
         plain = [_strip_markers(p) for p in pieces]
@@ -112,6 +208,7 @@ class GroundingChecker:
             cited = tuple(dict.fromkeys(n for n in numbers if n in by_n))
             dropped = tuple(dict.fromkeys(n for n in numbers if n not in by_n))
             checked.append(self._verdict(piece, text, vector, [by_n[n] for n in cited], cited, dropped))
+        checked = self._verify(checked, plain)
         shown = []
         for verdict in checked:
             if verdict.supported:
@@ -121,66 +218,171 @@ class GroundingChecker:
         return GroundedText(" ".join(shown), checked)
 
     def _verdict(self, piece: str, text: str, vector: np.ndarray, cited: list[Source], numbers: tuple[int, ...],
-                 dropped: tuple[int, ...]) -> CheckedSentence:
+                 dropped: tuple[int, ...]) -> tuple[CheckedSentence, _Premise | None]:
+        """The rules' verdict on one sentence, and the window a verifier should read."""
         if not cited:
             reason = "cites no source" if not dropped else f"cites no existing source ({_numbers(dropped)})"
-            return CheckedSentence(piece, (), False, 0.0, 0.0, reason, dropped)
-        source_text = " ".join(_facts(s.text) for s in cited)
-        words = set(terms(text))
-        found = set(terms(source_text))
-        lexical = len(words & found) / len(words) if words else 1.0
-        support = []
-        for source in cited:
-            spans, vectors = self._vectors(source.text)
-            if not spans:  # nothing in it but instructions
-                support.append((source.n, 0, 0, -1.0))
-                continue
-            scores = vectors @ vector
-            best = int(np.argmax(scores))
-            support.append((source.n, *spans[best], float(scores[best])))
-        similarity = max(score for *_, score in support)
+            return CheckedSentence(piece, (), False, 0.0, 0.0, reason, dropped, reasons=(reason,)), None
+        claim = claim_checks.facts(text)
+        passages = [self._passage(s.text) for s in cited]
+        known = frozenset().union(*(p.known_names for p in passages))
+        claim_names = claim_checks.names(text, known)
+        align_words = _alignment_words(claim, claim_names)
+        alignments = [a for a in (self._align(vector, align_words, s, p) for s, p in zip(cited, passages, strict=True))
+                      if a is not None]
+        # Reasons name the cited source as "the cited source" where the check reads every cited
+        # text, and as "[n]" where it reads one window of it.
+        cited_sources = "the cited source" if len(numbers) == 1 else "the cited sources"
+        source_text = " ".join(" ".join(p.sentences) for p in passages)
         missing_numbers = [n for n in _NUMBER.findall(text)
                            if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", source_text)]
-        # Reasons name no source numbers: the answer renumbers its sources.
-        cited_sources = "the cited source" if len(numbers) == 1 else "the cited sources"
-        if missing_numbers:
-            reason = f"{missing_numbers[0]} is not in {cited_sources}"
-        elif similarity < self.min_similarity:
-            reason = f"not close to what {cited_sources} say{'s' if len(numbers) == 1 else ''} (similarity {similarity:.2f})"
-        elif lexical < self.min_lexical:
-            reason = f"most of its words are not in {cited_sources}"
-        else:
-            reason = ""
-        return CheckedSentence(piece, numbers, not reason, round(similarity, 4), round(lexical, 4), reason, dropped,
-                               tuple((n, start, end) for n, start, end, _ in support))
+        reasons = [f"{missing_numbers[0]} is not in {cited_sources}"] if missing_numbers else []
+        if not alignments:  # nothing in them but instructions
+            reasons.append(f"not close to what {cited_sources} say{'s' if len(numbers) == 1 else ''} "
+                           "(similarity -1.00)")
+            return CheckedSentence(piece, numbers, False, -1.0, 0.0, reasons[0], dropped, (), tuple(reasons)), None
+        alignments.sort(key=lambda a: -a.score)
+        best = alignments[0]
+        claim_words = claim.words
+        held = (sum(w in best.facts.word_set for w in claim_words) / len(claim_words)) if claim_words else 1.0
+        # A sentence restating part of a long one is far from it in meaning though every word is
+        # there: with (nearly) all its words in the window the exact checks judge it, above a lower floor.
+        floor = self.min_similarity - (_PARTIAL_SLACK if held >= _PARTIAL_SHARE else 0.0)
+        if best.cosine < floor:
+            reasons.append(f"not close to what {cited_sources} say{'s' if len(numbers) == 1 else ''} "
+                           f"(similarity {best.cosine:.2f})")
+        window, premise = best.facts, _Premise(best.text, f"[{best.source.n}]")
+        rules = claim_checks.check(claim, claim_names, self._context(best), self.thresholds)
+        if rules and len(alignments) > 1:
+            # A sentence citing several sources may join what each says: read their windows as one.
+            joined = claim_checks.joined([a.facts for a in alignments])
+            label = "[" + ", ".join(str(a.source.n) for a in alignments) + "]"
+            context = Context(label, len(alignments), joined, frozenset(),
+                              frozenset().union(*(a.passage.words for a in alignments)))
+            if not claim_checks.check(claim, claim_names, context, self.thresholds):
+                rules, window, premise = [], joined, _Premise(" ".join(a.text for a in alignments), label)
+        reasons += [r for r in rules if not (missing_numbers and r.startswith("figure "))]
+        lexical = (sum(w in window.word_set for w in claim_words) / len(claim_words)) if claim_words else 1.0
+        support = (best.span, *(a.span for a in alignments[1:]))
+        return CheckedSentence(piece, numbers, not reasons, round(best.cosine, 4), round(lexical, 4),
+                               reasons[0] if reasons else "", dropped, support, tuple(reasons)), premise
 
-    def _vectors(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """The spans of a source's sentences that state facts, and their vectors (cached:
+    def _verify(self, verdicts: list[tuple[CheckedSentence, _Premise | None]],
+                plain: list[str]) -> list[CheckedSentence]:
+        """The verifier's reading of each (aligned window, sentence) the rules pass, in one call."""
+        checked = [sentence for sentence, _ in verdicts]
+        asked = [(i, premise) for i, (sentence, premise) in enumerate(verdicts) if sentence.supported and premise]
+        if self.verifier is None or not asked:
+            return checked
+        pairs = [(premise.text, plain[i]) for i, premise in asked]
+        probabilities = np.asarray(self.verifier.supports(pairs), dtype=float)
+        if probabilities.shape != (len(pairs), 3):
+            raise ValueError(f"verifier.supports gave shape {probabilities.shape}, not ({len(pairs)}, 3)")
+        for (i, premise), row in zip(asked, probabilities, strict=True):
+            verdict = (float(row[SUPPORTED]), float(row[CONTRADICTED]), float(row[NOT_STATED]))
+            sentence = checked[i]
+            reason = ""
+            if verdict[SUPPORTED] < self.min_support:
+                reason = (f"contradicted by {premise.label}: '{_shortened(premise.text)}'"
+                          if int(np.argmax(row)) == CONTRADICTED else f"not stated in {premise.label}")
+            checked[i] = replace(sentence, supported=not reason, reason=reason, reasons=(reason,) if reason else (),
+                                 verdict=verdict)
+        return checked
+
+    def _align(self, vector: np.ndarray, words: frozenset[str], source: Source, passage: _Passage) -> _Alignment | None:
+        """The window of `source` that supports the sentence best: cosine, plus a small share of
+        the sentence's words it holds. A window of several sentences counts only when its first
+        and its last sentence each hold some of those words the rest does not: else the
+        sentence's meaning alone chose it, and a swapped name pulls the cosine towards the
+        sentence that holds that name."""
+        if not passage.windows:
+            return None
+        cosines = passage.window_vectors @ vector
+        sentence_words = passage.sentence_words
+        best: _Alignment | None = None
+        for index, ((first, last), cosine) in enumerate(zip(passage.windows, cosines, strict=True)):
+            held = words & passage.window_words[index]
+            if last > first and (held <= frozenset().union(*sentence_words[first + 1:last + 1])
+                                 or held <= frozenset().union(*sentence_words[first:last])):
+                continue
+            share = len(held) / len(words) if words else 0.0
+            score = float(cosine) + self.lexical_weight * share - 0.01 * (last - first)
+            if best is None or score > best.score:
+                best = _Alignment(source, passage, (first, last), float(cosine), score)
+        return best
+
+    def _context(self, alignment: _Alignment) -> Context:
+        passage = alignment.passage
+        first, last = alignment.window
+        antecedents = frozenset().union(*passage.sentence_words[max(0, first - 2):first])
+        return Context(f"[{alignment.source.n}]", last - first + 1, alignment.facts, antecedents, passage.words)
+
+    def _passage(self, text: str) -> _Passage:
+        """A source's sentences that state facts, their words and windows (cached:
         sources recur between questions). Sentences addressed to a language model ("ignore
         previous instructions and ...") never count as support: a model that obeys one would
         otherwise be "supported" by the very text that manipulated it."""
-        if text not in self._source_vectors:
-            if len(self._source_vectors) > 4096:
-                self._source_vectors.clear()
+        if text not in self._passages:
+            if len(self._passages) > 4096:
+                self._passages.clear()
             spans = [(a, b) for a, b in (list(sentence_spans(text)) or [(0, len(text))])
                      if not is_instruction(text[a:b])]
-            vectors = np.asarray(self.encode([text[a:b] for a, b in spans])) if spans else np.zeros((0, 1))
-            self._source_vectors[text] = (spans, vectors)
-        return self._source_vectors[text]
+            sentences = [text[a:b] for a, b in spans]
+            vectors = np.asarray(self.encode(sentences)) if spans else np.zeros((0, 1))
+            windows = [(i, j) for i in range(len(spans)) for j in range(i, min(i + MAX_WINDOW, len(spans)))
+                       # A window is consecutive sentences: no instruction skipped in between.
+                       if all(not text[spans[k][1]:spans[k + 1][0]].strip() for k in range(i, j))]
+            window_vectors = np.asarray([vectors[i:j + 1].sum(axis=0) for i, j in windows]) if windows \
+                else np.zeros((0, 1))
+            if len(window_vectors):
+                window_vectors = window_vectors / np.linalg.norm(window_vectors, axis=1, keepdims=True).clip(1e-12)
+            words = [frozenset(claim_checks.words(sentence)) for sentence in sentences]
+            self._passages[text] = _Passage(sentences, spans, words, windows, window_vectors,
+                                            [frozenset().union(*words[i:j + 1]) for i, j in windows],
+                                            frozenset().union(*words),
+                                            frozenset().union(*(claim_checks.capitals(x) for x in sentences)))
+        return self._passages[text]
 
 
-def _facts(text: str) -> str:
-    """`text` without its sentences addressed to a language model."""
-    return " ".join(text[a:b] for a, b in (sentence_spans(text) or [(0, len(text))]) if not is_instruction(text[a:b]))
+def _alignment_words(claim: Facts, claim_names: Sequence[claim_checks.Name]) -> frozenset[str]:
+    """The sentence's words that choose its window: not its names and dates, which the checks
+    test in the window (a window must not win for holding the swapped name)."""
+    checked = {t for name in claim_names for t in name.terms}
+    checked |= {t for written, _ in claim.dates for t in terms(written)}
+    return frozenset(claim.words) - checked
+
+
+def _pieces(answer: str) -> list[str]:
+    """The answer's sentences, each with the markers that follow it: "It rained. [1] Then" ->
+    "It rained [1].", and after a closing quote or bracket, where the marker cannot move in,
+    "called it "a turning point." [1] Then" -> "called it "a turning point." [1]"."""
+    answer = _markers_before_stops(answer)
+    pieces: list[str] = []
+    for start, end in sentence_spans(answer):
+        piece = answer[start:end]
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and pieces:
+            pieces[-1] = f"{pieces[-1]} {leading.group(0).strip()}"
+            piece = piece[leading.end():].strip()
+        if piece:
+            pieces.append(piece)
+    return pieces
 
 
 def _markers_before_stops(text: str) -> str:
-    """"It rained. [1] Then" -> "It rained [1]. Then": a marker belongs to the sentence before it."""
+    """"It rained. [1] Then" -> "It rained [1]. Then": a marker belongs to the sentence before it.
+    After a closing quote or bracket the marker stays, set apart: `_pieces` gives it back."""
+    text = re.sub(r"([.!?…][\"'”’)]+)(?=\[\d)", r"\1 ", text)
     return re.sub(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)", lambda m: f"{m.group(2)}{m.group(1)}", text)
 
 
 def _strip_markers(text: str) -> str:
     return re.sub(r"\s+", " ", _MARKER.sub("", text)).strip()
+
+
+def _shortened(text: str, limit: int = 120) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _without(text: str, dropped: tuple[int, ...]) -> str:
