@@ -3,7 +3,8 @@
 SQuAD (v1.1 and 2.0): each `title` is one article made of its paragraphs joined by blank lines;
 a question's evidence is its gold article, and a retrieved chunk is relevant when it belongs to
 that article and contains a gold answer. BEIR: each corpus record is one article; relevance
-comes from the qrels.
+comes from the qrels. The natural sets and RealTimeQA are read by `qa.evaluation.natural`, SelQA
+and adversarial SQuAD by `qa.evaluation.sentences`, claim sets by `qa.evaluation.claims`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,33 @@ from pathlib import Path
 from index.errors import QAError
 from index.models import Article
 from index.loading.text import normalize_text
+from qa.evaluation.claims import load_claims, looks_like_claims
 from qa.evaluation.natural import load_natural, load_realtimeqa
-from qa.evaluation.questions import Dataset, EvalQuestion, Format
+from qa.evaluation.questions import FORMATS, Dataset, EvalQuestion, Format
+from qa.evaluation.sentences import (load_selqa, load_squad_adversarial, looks_like_adversarial, looks_like_selqa,
+                                     read_json)
+
 
 def detect_format(path: Path) -> Format:
+    """The format of a dataset file or folder, guessed from its layout and its first records."""
     if path.is_dir() and any(path.glob("*_qa.jsonl*")):
         return "realtimeqa"
     if path.is_dir() and (path / "questions.jsonl").exists():
         return "natural"
     if path.is_dir() or path.name.endswith((".jsonl", ".jsonl.gz")):
+        first = {} if path.is_dir() else next(_jsonl(path), {})
+        if looks_like_claims(first):
+            return "claims"
         return "natural" if _looks_natural(path) else "beir"
+    if path.name.endswith((".json", ".json.gz")):
+        try:
+            data = read_json(path)
+        except (OSError, ValueError):
+            return "squad"  # load_squad says what is wrong with it
+        if looks_like_selqa(data):
+            return "selqa"
+        if looks_like_adversarial(data):
+            return "squad-adversarial"
     return "squad"
 
 
@@ -42,18 +60,26 @@ def load_dataset(path: str | Path, fmt: Format | None = None) -> Dataset:
     if not path.exists():
         raise QAError(f"dataset not found: {path}")
     fmt = fmt or detect_format(path)
+    if fmt not in FORMATS:
+        raise QAError(f"unknown dataset format {fmt!r}: one of {', '.join(FORMATS)}")
     try:
         if fmt == "natural":
             return load_natural(path)
         if fmt == "realtimeqa":
             return load_realtimeqa(path)
+        if fmt == "claims":
+            return load_claims(path)
+        if fmt == "selqa":
+            return load_selqa(path)
+        if fmt == "squad-adversarial":
+            return load_squad_adversarial(path)
         return load_squad(path) if fmt == "squad" else load_beir(path)
     except (KeyError, TypeError, ValueError) as exc:
         raise QAError(f"{path} is not a {fmt} dataset: {exc.__class__.__name__}: {exc}") from exc
 
 
 def load_squad(path: Path) -> Dataset:
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    data = read_json(path)["data"]
     articles, questions = [], []
     for entry in data:
         title = entry["title"]
@@ -66,7 +92,7 @@ def load_squad(path: Path) -> Dataset:
                 questions.append(EvalQuestion(id=str(qa["id"]), text=qa["question"].strip(),
                                               answerable=not impossible and bool(golds), golds=golds,
                                               article_id=title))
-    return Dataset(path.stem, "squad", articles, questions)
+    return Dataset(Path(path.name.removesuffix(".gz")).stem, "squad", articles, questions)
 
 
 def _jsonl(path: Path) -> Iterator[dict]:

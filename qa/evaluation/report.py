@@ -1,4 +1,8 @@
-"""Evaluation results -> a table for the terminal, report.md, metrics.json and PNG plots."""
+"""Evaluation results -> a table for the terminal, report.md, metrics.json and PNG plots.
+
+SQuAD, BEIR, the natural sets and RealTimeQA share one row per measure of `METRIC_KEYS`; claim
+sets, SelQA and adversarial SQuAD show their own measures, and a claim set lists its misses
+(supported claims removed, unsupported ones kept) under the table and in report.md."""
 
 from __future__ import annotations
 
@@ -17,27 +21,55 @@ def fmt(value: float | None, key: str = "") -> str:
     return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
 
 
-def table(ours: EvalResult, baseline: EvalResult | None = None) -> str:
-    """Metrics side by side, one row per measure."""
+STANDARD_FORMATS = ("squad", "beir", "natural", "realtimeqa")
+
+
+def metric_keys(result: EvalResult) -> list[str]:
+    """The measures shown for a result: `METRIC_KEYS`, or its format's own, in their order."""
+    return list(METRIC_KEYS) if result.format in STANDARD_FORMATS else list(result.metrics)
+
+
+def table(ours: EvalResult, baseline: EvalResult | None = None, *, misses: bool = True) -> str:
+    """Metrics side by side, one row per measure (and, with `misses`, a claim set's misses under them)."""
     rows = [("measure", "this project", "tutorial recipe" if baseline else "")]
-    for key in METRIC_KEYS:
+    for key in metric_keys(ours):
         rows.append((key, fmt(ours.metrics[key], key), fmt(baseline.metrics[key], key) if baseline else ""))
     for key, value in ours.extra.get("stages", {}).items():
         other = baseline.extra["stages"][key] if baseline else None
         rows.append((key, fmt(value, key), fmt(other, key) if baseline else ""))
-    rows.append(("ingest chunks/s", f"{ours.ingest['chunks_per_s']:.1f}",
-                 f"{baseline.ingest['chunks_per_s']:.1f}" if baseline else ""))
-    rows.append(("abstain threshold", fmt(ours.threshold), fmt(baseline.threshold) if baseline else ""))
+    if ours.format != "claims":
+        rows.append(("ingest chunks/s", f"{ours.ingest['chunks_per_s']:.1f}",
+                     f"{baseline.ingest['chunks_per_s']:.1f}" if baseline else ""))
+        rows.append(("abstain threshold", fmt(ours.threshold), fmt(baseline.threshold) if baseline else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    if ours.format == "claims" and misses:
+        lines += ["", *miss_lines(ours)]
     return "\n".join(lines)
 
 
+def miss_lines(result: EvalResult, width: int = 110) -> list[str]:
+    """A claim set's counts and misses, one line each: id, kind, what the check did, the claim."""
+    counts = result.extra.get("counts", {})
+    missed = result.extra.get("misses", [])
+    lines = [f"claims: {counts.get('n_supported', 0)} supported, {counts.get('n_unsupported', 0)} unsupported; "
+             f"misses: {len(missed)}"]
+    for miss in missed:
+        why = f" ({miss['reason']})" if miss["reason"] else ""
+        line = f"  {miss['id']}  {miss['kind']}  {miss['verdict']}{why}: {miss['claim']}"
+        lines.append(line if len(line) <= width else line[: width - 3] + "...")
+    return lines
+
+
 def _summary(result: EvalResult) -> dict[str, Any]:
-    return {"dataset": result.dataset, "format": result.format, "questions": result.questions,
-            "threshold": None if math.isnan(result.threshold) else result.threshold,
-            "metrics": result.metrics, "latency_stages_ms": result.extra.get("stages", {}), "ingest": result.ingest}
+    summary = {"dataset": result.dataset, "format": result.format, "questions": result.questions,
+               "threshold": None if math.isnan(result.threshold) else result.threshold,
+               "metrics": result.metrics, "latency_stages_ms": result.extra.get("stages", {}), "ingest": result.ingest}
+    for key in ("counts", "misses"):
+        if key in result.extra:
+            summary[key] = result.extra[key]
+    return summary
 
 
 def write_report(directory: Path, ours: EvalResult, baseline: EvalResult | None, command: str) -> list[Path]:
@@ -47,12 +79,26 @@ def write_report(directory: Path, ours: EvalResult, baseline: EvalResult | None,
         data["baseline"] = _summary(baseline)
     (directory / "metrics.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     written = [directory / "metrics.json", *_plots(directory, ours, baseline)]
-    md = [f"# Evaluation: {ours.dataset}", "", f"`{command}`", "",
-          f"{ours.questions} questions, {ours.ingest['articles']} articles, {ours.ingest['chunks']} chunks.", "",
-          "```", table(ours, baseline), "```", ""]
+    what = (f"{ours.questions} claims over {ours.ingest['articles']} articles." if ours.format == "claims" else
+            f"{ours.questions} questions, {ours.ingest['articles']} articles, {ours.ingest['chunks']} chunks.")
+    md = [f"# Evaluation: {ours.dataset}", "", f"`{command}`", "", what, "",
+          "```", table(ours, baseline, misses=False), "```", ""]
     md += [f"![{p.stem}]({p.name})" for p in written if p.suffix == ".png"]
+    if ours.format == "claims":
+        md += ["", *_misses_md(ours)]
     (directory / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     return [directory / "report.md", *written]
+
+
+def _misses_md(result: EvalResult) -> list[str]:
+    missed = result.extra.get("misses", [])
+    md = [f"## Misses ({len(missed)})", "",
+          "Supported claims the check removed, and unsupported claims it kept.", "",
+          "| id | label | kind | verdict | reason | claim |", "|---|---|---|---|---|---|"]
+    for miss in missed:
+        cells = [miss["id"], miss["label"], miss["kind"], miss["verdict"], miss["reason"] or "", miss["claim"]]
+        md.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return md
 
 
 def _recall_curve(result: EvalResult, ks: list[int]) -> list[float]:
@@ -69,6 +115,8 @@ def _plots(directory: Path, ours: EvalResult, baseline: EvalResult | None) -> li
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
+    if ours.format == "claims":
+        return _claim_plot(directory, ours, plt)
     paths = []
     ks = list(range(1, 101 if ours.format == "beir" else 11))
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -99,3 +147,24 @@ def _plots(directory: Path, ours: EvalResult, baseline: EvalResult | None) -> li
         fig.savefig(paths[-1], dpi=110)
         plt.close(fig)
     return paths
+
+
+def _claim_plot(directory: Path, ours: EvalResult, plt: Any) -> list[Path]:
+    """The share removed of each unsupported kind and kept of each supported kind, as bars."""
+    bars = [(key.removeprefix("removed_"), value, "tab:red") for key, value in ours.metrics.items()
+            if key.startswith("removed_") and value is not None]
+    bars += [(key.removeprefix("kept_"), value, "tab:green") for key, value in ours.metrics.items()
+             if key.startswith("kept_") and value is not None]
+    if not bars:
+        return []
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.barh([b[0] for b in bars], [b[1] for b in bars], color=[b[2] for b in bars])
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel="share removed (unsupported kinds, red) / kept (supported kinds, green)",
+           title=f"Grounding check by kind: {ours.dataset}")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    path = directory / "claims_by_kind.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]

@@ -47,6 +47,7 @@ class QuestionResult:
     retrieve_ms: float
     answer_ms: float
     outcome: str = ""
+    quotes: tuple[tuple[str, str], ...] = ()  # (article id, quoted sentence) of each citation, in order
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -137,17 +138,26 @@ def build_index(dataset: Dataset, settings: Settings, embedder: Embedder, workdi
     return assistant, ingest
 
 
+Judge = Callable[[EvalQuestion, list[tuple[str, str]]], tuple[list[str], int | None]]
+
+
+def ask(assistant: Assistant, question: EvalQuestion, judge: Judge, depth: int = 10) -> QuestionResult:
+    """One question through `Assistant.trace`, the chat's own code path, its ranking judged."""
+    trace = assistant.trace(question.text, list(question.history), as_of=question.as_of, retrieve_k=depth)
+    ranking, rank = judge(question, [(h.article_id, h.text) for h in trace.hits])
+    answer = trace.answer
+    return QuestionResult(question, ranking, rank, answer.text, answer.abstained, answer.evidence,
+                          answer.timings_ms["retrieve"], answer.timings_ms["answer"], answer.outcome,
+                          tuple((c.article_id, c.quote) for c in answer.citations))
+
+
 def run_questions(assistant: Assistant, dataset: Dataset, questions: list[EvalQuestion], ingest: dict,
                   progress: Callable[[int, int], None] | None = None) -> EvalResult:
     """Ask every question through `Assistant.trace`, the chat's own code path, and score."""
     depth = 100 if dataset.format == "beir" else 10
     results = []
     for n, question in enumerate(questions, start=1):
-        trace = assistant.trace(question.text, list(question.history), as_of=question.as_of, retrieve_k=depth)
-        ranking, rank = judge_ranking(question, dataset.format, [(h.article_id, h.text) for h in trace.hits])
-        answer = trace.answer
-        results.append(QuestionResult(question, ranking, rank, answer.text, answer.abstained, answer.evidence,
-                                      answer.timings_ms["retrieve"], answer.timings_ms["answer"], answer.outcome))
+        results.append(ask(assistant, question, lambda q, ranked: judge_ranking(q, dataset.format, ranked), depth))
         if progress:
             progress(n, len(questions))
     metrics, stages = score(results, dataset.format)

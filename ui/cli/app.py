@@ -33,6 +33,7 @@ import ui.cli.web_commands as web_commands
 from qa.config import write_threshold
 from qa.evaluation import report as reporting
 from qa.evaluation.session import evaluate
+from qa.evaluation.questions import FORMATS
 from qa.models import Answer
 from ui.cli.console import EXIT_FAILED_FILES, State, emit_json, err, fail, out, run
 
@@ -327,9 +328,9 @@ def reindex(ctx: typer.Context,
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
-    dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD JSON file or BEIR folder.")],
-    fmt: Annotated[str | None, typer.Option("--format", help="squad, beir, natural or realtimeqa "
-                                            "(default: guessed).")] = None,
+    dataset: Annotated[Path, typer.Option("--dataset", help="A SQuAD, SelQA, adversarial SQuAD or claims file, "
+                                                          "or a BEIR, natural or RealTimeQA folder.")],
+    fmt: Annotated[str | None, typer.Option("--format", help=f"{', '.join(FORMATS)} (default: guessed).")] = None,
     limit: Annotated[int | None, typer.Option(help="Questions drawn at random (default: all).", min=1)] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random draw.")] = 0,
     report: Annotated[Path | None, typer.Option(help="Write report.md, metrics.json and plots here.")] = None,
@@ -340,11 +341,11 @@ def eval_command(
 ) -> None:
     """Measure retrieval and answers on public QA data in a fresh, isolated index.
 
-    The questions go through the same retrieval and answering code as the chat. SQuAD files
-    (v1.1, 2.0) and BEIR folders (corpus.jsonl[.gz], queries.jsonl, qrels/) are read.
+    The questions go through the same retrieval and answering code as the chat; claims go
+    through the grounding check of generated answers. See README, "Measuring answer quality".
     """
-    if fmt not in (None, "squad", "beir", "natural", "realtimeqa"):
-        fail(f"--format must be squad, beir, natural or realtimeqa, not {fmt!r}")
+    if fmt not in (None, *FORMATS):
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     settings = run(ctx, lambda: ctx.obj.settings)
     command = "qa eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "qa eval"
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -366,7 +367,10 @@ def eval_command(
     if as_json:
         emit_json(ours.metrics)
         return
-    out.print(f"{data.name}: {len(questions)} questions, {ingest['articles']} articles, {ingest['chunks']} chunks")
+    if data.format == "claims":  # nothing is indexed: each claim is checked against its own source
+        out.print(f"{data.name}: {len(questions)} claims")
+    else:
+        out.print(f"{data.name}: {len(questions)} questions, {ingest['articles']} articles, {ingest['chunks']} chunks")
     out.print(reporting.table(ours, result.baseline))
 
 
