@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from qa.models import Answer, Citation
-from ui.render import escape_md, render_answer, render_citation
+from ui.render import CONTEXT_CHARS, escape_md, render_answer, render_citation
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -69,11 +69,61 @@ def test_quote_without_passage_is_still_highlighted() -> None:
     assert "·" not in out  # no date, no separator
 
 
-def test_long_passage_context_is_trimmed() -> None:
+def context_of(out: str) -> str:
+    """The passage line of a card (after "> "), without the highlight."""
+    return re.sub(r"</?mark>", "", out.split("\n> ", 1)[1])
+
+
+def test_an_unbreakable_context_is_trimmed_to_the_bound() -> None:
+    # No space to cut at: the only case a cut falls inside a "word".
     out = render_citation(citation(before="B" * 500 + " ", after=" " + "A" * 500))
-    assert "B" * 200 in out and "B" * 201 not in out
-    assert "A" * 199 in out and "A" * 201 not in out
-    assert "…" in out
+    assert "B" * CONTEXT_CHARS in out and "B" * (CONTEXT_CHARS + 1) not in out
+    assert "A" * CONTEXT_CHARS in out and "A" * (CONTEXT_CHARS + 1) not in out
+    assert context_of(out).startswith("…B") and context_of(out).endswith("A…")
+
+
+WORDS = "the coalition of western allies considered several options for long range support "
+
+
+def test_long_sentences_around_the_quote_are_cut_at_word_boundaries() -> None:
+    # One sentence on each side, each longer than the bound: cut between words, marked "…".
+    before = "Earlier " + WORDS * 6 + "today. "
+    after = " Later " + WORDS * 6 + "tonight."
+    out = render_citation(citation(before=before, after=after))
+    context = context_of(out)
+    assert context.startswith("…") and context.endswith("…") and ".…" not in context
+    lead, tail = context[1:].split(" Nothing should be ruled out. ")
+    words = set(WORDS.split()) | {"today.", "Earlier", "Later", "tonight."}
+    assert all(w in words for w in lead.split() + tail[:-1].split())  # whole words only, at both cuts
+    assert CONTEXT_CHARS - 20 < len(lead) <= CONTEXT_CHARS and CONTEXT_CHARS - 20 < len(tail) - 1 <= CONTEXT_CHARS
+
+
+def test_context_is_cut_at_sentence_boundaries_when_sentences_fit() -> None:
+    sentences = [f"Sentence number {i} says something short." for i in range(20)]
+    out = render_citation(citation(before=" ".join(sentences) + " ", after=" " + " ".join(sentences)))
+    context = context_of(out)
+    lead, tail = context.split(" Nothing should be ruled out. ")
+    assert not context.startswith("…") and not context.endswith("…")  # whole sentences: nothing cut mid-way
+    assert lead.startswith("Sentence number") and lead.endswith("Sentence number 19 says something short.")
+    assert tail.startswith("Sentence number 0 ") and tail.endswith("says something short.")
+    assert 0 < len(lead) <= CONTEXT_CHARS and 0 < len(tail) <= CONTEXT_CHARS
+    assert len(lead) > CONTEXT_CHARS - 50 and len(tail) > CONTEXT_CHARS - 50  # as many as fit
+
+
+def test_a_short_passage_is_shown_whole() -> None:
+    out = render_citation(citation())
+    assert context_of(out) == "Macron spoke. Nothing should be ruled out. Allies disagreed."
+
+
+def test_collapsed_card_is_one_summary_line_that_opens() -> None:
+    c = citation(title=f"Title {SCRIPT} *x*", quote=f"He typed {SCRIPT} live.")
+    out = render_citation(c, collapsed=True)
+    summary, body = out.split("\n\n", 1)
+    assert summary == ("<details><summary><strong>[1] Title &lt;script&gt;alert(1)&lt;/script&gt; *x*</strong>"
+                       " · 2024-02-27</summary>")
+    assert body.startswith("Source: macron.txt  \n> Macron spoke. <mark>He typed &lt;script&gt;")
+    assert body.endswith("\n\n</details>")
+    assert_no_raw_html(re.sub(r"</?(details|summary|strong)>", "", out))
 
 
 def test_context_across_paragraphs_stays_in_the_card() -> None:
@@ -130,7 +180,21 @@ def test_abstained_answer_lists_closest_sources() -> None:
     out = render_answer(answer("The articles do not say who won.", [citation(1), citation(2)], abstained=True))
     assert "Closest sources" in out
     assert out.startswith("⚠️ *The articles do not say who won.*")
-    assert out.count("<mark>") == 2
+    assert "<mark>" not in out  # the closest passages are not evidence: nothing highlighted
+    assert out.count("Nothing should be ruled out.") == 2  # the passages are still shown
+
+
+def test_answered_and_uncertain_answers_highlight_their_quotes() -> None:
+    assert render_answer(answer("Nothing should be ruled out. [1]", [citation(1)])).count("<mark>") == 1
+    uncertain = Answer(question="q", text="The closest the articles come: Nothing should be ruled out. [1]",
+                       citations=[citation(1)], abstained=False, outcome="uncertain")
+    assert render_answer(uncertain).count("<mark>") == 1
+
+
+def test_the_widget_collapses_every_card() -> None:
+    out = render_answer(answer("Macron said it [1]. Scholz too [2].", [citation(1), citation(2, title="Scholz")]),
+                        collapsed=True)
+    assert out.count("<details><summary>") == 2 and "**Sources**" in out
 
 
 def test_answer_without_citations_has_no_sources_header() -> None:

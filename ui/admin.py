@@ -31,7 +31,7 @@ from index.errors import QAError
 from index.loading.load import SUPPORTED_SUFFIXES
 from qa.api import Assistant
 from ui.auth import AdminAuth, AdminDenied
-from ui.articles import COLUMNS, article_choices, article_rows
+from ui.articles import COLUMN_WIDTHS, COLUMNS, EMPTY, article_choices, article_rows
 from ui.feedback import build_feedback_panel, feedback_store
 from ui.render import escape_md
 from ui.sources import build_sources_panel, source_choice_update, source_rows
@@ -163,8 +163,10 @@ def build_articles_tab(assistant: Assistant, *, password: str | AdminAuth | None
     """Render the tab's content inside the current Blocks; returns what to fill again on load.
     Everyone sees the articles and the web sources; only an administrator changes anything."""
     auth = password if isinstance(password, AdminAuth) else AdminAuth(password, env=password_env)
-    table = gr.Dataframe(value=article_rows(assistant), headers=COLUMNS, interactive=False,
-                         wrap=True, elem_id="qa-articles", label="Indexed articles")
+    table = gr.Dataframe(value=article_rows(assistant), headers=COLUMNS, interactive=False, wrap=True,
+                         column_widths=COLUMN_WIDTHS, elem_id="qa-articles", label="Indexed articles")
+    # Shown by ui/static/face.css only while the table has no rows: no event has to keep it in step.
+    gr.Markdown(EMPTY, elem_id="qa-articles-empty")
     refresh_table = gr.Button("Refresh", size="sm", elem_id="qa-refresh-articles")
     refresh_table.click(lambda: article_rows(assistant), None, table, api_name="articles")
     if not auth.enabled:

@@ -1,4 +1,5 @@
-"""One server: the JSON API under /api, the widget at /embed and the chat at /."""
+"""One server: the JSON API under /api, the widget at /embed/ (and its launcher, /widget.js) and
+the chat at /."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import contextlib
 import gc
 import os
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,14 +28,18 @@ from qa.config import ServerSettings, load_settings
 from ui.admin import build_articles_tab
 from ui.api import MAX_BODY_BYTES, build_router
 from ui.auth import AdminAuth
-from ui.chat import build_chat, status_line
+from ui.chat import build_chat, example_questions, status_line
 from ui.feedback import FEEDBACK_PATH, build_feedback_router
 from ui.gate import RequestGate
 from ui.mcp import build_mcp
 from ui.ratelimit import RateLimiter
 from ui.web_api import build_web_router
+from ui.widget import WidgetOptions
 
 EMBED_PATH = "/embed"
+WIDGET_SCRIPT = "/widget.js"  # the launcher a page includes with one <script> tag
+STATIC = Path(__file__).parent / "static"
+TITLE = "Ask the articles"
 MCP_PATH = "/mcp"
 DOCS_ASSETS = "/docs-assets"  # Swagger UI's and ReDoc's scripts and styles (fastapi-offline's copies)
 # The API documentation pages may load nothing from elsewhere: ReDoc shows its maker's logo from a
@@ -145,6 +151,8 @@ def build_main_page(assistant: Assistant, server: ServerSettings, auth: AdminAut
     if auth is None:
         auth = admin_auth(server)
     with gr.Blocks(title="News QA", analytics_enabled=False, fill_height=True) as page:
+        # One header above the tabs: the title, then what the answers are (the status line).
+        gr.Markdown(f"# {TITLE}", elem_id="qa-title")
         status = gr.Markdown(status_line(assistant), elem_id="qa-status")
         with gr.Tab("Chat", elem_id="qa-chat-tab"):
             build_chat(assistant, concurrency=server.concurrency)
@@ -165,10 +173,32 @@ def admin_auth(server: ServerSettings) -> AdminAuth:
 
 
 def build_widget(assistant: Assistant, server: ServerSettings) -> gr.Blocks:
-    """The embeddable widget: the same chat, compact, with no administration and no secrets."""
-    with gr.Blocks(title="Ask the articles", analytics_enabled=False, fill_height=True) as widget:
-        build_chat(assistant, compact=True, concurrency=server.concurrency)
+    """The embeddable widget: the same chat, compact, with no administration and no secrets.
+    Each page load applies the page's options (`ui.widget`: title, language, examples) to the
+    empty state and the question box; the examples default to the newest articles'."""
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as widget:
+        chat = build_chat(assistant, compact=True, concurrency=server.concurrency)
+
+        def apply_options(request: gr.Request) -> tuple[Any, Any]:
+            options = WidgetOptions.from_query(request.query_params)
+            return (gr.update(placeholder=options.empty_state(),
+                              examples=options.example_messages(example_questions(assistant))),
+                    gr.update(placeholder=options.labels.placeholder))
+
+        widget.load(apply_options, None, [chat.chatbot, chat.textbox], api_visibility="private",
+                    show_progress="hidden")
     return widget
+
+
+def face_assets(*, widget: bool) -> dict[str, str]:
+    """The pages' own CSS and script (ui/static), inlined in their <head>. Not Gradio's `css`:
+    Gradio rewrites that, scoping each rule inside @media to its `.contain` element, so rules
+    for the page around it (margins on phones) would never apply."""
+    styles = ["face.css", *(["widget.css"] if widget else [])]
+    css = "".join(f"<style>{(STATIC / name).read_text(encoding='utf-8')}</style>" for name in styles)
+    # Inlined in a <script> element: "</" could end it early.
+    script = (STATIC / "face.js").read_text(encoding="utf-8").replace("</", "<\\/")
+    return {"head": f"{css}<script>{script}</script>"}
 
 
 def create_app(assistant: Assistant) -> FastAPI:
@@ -268,10 +298,28 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     if mcp_app is not None:
         app.router.routes.extend(mcp_app.routes)
+
+    @app.get(EMBED_PATH, include_in_schema=False)
+    async def embed_without_slash(request: Request) -> RedirectResponse:
+        """The widget lives at /embed/ (Gradio's mount); /embed, as people write it, leads there,
+        with its query string. Relative, so that it holds behind a proxy's path prefix too."""
+        query = request.url.query
+        return RedirectResponse("embed/" + (f"?{query}" if query else ""), status_code=308)
+
+    @app.get(WIDGET_SCRIPT, include_in_schema=False)
+    async def widget_script() -> FileResponse:
+        """The launcher script. Pages on any site include it with a <script> tag (no CORS needed
+        for that); Cross-Origin-Resource-Policy lets pages that require it (COEP) load it too."""
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=300",
+                                     "Cross-Origin-Resource-Policy": "cross-origin"})
+
     widget, page = build_widget(assistant, server), build_main_page(assistant, server, auth)
     # The widget is mounted first: the page at "/" would otherwise catch /embed too.
-    app = gr.mount_gradio_app(app, widget, path=EMBED_PATH, footer_links=[], max_file_size=max_upload)
-    app = gr.mount_gradio_app(app, page, path="/", footer_links=["api"], max_file_size=max_upload)
+    app = gr.mount_gradio_app(app, widget, path=EMBED_PATH, footer_links=[], max_file_size=max_upload,
+                              **face_assets(widget=True))
+    app = gr.mount_gradio_app(app, page, path="/", footer_links=["api"], max_file_size=max_upload,
+                              **face_assets(widget=False))
     for blocks in (widget, page):
         # Gradio checks that a file named in an event's data (FileData) was uploaded to its cache
         # only in launched Blocks (processing_utils._check_allowed); mounted ones would copy any

@@ -9,6 +9,11 @@ from index.models import public_source
 from qa.api import Assistant
 
 COLUMNS = ["Title", "Date", "Source", "Chunks", "Id"]
+# Widths that keep each header on one line ("Chunks" wrapped letter by letter when the table
+# shared the width out by content) and leave the long ids room; a narrow screen scrolls the
+# table, not the page.
+COLUMN_WIDTHS = ["260px", "110px", "260px", "84px", "300px"]
+EMPTY = "_None yet: add articles with `qa ingest PATH` (or, as an administrator, upload them below)._"
 
 
 def article_rows(assistant: Assistant) -> list[list[Any]]:

@@ -12,6 +12,7 @@ from index.errors import QAError
 from qa.api import Assistant
 from ui.feedback import ChatFeedback
 from ui.render import escape_md, render_answer, render_draft
+from ui.widget import FALLBACK_EXAMPLE, WidgetOptions
 
 EMPTY_INDEX_HELP = (
     "**No articles are indexed yet.** Add some with `qa ingest PATH` (files or folders of .txt, .md, "
@@ -37,8 +38,9 @@ def status_line(assistant: Assistant) -> str:
             "each with its source. When the articles don't say, the answer says so.")
 
 
-def make_responder(assistant: Assistant, feedback: ChatFeedback | None = None) -> Any:
-    """The chat's answer function; with `feedback`, each final answer is kept for rating."""
+def make_responder(assistant: Assistant, feedback: ChatFeedback | None = None, *, collapsed: bool = False) -> Any:
+    """The chat's answer function; with `feedback`, each final answer is kept for rating;
+    `collapsed` (the widget): source cards one line each until opened."""
     def respond(message: str, history: list[dict[str, Any]], request: gr.Request | None = None) -> Iterator[str]:
         yield "_Searching the articles…_"
         answer = None
@@ -54,7 +56,7 @@ def make_responder(assistant: Assistant, feedback: ChatFeedback | None = None) -
             return
         if answer is None:
             return
-        final = render_answer(answer)
+        final = render_answer(answer, collapsed=collapsed)
         if feedback is not None:
             feedback.remember(request, history, plain, answer, final)
         if answer.mode == "llm":  # the checked answer replaces the streamed draft
@@ -71,19 +73,30 @@ def make_responder(assistant: Assistant, feedback: ChatFeedback | None = None) -
 
 def build_chat(assistant: Assistant, *, compact: bool = False, concurrency: int = 4,
                feedback: ChatFeedback | None = None) -> gr.ChatInterface:
-    """The chat, inside the current Blocks; `compact` is the widget: no title, no examples, a
-    smaller box. Thumbs up and down under each answer store a rating (`feedback`, by default
-    the data directory's feedback store), and a note after a thumbs down."""
+    """The chat, inside the current Blocks (the page puts its own title above it); `compact` is
+    the widget: an empty state (title, hint, examples: `ui.widget`, set again per page load),
+    collapsed source cards. Thumbs up and down under each answer store a rating (`feedback`, by
+    default the data directory's feedback store), and a note after a thumbs down.
+
+    No autoscroll: Gradio's follows the end of a message, which for an answer is the end of its
+    last source; `ui/static/face.js` shows each new answer from its start instead. No label
+    badge: it floats over the messages and covers their first line."""
     feedback = feedback or ChatFeedback.for_assistant(assistant, face="widget" if compact else "chat")
+    examples = example_questions(assistant)
+    if compact and not examples:
+        # Gradio wires example clicks only for a chat built with examples; the widget's page load
+        # replaces these with the page's or the index's, or none.
+        examples = [FALLBACK_EXAMPLE]
     chat = gr.ChatInterface(
-        make_responder(assistant, feedback),
+        make_responder(assistant, feedback, collapsed=compact),
         api_name="chat",
-        title=None if compact else "Ask the articles",
-        examples=None if compact else (example_questions(assistant) or None),
+        title=None,
+        examples=examples or None,
         run_examples_on_click=True,
-        chatbot=gr.Chatbot(label="Answers", height=None if not compact else 360,
+        chatbot=gr.Chatbot(label="Answers", show_label=False, height=None, autoscroll=False,
+                           placeholder=WidgetOptions().empty_state() if compact else None,
                            elem_id="qa-chatbot", buttons=["copy"], feedback_options=("Like", "Dislike")),
-        textbox=gr.Textbox(placeholder="Ask a question about the articles…", elem_id="qa-question",
+        textbox=gr.Textbox(placeholder=WidgetOptions().labels.placeholder, elem_id="qa-question",
                            show_label=False, submit_btn=True, lines=1, max_lines=6),
         flagging_mode="never",
         analytics_enabled=False,

@@ -5,8 +5,13 @@ from __future__ import annotations
 import html
 import re
 
+from index.loading.text import sentence_spans
 from index.models import public_source
 from qa.models import Answer, Citation
+
+# About how much of the passage a source card shows on each side of the quote. The context is cut
+# at sentence boundaries when whole sentences fit, else at a word boundary (marked "…").
+CONTEXT_CHARS = 240
 
 # Characters that are Markdown anywhere in a line; list and heading markers only matter at
 # the start of a line, so a hyphen inside "long-range" stays as it is.
@@ -31,20 +36,81 @@ def source_link(c: Citation) -> str:
     return escape_md(public_source(c.source))
 
 
-def render_citation(c: Citation) -> str:
-    """One source card: title, date, source, and the quote highlighted inside its passage."""
-    head = f"**[{c.n}] {escape_md(c.title)}**" + (f" · {escape_md(c.date)}" if c.date else "")
+def _one_line(text: str) -> str:
     # One line of context: a paragraph break would end the blockquote mid-passage.
-    before = " ".join(c.passage[: c.quote_start].split()) if c.passage else ""
-    after = " ".join(c.passage[c.quote_end:].split()) if c.passage else ""
-    context = (f"…{escape_md(before[-200:])} " if before else "") + f"<mark>{escape_md(c.quote)}</mark>" \
-        + (f" {escape_md(after[:200])}…" if after else "")
-    return f"{head}  \nSource: {source_link(c)}  \n> {context}"
+    return " ".join(text.split())
 
 
-def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool = True) -> str:
+def _lead(text: str, limit: int = CONTEXT_CHARS) -> tuple[str, bool]:
+    """The end of `text` (what precedes the quote) in at most about `limit` characters: the whole
+    sentences that fit, else the last words that fit. Returns (context, cut mid-sentence)."""
+    kept = ""
+    for start, end in reversed(sentence_spans(text)):
+        candidate = _one_line(text[start:])
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    if kept or not text.strip():
+        return kept, False
+    return _words_from_end(_one_line(text), limit), True
+
+
+def _tail(text: str, limit: int = CONTEXT_CHARS) -> tuple[str, bool]:
+    """The start of `text` (what follows the quote): the whole sentences that fit in about `limit`
+    characters, else the first words that fit. Returns (context, cut mid-sentence)."""
+    kept = ""
+    for start, end in sentence_spans(text):
+        candidate = _one_line(text[:end])
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    if kept or not text.strip():
+        return kept, False
+    return _words_from_start(_one_line(text), limit), True
+
+
+def _words_from_start(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[:cut] if cut > 0 else text[:limit]  # one word longer than the limit: cut inside it
+
+
+def _words_from_end(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.find(" ", len(text) - limit - 1)
+    return text[cut + 1:] if 0 <= cut < len(text) - 1 else text[-limit:]
+
+
+def render_citation(c: Citation, *, highlight: bool = True, collapsed: bool = False) -> str:
+    """One source card: title, date, source, and the quote inside its passage, highlighted when it
+    is evidence (`highlight`; not for the closest passages of an abstention). `collapsed` (the
+    widget): a <details> card, one line (title and date) until opened."""
+    date = f" · {c.date}" if c.date else ""
+    quote = escape_md(c.quote)
+    context = f"<mark>{quote}</mark>" if highlight else quote
+    if c.passage and 0 <= c.quote_start < c.quote_end <= len(c.passage):
+        (before, cut_before), (after, cut_after) = _lead(c.passage[: c.quote_start]), _tail(c.passage[c.quote_end:])
+        if before:
+            context = ("…" if cut_before else "") + escape_md(before) + " " + context
+        if after:
+            context += " " + escape_md(after) + ("…" if cut_after else "")
+    body = f"Source: {source_link(c)}  \n> {context}"
+    if collapsed:
+        # An HTML block: its first line is raw HTML (so only HTML-escaped), the blank line after
+        # it lets the card's body be Markdown again (CommonMark HTML block rule 6).
+        summary = f"<strong>[{c.n}] {html.escape(c.title, quote=False)}</strong>{html.escape(date, quote=False)}"
+        return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+    return f"**[{c.n}] {escape_md(c.title)}**{escape_md(date)}  \n{body}"
+
+
+def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool = True,
+                  collapsed: bool = False) -> str:
     """The chat message for one answer: the text (or a prefix of it, while streaming), then its
-    source cards. An abstention is marked as such and its cards are the closest passages."""
+    source cards (`collapsed`: one line each until opened, for the widget). An abstention is
+    marked as such and its cards are the closest passages, with nothing highlighted: they are
+    not evidence."""
     body = _marker_safe(answer.text if text is None else text)
     if answer.abstained:
         lines = [f"⚠️ *{body}*"]
@@ -65,7 +131,8 @@ def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool
                      "against the sources it cites._")
     if with_sources and answer.citations:
         lines.append(f"**{title}**")
-        lines.extend(render_citation(c) for c in answer.citations)
+        lines.extend(render_citation(c, highlight=not answer.abstained, collapsed=collapsed)
+                     for c in answer.citations)
     return "\n\n".join(lines)
 
 

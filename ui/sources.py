@@ -36,6 +36,9 @@ class PasswordCheck(Protocol):
 
 SOURCE_COLUMNS = ["Kind", "URL", "Title", "Every (min)", "Last refresh", "Result", "New", "Updated", "Unchanged",
                   "Failed", "Errors", "Next due"]
+SOURCE_WIDTHS = ["96px", "240px", "180px", "96px", "150px", "150px", "72px", "88px", "104px", "72px", "180px", "150px"]
+EMPTY_SOURCES = ("_None yet: add a feed or sitemap with `qa ingest --feed URL` (or `--sitemap URL`), in `web.feeds` "
+                 "of config.yaml, or, as an administrator, below._")
 
 
 def _when(iso: str | None) -> str:
@@ -159,7 +162,10 @@ def build_sources_panel(assistant: Assistant, admin: PasswordCheck | None, secre
     for an administrator, the article to delete: both are filled again after each action)."""
     gr.Markdown("### Web sources")
     table = gr.Dataframe(value=source_rows(assistant), headers=SOURCE_COLUMNS, interactive=False, wrap=True,
-                         elem_id="qa-sources", label="Feeds and sitemaps (refreshed in the background when due)")
+                         column_widths=SOURCE_WIDTHS, elem_id="qa-sources",
+                         label="Feeds and sitemaps (refreshed in the background when due)")
+    # Shown by ui/static/face.css only while the table has no rows: no event has to keep it in step.
+    gr.Markdown(EMPTY_SOURCES, elem_id="qa-sources-empty")
     refresh_list = gr.Button("Refresh list", size="sm", elem_id="qa-refresh-sources")
     refresh_list.click(lambda: source_rows(assistant), None, table, api_name="sources")
     if admin is None or secret is None or article_choice is None:

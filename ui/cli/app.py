@@ -237,8 +237,8 @@ def _streamed(assistant: Assistant, question: str, history: list[dict[str, str]]
 def prepare(ctx: typer.Context) -> None:
     """Prepare the embedding model once, so that the first question or ingest starts at full speed.
 
-    The ONNX export and int8 quantization of the configured model, about 20 s. `make install`
-    runs it; running it again is instant.
+    The ONNX export and int8 quantization of the configured model, about 11 s for the bundled one
+    (2 cores). `make install` runs it; running it again is instant.
     """
     def body() -> tuple[Any, float]:
         started = time.perf_counter()
