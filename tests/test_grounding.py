@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 from index.embedding.embed import Embedder
@@ -92,3 +93,46 @@ def test_a_five_sentence_answer_is_checked_in_milliseconds(checker: GroundingChe
     started = time.perf_counter()
     result = checker.check(answer, SOURCES)
     assert len(result.sentences) == 5 and (time.perf_counter() - started) < 1.0  # generous: noisy CI
+
+
+def test_each_part_of_a_sentence_is_checked_against_its_own_marker(checker: GroundingChecker) -> None:
+    meeting = "Macron announced a coalition for long-range missiles at a meeting of about 20 leaders"
+    rutte = "Mark Rutte dismissed sending ground troops"
+    # Markers in two places: the figure of [2] does not pass beside what [1] says.
+    (parted,) = checker.check(f"{meeting} [1], while {rutte} [2].", SOURCES).sentences
+    assert not parted.supported and parted.reason == "20 is not in [1]"
+    assert parted.cited == (1, 2) and [n for n, *_ in parted.support] == [1, 2]
+    (swapped,) = checker.check(f"Macron announced a coalition for long-range missiles [2], while {rutte} [1].",
+                               SOURCES).sentences
+    assert not swapped.supported and "[2]" in swapped.reason
+    # Each part right: kept whole, with each part's window.
+    (right,) = checker.check(f"Macron announced a coalition for long-range missiles [1], while {rutte} at a meeting "
+                             "of about 20 leaders [2].", SOURCES).sentences
+    assert right.supported, right.reasons
+    # Markers together: the sentence is read against its sources' windows as one, as before.
+    (together,) = checker.check(f"{meeting} [1][2].", SOURCES).sentences
+    assert together.supported, together.reasons
+    # Markers in two places citing the same source: checked whole.
+    (same,) = checker.check("Macron announced a coalition for long-range missiles [1], and the conference took place "
+                            "in Paris [1].", SOURCES).sentences
+    assert same.supported and same.cited == (1,)
+
+
+def test_a_verifier_reads_each_part_with_its_own_window(embedder: Embedder) -> None:
+    class ByClaim:
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, str]] = []
+
+        def supports(self, pairs):  # noqa: ANN001, ANN201
+            self.asked += list(pairs)
+            return np.array([(0.2, 0.7, 0.1) if "Rutte" in claim else (0.9, 0.05, 0.05) for _, claim in pairs])
+
+    verifier = ByClaim()
+    checker = GroundingChecker(embedder.encode, verifier=verifier)
+    (sentence,) = checker.check("Macron announced a coalition for long-range missiles [1], while Mark Rutte "
+                                "dismissed sending ground troops [2].", SOURCES).sentences
+    assert [claim for _, claim in verifier.asked] == ["Macron announced a coalition for long-range missiles",
+                                                      "while Mark Rutte dismissed sending ground troops"]
+    assert verifier.asked[0][0].startswith("Macron announced") and verifier.asked[1][0].startswith("Dutch Prime")
+    assert not sentence.supported and sentence.reason.startswith("contradicted by [2]: 'Dutch Prime Minister")
+    assert sentence.verdict == (0.2, 0.7, 0.1)

@@ -214,6 +214,116 @@ def test_a_verifier_of_the_wrong_shape_is_an_error(embedder: Embedder) -> None:
                                                                   SOURCES)
 
 
+# --- Faithful sentences the rules used to remove, and the swaps next to them (#23, point 4) -------
+# Each faithful case was removed before the change its comment names; each unfaithful one is the
+# change that rule must still catch.
+
+WILDFIRE = Source(9, (
+    "Fourteen homes and three barns have been destroyed, the Marlow County fire service said. One firefighter "
+    "was treated for heat exhaustion. No other injuries have been reported. About 4,800 people remain under "
+    "evacuation orders after the orders were widened on Tuesday to include Elm Ridge. Orders for Cedar Flats "
+    "were lifted on Friday, and about 700 residents were allowed to return home."), "Marlow fire destroys 14 homes")
+DEBUT = Source(10, (
+    "Lena Brandt, 18, joined the club from its youth team in June. Her goal on Saturday was her first for the "
+    "senior side. The club said 3,900 fans attended."), "Brandt scores on debut")
+BAKERY = Source(11, (
+    "The company said it had stopped using the oven and hired an outside firm to inspect its equipment. "
+    "Customers should not eat the pies. They can take them back to the shop for a full refund. "
+    "The bakery's two founders, who hold non-voting shares, said the union rejected their offer on Monday."),
+    "Harvest Pies recalls pies over plastic fragments")
+COUNCIL = Source(12, (
+    "The two members who voted no, Ana Keller and Joe Brant, said the plan did not do enough. "
+    "Engineers could not say whether the mains, which are set to be replaced in 2027, had been damaged. "
+    "Officials said all but 120 of the homes had water again, and the utility could lose its permit if the "
+    "outages continue. Analysts estimate that repairs will cost $6 million."), "Water mains plan passes")
+LEAGUE = Source(13, (
+    "The Herons, a Triple-A affiliate, have played at Lakeside Park since 1988. The mediator released the union "
+    "and the airline from talks on Nov. 4. Both players finished with 7 points. Maria Costa, 61, a courier for 17 "
+    "years, needed 30 stitches after the attack."), "Herons stay at Lakeside")
+SUMMIT = Source(14, (
+    "While some ministers, such as Spanish Foreign Minister Elena Ruiz, have rejected the idea of new sanctions, "
+    "Schmidt stressed the importance of keeping every option open."), "Schmidt on sanctions")
+
+
+@pytest.mark.parametrize("source, sentence", [
+    # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
+    (WILDFIRE, "The fire has destroyed 14 homes and three barns [9]."),
+    # two sentences joined: the window widens to the one holding the second figure
+    (WILDFIRE, "About 700 Cedar Flats residents were allowed home on Friday, though about 4,800 people remain under "
+               "orders [9]."),
+    (WILDFIRE, "Orders for Cedar Flats were lifted on Friday, letting about 700 residents return, but 4,800 people "
+               "remain under orders [9]."),
+    # "No other injuries" is "the only injury"
+    (WILDFIRE, "A firefighter treated for heat exhaustion is the only injury reported so far [9]."),
+    # a figure in the next sentence beside the same name
+    (DEBUT, "Saturday's goal was the 18-year-old Brandt's first for the senior side [10]."),
+    # the window's "The company" is named in the source's title
+    (BAKERY, "Harvest Pies has stopped using the oven and hired an outside firm to inspect its equipment [11]."),
+    # the negation is the source's own, in another sentence of the window than the refund
+    (BAKERY, "Customers should not eat the pies and can take them back to the shop for a full refund [11]."),
+    # "turned down" carries the source's "rejected"
+    (BAKERY, "The founders said the union turned down their offer on Monday [11]."),
+    # "voted no" as the source says it
+    (COUNCIL, "Ana Keller and Joe Brant voted no, saying the plan did not do enough [12]."),
+    # "due to be replaced" is a schedule, not a cause
+    (COUNCIL, "The mains are due to be replaced in 2027 [12]."),
+    # "all but 120" states no universal
+    (COUNCIL, "Officials said all but 120 of the homes had water again [12]."),
+    # "the two sides" states no figure; "both" is two
+    (LEAGUE, "The mediator released the two sides from talks on Nov. 4 [13]."),
+    (LEAGUE, "The two players finished with 7 points [13]."),
+    # "even though" and "like" are connectives, not an invented detail
+    (SUMMIT, "Schmidt stressed keeping every option open, even though some, like Elena Ruiz, have rejected new "
+             "sanctions [14]."),
+])
+def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: GroundingChecker, source: Source,
+                                                               sentence: str) -> None:
+    (checked,) = checker.check(sentence, [source]).sentences
+    assert checked.supported, checked.reasons
+
+
+@pytest.mark.parametrize("source, sentence, reason", [
+    # a figure of the sentence next to the window, but not beside what the sentence puts it with
+    (WILDFIRE, "About 4,800 Cedar Flats residents were allowed to return home on Friday [9].",
+     "figure 4,800 not in the supporting sentence [9]"),
+    (DEBUT, "Brandt scored her first goal for the senior side in the 18th minute on Saturday [10].",
+     "figure 18 not in the supporting sentence [10]"),
+    # a negation written as a prefix, dropped
+    (BAKERY, "The bakery's two founders hold voting shares [11].", "negation of [11] dropped ('non-voting')"),
+    # "could" made "would", "estimate" made "will"
+    (COUNCIL, "Officials said the utility would lose its permit if the outages continue [12].",
+     "hedge of [12] dropped ('could')"),
+    (COUNCIL, "Repairs will cost $6 million [12].", "'will' where [12] hedges ('estimate')"),
+    # "Triple-A" is a name, not the figure 3 for "three levels"
+    (LEAGUE, "The Herons, a Triple-A affiliate three levels below the majors, have played at Lakeside Park since "
+             "1988 [13].", "figure three not in the supporting sentence [13]"),
+    # a figure of the window that counts something else, swapped with the one that counts it
+    (LEAGUE, "Maria Costa, 61, needed 17 stitches after the attack [13].",
+     "figure 17 counts 'year' in [13], not 'stitch'"),
+    # two names of one sentence in each other's place
+    (SUMMIT, "While some ministers, such as Schmidt, have rejected the idea of new sanctions, Elena Ruiz stressed the "
+             "importance of keeping every option open [14].", "name Elena Ruiz where [14] says Schmidt"),
+    # a fact of the window given as the cause of another
+    (WILDFIRE, "About 4,800 people remain under evacuation orders because Cedar Flats residents were allowed to "
+               "return home [9].", "cause 'Cedar Flats residents were allowed to return home' not in [9]"),
+])
+def test_an_unfaithful_sentence_next_to_those_is_removed(checker: GroundingChecker, source: Source, sentence: str,
+                                                         reason: str) -> None:
+    (checked,) = checker.check(sentence, [source]).sentences
+    assert not checked.supported and checked.reason == reason, checked.reasons
+
+
+def test_a_joined_sentence_is_aligned_to_both_and_read_for_polarity_in_its_own(checker: GroundingChecker) -> None:
+    (joined,) = checker.check("About 700 Cedar Flats residents were allowed home on Friday, though about 4,800 "
+                              "people remain under orders [9].", [WILDFIRE]).sentences
+    n, start, end = joined.support[0]
+    assert WILDFIRE.text[start:end].startswith("About 4,800") and WILDFIRE.text[start:end].endswith("return home.")
+    # "homes without power" is in the sentence before the one it restates: no negation dropped.
+    (restored,) = checker.check("By Monday evening, crews had brought power back to roughly half of the affected "
+                                "homes, according to the grid operator [5].", SOURCES).sentences
+    assert restored.supported, restored.reasons
+
+
 # --- A table of faithful and unfaithful sentences, measured ---------------------------------------
 
 @dataclass(frozen=True)
@@ -427,7 +537,12 @@ def test_the_tables_are_balanced_and_varied() -> None:
 def test_the_rules_remove_the_unfaithful_and_keep_the_faithful(checker: GroundingChecker) -> None:
     """`pytest -s` prints the figures. Measured when written (rules alone, onnx-int8 MiniLM):
     TABLE 25/25 kept, 28/28 removed; FRESH 18/20 kept, 21/24 removed (16/20 and 19/24 at its
-    first run); HELD_OUT 9/12 kept, 14/14 removed (9/12 and 12/14 at its first run)."""
+    first run); HELD_OUT 9/12 kept, 14/14 removed (9/12 and 12/14 at its first run).
+    After the rules were changed for the news claim set (#23, point 4: wider windows, number
+    words, negations the source carries, hedges, swapped figures and roles): TABLE 25/25 and
+    28/28, FRESH 19/20 and 22/24, HELD_OUT 10/12 and 14/14; all 123: 0.947 kept, 0.970 removed.
+    Two of those rules answer misses these tables showed ("the storm" for "Storm Hilda" in
+    FRESH, "the two men" for "The men" in HELD_OUT): they are no longer unseen."""
     figures = {}
     for name, table in (("TABLE", TABLE), ("FRESH", FRESH), ("HELD_OUT", HELD_OUT)):
         kept, removed, wrong = measure(checker, table)
@@ -439,16 +554,24 @@ def test_the_rules_remove_the_unfaithful_and_keep_the_faithful(checker: Groundin
     kept, removed, _ = measure(checker, everything)
     print(f"\nall {len(everything)}: faithful kept {kept:.3f}, unfaithful removed {removed:.3f}")
     assert figures["TABLE"][0] >= 0.95 and figures["TABLE"][1] >= 0.9
-    assert kept >= 0.88 and removed >= 0.9
+    assert kept >= 0.93 and removed >= 0.95
 
 
 @pytest.mark.parametrize("text, values", [
     ("It cost an estimated 4.5 million pounds, or £4.5m, not $4bn.", [4.5e6, 4.5e6, 4e9]),
     ("About 14,000 vehicles, 3-1, 12% and 1.7% in 2019.", [14000, 3, 1, 12, 1.7, 2019]),
     ("Two people, twice, half of them; a 5 m wall and one of them.", [2, 2, 0.5, 5]),
+    ("A Double-A side, the two sides, 12 homes and Twelve homes.", [12, 12]),
 ])
 def test_figures_are_read_with_their_scale(text: str, values: list[float]) -> None:
     assert [v for _, v in claim_checks.figures(text)] == values
+
+
+def test_what_a_figure_counts_is_read() -> None:
+    read = claim_checks.facts("Pruitt, 58, a carrier for 22 years, needed 40 stitches, up from 48 in May; "
+                              "95 more flight attendants, 260 scheduled flights and $11,746 a year.")
+    assert [v for _, v in read.figures] == [58, 22, 40, 48, 95, 260, 11746]
+    assert list(read.figure_units) == [(), ("year",), ("stitch",), (), ("flight", "attend"), ("schedul", "flight"), ()]
 
 
 def test_names_dates_and_clauses_are_read() -> None:

@@ -18,8 +18,12 @@ from fastapi.testclient import TestClient
 
 from bench.scripted_llm import Reply, ScriptedLLM, is_rewrite, last_user_message
 from index.embedding.embed import Embedder
+from index.models import Hit
+from qa.answering.scoring import ScoredChunk
 from qa.api import Assistant
 from qa.config import Settings
+from qa.llm.generate import grounded_answer
+from qa.llm.grounding import CheckedSentence, GroundedText
 from qa.models import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,6 +171,49 @@ def test_mark_keeps_unsupported_sentences_flagged(make_assistant, script: Script
     assert "The missiles will arrive within 48 hours [1]. [unsupported: 48 is not in the cited source]" in answer.text
     assert [u.removed for u in answer.unsupported] == [False]
     assert answer.notice == "1 sentence the sources do not support was marked."
+
+
+def _chunk(n: int) -> ScoredChunk:
+    text = f"Passage {n} says something. It says more."
+    hit = Hit(f"article-{n}", f"Title {n}", "test", None, None, text, 0, len(text), 0, 0.5)
+    return ScoredChunk(hit, [], 0.0, 0.0, 0.0, True, score=0.5)
+
+
+def test_removed_sentences_name_sources_by_the_numbers_the_reader_sees() -> None:
+    """The check numbers sources as the prompt did; the answer renumbers them in order of first
+    use, and the reasons of what was removed follow (a source the answer does not list by title)."""
+    sources = [_chunk(n) for n in (1, 2, 3)]
+    kept = CheckedSentence("Passage three says something [3].", (3,), True, 0.9, 1.0, support=((3, 0, 25),))
+    negated = CheckedSentence("Passage three says nothing [3].", (3,), False, 0.8, 1.0,
+                              "negation not in [3] ('nothing')", reasons=("negation not in [3] ('nothing')",))
+    elsewhere = CheckedSentence("Passage two says 26 things [2].", (2,), False, 0.8, 1.0,
+                                "figure 26 not in the supporting sentence [2]")
+    quoted = CheckedSentence("Passage three disagrees [3, 2].", (3, 2), False, 0.8, 1.0,
+                             "contradicted by [3, 2]: 'Passage [2] says something.'")
+    checked = GroundedText("Passage three says something [3].", [kept, negated, elsewhere, quoted])
+    answer = grounded_answer("What do the passages say?", sources, checked, mark=False, sources_on_abstain=3)
+    assert answer.text == "Passage three says something [1]." and [c.n for c in answer.citations] == [1]
+    assert [u.reason for u in answer.unsupported] == [
+        "negation not in [1] ('nothing')",
+        "figure 26 not in the supporting sentence an unlisted source (“Title 2”)",
+        "contradicted by [1] and an unlisted source (“Title 2”): 'Passage [2] says something.'"]
+    # Nothing kept: the answer lists the closest sources in their own order; the reasons keep their numbers.
+    abstained = grounded_answer("What do the passages say?", sources, GroundedText("", [negated, elsewhere]),
+                                mark=False, sources_on_abstain=2)
+    assert abstained.abstained and [u.reason for u in abstained.unsupported] == [
+        "negation not in an unlisted source (“Title 3”) ('nothing')",
+        "figure 26 not in the supporting sentence [2]"]
+
+
+def test_a_reason_marked_in_the_answer_is_renumbered_with_it(make_assistant, script: Scripted) -> None:  # noqa: ANN001
+    def reply(request: dict[str, Any]) -> Reply:
+        n = source_number(request, "long-range missiles")
+        return Reply(MISSILES.format(n=n) + f" Macron did not announce a new coalition [{n}].")
+
+    script.answer = reply
+    answer = make_assistant(unsupported="mark", verifier=False).ask("What kind of missiles will Ukraine get?")
+    (marked,) = answer.unsupported
+    assert "[1]" in marked.reason and f"[unsupported: {marked.reason}]" in answer.text
 
 
 @pytest.mark.parametrize("failure, reason", [

@@ -5,23 +5,36 @@ name, a figure taken from the next sentence, an inserted "not" or a "because" no
 as close in meaning to its source as a faithful one. These checks read what such changes
 leave behind, in pure Python over a few sentences:
 
-- figures and dates: every number (digits or words, with its scale) and every month or
-  weekday the sentence states is in the window;
+- figures and dates: every number the sentence states (digits or words, with its scale: "12"
+  is "Twelve", "the two sides" states none, "Double-A" is a name) and every month or weekday is
+  in the sentences of the window it draws words from, or next to the window beside the same
+  words ("the 19-year-old Holt" for "Holt, 19, signed ..."), or counts what the window names
+  ("the two men" for "The men, aged 24 and 31", where the passage says "arrested two men");
+  and a figure of the window that counts something else, while another figure counts what the
+  sentence counts with it, is a swap ("22 stitches" for "22 years, needed 40 stitches");
 - names: every capitalised name (people, organisations, places, nationalities) is in the
   window (a surname there and the rest elsewhere in the passage will do, as will a name of the
-  two sentences before a window that refers to it: "he said", "The company expects ...");
-- polarity, clause by clause: a negation the matching clause of the window does not carry, or
-  one the window carries and the sentence drops while restating what it negates;
+  two sentences before a window or of the source's title that it refers to: "he said", "The
+  company expects ...", or a word the cited text writes in the name: "the storm" for "Storm
+  Hilda"); and a clause that opens with one name and says what a clause of the window opening
+  with another says is a role swapped ("Rutte stressed ..." where "Macron emphasized ...");
+- polarity, clause by clause: a negation the matching clause of the window does not carry and
+  no clause of it negates what the sentence negates ("should not eat the recalled meals" for
+  "Customers should not eat the meals." beside a refund), or one the window carries, prefix
+  negations included ("non-voting"), that the sentence drops while restating what it negates;
 - certainty: "all", "every", "confirmed", "definitely" the window does not carry, "will"
-  where the window hedges, and a hedge of the window ("may", "reportedly", "suspected") the
-  sentence drops;
-- cause: a causal link ("because", "due to", "led to") the window has no word of cause for,
-  or a cause whose words are not in it;
+  where the window hedges, and a hedge of the window ("may", "could", "reportedly", "believe",
+  "estimate", "potentially") the sentence drops ("would" does not keep it);
+- cause: a causal link ("because", "due to", "led to"; not "due to be replaced") the window
+  has no word of cause for, or a cause whose words are not in a sentence of it that states a
+  cause (a fact of the next sentence given as the cause is a cause nobody wrote);
 - words: the share of the sentence's content words found in the window, and new words (in
-  none of the cited text) that come as a run, the shape of an invented detail.
+  none of the cited text) that come as a run, the shape of an invented detail (connectives a
+  paraphrase adds, "even though", "like", are not content words).
 
-What they cannot see is a role swapped inside the window ("Meta sued" where the window says
-a group whose members include Meta sued) or a paraphrase in other words: that is for the
+What they cannot see is a role swapped inside one clause of the window ("Meta sued" where the
+window says a group whose members include Meta sued), a cause stated without a word of cause
+("which allows the glasses to weigh 49 grams") or a paraphrase in other words: that is for the
 verifier (`GroundingChecker(verifier=...)`).
 
 Words are the project's terms (`index.tokens`: stop words out, Snowball stems), with
@@ -31,7 +44,7 @@ hyphenated words split so that "Copenhagen-based" finds "Copenhagen".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from qa.answering.lexical import STOPWORDS, terms
@@ -48,8 +61,14 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 
                  "hundred": 100, "dozen": 12, "twice": 2, "double": 2, "triple": 3, "half": 0.5}
 # "one" is left out: "one of the leaders" states no figure a paraphrase must keep.
 # Scale words may stand apart ("4.5 million"), abbreviations only attached ("4bn", "$5m": "5 m" is metres).
+# A number word joined to a capital is a name ("Double-A"); "the two sides" of a dispute state no figure.
 _FIGURE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s?(thousand|million|billion|trillion)\b|(bn|mn|tn|k|m|b)\b)?"
-                     rf"|\b({'|'.join(_NUMBER_WORDS)})(?:\s(thousand|million|billion|trillion))?\b", _I)
+                     rf"|\b({'|'.join(_NUMBER_WORDS)})(?:\s(thousand|million|billion|trillion))?\b"
+                     r"(?![-\u2010-\u2015][A-Z])",
+                     _I)
+_NOT_A_FIGURE = re.compile(r"\b(?:the|both) two (?:sides|parties|camps)\b", _I)
+# What a window may say for two: "both" ("both players" for "the two players").
+_BOTH = re.compile(r"\bboth\b", _I)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -66,12 +85,20 @@ _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b)|
                        r"neither|nor|nobody|no one|nothing|nowhere|without|cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
                        r"fail(?:s|ed)? to|declin(?:e|es|ed) to|reject(?:s|ed)?|rul(?:e|es|ed) out|dismiss(?:es|ed)?)\b"
                        r"|n['’]t\b", _I)
+_ROLE_WORDS = 3  # words a sentence's clause shares with a window's clause to say the same of someone
 _SCOPE = 4  # words after a negation or a hedge that it bears on
+_NEGATED = 3  # words after a negation that may be what it negates ("not we think it was near")
 # Negations of a verb: "did not close", "declined to block" (not "no stores", whose next word is a noun).
 _VERBAL_NEGATION = re.compile(r"\b(?:no longer|not yet|not even|not(?! only\b)|never|cannot|declin(?:e|es|ed) to|"
                               r"refus(?:e|es|ed) to|fail(?:s|ed)? to)\b|n['’]t\b", _I)
 _NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|"
-                       r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient)\b", _I)
+                       r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|"
+                       r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*)\b", _I)
+# "No other injuries" is "the only injury".
+_NO_OTHER = re.compile(r"\b(?:no|none|nothing|nobody|no one) (?:other|else|further|more)\b", _I)
+_ONLY = re.compile(r"\b(?:only|sole(?:ly)?)\b", _I)
+# A negation written as a prefix: "a non-voting member" (dropped in "a voting member").
+_PREFIX_NEGATION = re.compile(r"\bnon[-\u2010-\u2015]([a-z]\w+)", _I)
 
 # Certainty. Universal quantifiers and confirmation words must be in the window; "will" must
 # not stand where the window hedges.
@@ -84,15 +111,25 @@ _FUTURE = re.compile(r"\b(?:will|shall|won['’]t)\b|\bgoing to\b", _I)
 # Hedges a window may carry ("could" before a negation is ability, not a hedge: "could no longer").
 # Case-sensitive: "May" is the month.
 _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unlikely|reported(?:ly)?|"
-                    r"alleged(?:ly)?|suspect(?:ed)?|apparent(?:ly)?|expect(?:s|ed)?|believed|thought to|"
+                    r"alleged(?:ly)?|suspect(?:ed)?|apparent(?:ly)?|expect(?:s|ed)?|believ(?:e|es|ed)|thought to|"
+                    r"potentially|estimat(?:e|es|ed)|"
+                    r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"unconfirmed|unclear|could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
-_CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|would|some|forecast\w*|predict\w*|estimat\w*|"
+_CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|forecast\w*|predict\w*|estimat\w*|"
                           r"project\w*|plan\w*|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
+                          r"argu\w*|contend\w*|"
                           r"seem\w*|appear\w*|suggest\w*)\b", _I)
 
-# Cause. The links a sentence may state, and what counts as the window stating a cause.
-_CAUSAL = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a (?:result|consequence)(?: of)?|thanks to|"
+_APPROXIMATE = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some|an? estimated)\b", _I)
+
+# Cause. The links a sentence may state, and what counts as the window stating a cause. "Due to"
+# before a verb is a schedule ("due to be replaced", "due to take effect"), not a cause.
+_SCHEDULED = ("be|take|start|begin|open|close|end|finish|expire|come|go|return|arrive|meet|appear|resume|launch|"
+              "retire|vote|hold|sign|face|stand|run|leave|speak|testify|deliver|announce|publish|report|release|"
+              "make|give|visit|hear|rule|decide|enter|reopen|complete|receive|get|last|continue|reach|land|depart")
+_CAUSAL = re.compile(r"\b(?:because(?: of)?|due to(?! (?:" + _SCHEDULED + r")\b)|owing to|"
+                     r"as a (?:result|consequence)(?: of)?|thanks to|"
                      r"(?:led|leads|lead|leading) to|caused(?: by)?|causes|causing|resulted in|results in|"
                      r"so that|therefore|hence|blamed on|triggered(?: by)?|sparked(?: by)?|prompted(?: by)?)\b", _I)
 _WINDOW_CAUSAL = re.compile(_CAUSAL.pattern + r"|\b(?:after|following|amid|since|over|citing|cited|blam\w*|link\w*|"
@@ -114,7 +151,19 @@ _TITLES = frozenset(
     spokeswoman spokesperson deputy vice leader officer detective inspector commissioner ambassador
     archbishop bishop councillor councilor mp mep head professor doctor executive founder former acting
     interim senior opposition foreign interior defence defense finance health""".split())
+# Words that join or weigh what a sentence says, not what it says: a paraphrase adds them freely.
+_CONNECTIVES = frozenset(terms(
+    """even though although whereas while like just also either instead rather despite besides
+    whether already still yet meanwhile""")) - STOPWORDS
 _NAME_LINKS = frozenset({"of", "de", "van", "von", "der", "da", "del", "du", "la", "le", "al", "bin", "&"})
+_WORD = re.compile(r"[^\W\d_][\w'’]*|\d[\d.,]*(?:st|nd|rd|th)?")
+# What a figure counts follows it after a space, a hyphen or "%", as one or two words.
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)?(?!\w)|")
+_UNIT_GAP = re.compile(r"%?[\s\u2010-\u2015-]+")
+_UNIT_WORDS = re.compile(r"[^\W\d_][\w'’]*(?:[\s\u2010-\u2015-]+[^\W\d_][\w'’]*){0,2}")
+_UNIT_SKIP = frozenset({"more", "fewer", "less", "other", "further"})
+_DEFINITE = re.compile(r"\b(?:the|these|those|both)\s+([^\W\d_][\w'’]*)", _I)
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _TOKEN = re.compile(r"[\w][\w'’.]*[\w]|[\w]|&")
 # A window that refers back ("half of them") may take its words from the two sentences before
 # it; one that names a person by a pronoun ("he said") its names too, and one that opens with a
@@ -122,8 +171,10 @@ _TOKEN = re.compile(r"[\w][\w'’.]*[\w]|[\w]|&")
 _REFERS_BACK = re.compile(r"\b(?:he|she|they|his|her|him|their|them|it|its)\b|^(?:the|this) \w+", _I)
 _PERSONAL = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", _I)
 _OPENS_WITH_REFERENCE = re.compile(r"^\W*(?:the|this|these|those|it|its)\b", _I)
-# Clauses, for polarity and certainty: a "but" or "because" clause carries its own negation and hedge.
-_CLAUSE = re.compile(r"\s*[,;:()\u2013\u2014]\s*|\s+-\s+|\s+(?=\b(?:but|while|although|though|whereas|"
+# Clauses, for polarity and certainty: a "but" or "because" clause carries its own negation and hedge
+# ("all but 300", "nothing but" are not two clauses).
+_CLAUSE = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|[;:()\u2013\u2014])\s*|\s+-\s+|"
+                     r"(?<!\ball)(?<!\banything)(?<!\bnothing)\s+(?=\b(?:but|while|although|though|whereas|"
                      r"however|yet|because|since|unless)\b)", _I)
 
 
@@ -135,7 +186,9 @@ class Clause:
     words: frozenset[str]
     negation: str  # the first negation or verb of refusal it states, "" if none (`_NEGATION`)
     negation_scope: tuple[str, ...]  # the content words after it: what is negated ("not close any stores")
-    negated: frozenset[str]  # the first word after each negation: what the clause says is not so
+    negated: frozenset[str]  # the first words after each negation: what the clause says is not so
+    negation_anchors: frozenset[str]  # the first word after each negation, or the word before one that ends
+    # the clause ("voted no"): what a sentence's negation must find negated in the window
     negated_verb: str  # the word a verbal negation ("not", "never", "declined to") negates, "" if none
     negative: bool  # states a negation or a negative verb (`_NEGATIVE`)
     hedge: str  # the first hedge it carries (`_HEDGE`), "" if none
@@ -144,6 +197,7 @@ class Clause:
     universal: str  # "all", "every" ... ("" if none)
     confirmed: str  # "confirmed", "definitely" ... ("" if none)
     future: str  # "will" ... ("" if none)
+    hedges: frozenset[str] = frozenset()  # its hedges and words of prediction (`_CLAIM_HEDGE`), lower-cased
 
 
 @dataclass(frozen=True)
@@ -161,6 +215,8 @@ class Facts:
     personal: bool  # names a person by a pronoun: "he said"
     opens_with_reference: bool  # its subject is a description or a pronoun: "The company ...", "It ..."
     capitals: frozenset[str]  # words written capitalised after the first: names, lower-cased
+    figure_units: tuple[tuple[str, ...], ...] = ()  # for each figure: the words right after it, what it counts
+    figure_near: tuple[frozenset[str], ...] = ()  # for each figure: the content words around it
 
     @property
     def word_set(self) -> frozenset[str]:
@@ -173,7 +229,7 @@ def facts(text: str) -> Facts:
     return Facts(text, tuple(words(text)), tuple(figures(text)), tuple(dates(text)),
                  tuple(_clause(c) for c in _clauses(text)), causal.group(0).lower() if causal else "",
                  bool(_WINDOW_CAUSAL.search(text)), bool(_REFERS_BACK.search(text)), bool(_PERSONAL.search(text)),
-                 bool(_OPENS_WITH_REFERENCE.match(text)), capitals(text))
+                 bool(_OPENS_WITH_REFERENCE.match(text)), capitals(text), *_figure_contexts(text))
 
 
 def capitals(text: str) -> frozenset[str]:
@@ -190,20 +246,29 @@ def joined(parts: Sequence[Facts]) -> Facts:
                  tuple(c for p in parts for c in p.clauses), next((p.causal for p in parts if p.causal), ""),
                  any(p.any_cause for p in parts), any(p.refers_back for p in parts), any(p.personal for p in parts),
                  parts[0].opens_with_reference,
-                 frozenset().union(*(p.capitals for p in parts)))
+                 frozenset().union(*(p.capitals for p in parts)), tuple(u for p in parts for u in p.figure_units),
+                 tuple(n for p in parts for n in p.figure_near))
 
 
 def words(text: str) -> list[str]:
-    """Content terms without figures, hyphenated and slashed words split ("long-range" -> long, range)."""
+    """Content terms without figures, hyphenated and slashed words split ("long-range" -> long, range),
+    and without the connectives a paraphrase adds ("even though", "like", "just")."""
     text = _FIGURE.sub(" ", re.sub(r"[-\u2010-\u2015/]", " ", text))
-    return [t for t in terms(text) if not t[0].isdigit()]
+    return [t for t in terms(text) if not t[0].isdigit() and t not in _CONNECTIVES]
 
 
 def figures(text: str) -> list[tuple[str, float]]:
     """The figures a text states, with their values: "4.5 million" -> 4500000, "five" -> 5,
     "21,500" -> 21500 (a comma between groups of three digits is a thousands separator)."""
+    return [(written, value) for _, written, value in _figures(text)]
+
+
+def _figures(text: str) -> list[tuple[re.Match[str], str, float]]:
+    idioms = [m.span() for m in _NOT_A_FIGURE.finditer(text)]
     found = []
     for m in _FIGURE.finditer(text):
+        if any(a <= m.start() < b for a, b in idioms):
+            continue
         digits, scale, short, word, word_scale = m.groups()
         if digits:
             if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits):
@@ -218,8 +283,37 @@ def figures(text: str) -> list[tuple[str, float]]:
                 value *= _SCALES[scale.lower()]
         else:
             value = _NUMBER_WORDS[word.lower()] * (_SCALES[word_scale.lower()] if word_scale else 1)
-        found.append((m.group(0).strip(), value))
+        found.append((m, m.group(0).strip(), value))
     return found
+
+
+def _figure_contexts(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[frozenset[str], ...]]:
+    """For each figure of `text`: what it counts, the content words of the two words right after
+    it, before any punctuation but a hyphen or "%" ("22 stitches", "49-gram", "40 more flight
+    attendants" -> flight, "260 scheduled flights" -> schedul, flight; none in "up from 48 in the
+    first days"), and the content words (names too) of the three words either side of it ("the
+    19-year-old Holt" and "Holt, 19, signed" share "holt")."""
+    units, near = [], []
+    for m, _, _ in _figures(text):
+        end = m.end() + len(_ORDINAL.match(text, m.end()).group(0))  # "78th"
+        rest = text[end:]
+        gap = _UNIT_GAP.match(rest)
+        following = _UNIT_WORDS.match(rest, gap.end()) if gap else None
+        unit: list[str] = []
+        for token in _WORD.findall(following.group(0)) if following else ():
+            found = words(token)
+            if not found:
+                if unit or token.lower() not in _UNIT_SKIP:
+                    break  # "$11,746 a year", "48 in the first days": no word of what it counts
+                continue
+            unit += [w for w in found if w not in unit]
+            if len(unit) >= 2:
+                break
+        before = _WORD.findall(text[max(0, m.start() - 80):m.start()])[-3:]
+        after = _WORD.findall(text[end:end + 80])[:3]
+        near.append(frozenset(words(" ".join(before + after))))
+        units.append(tuple(unit))
+    return tuple(units), tuple(near)
 
 
 def dates(text: str) -> list[tuple[str, str]]:
@@ -302,7 +396,8 @@ def _clauses(text: str) -> list[str]:
 
 def _clause(text: str) -> Clause:
     if not _ANY_CUE.search(text):  # most clauses: one scan instead of one per kind of cue
-        return Clause(text, frozenset(words(text)), "", (), frozenset(), "", False, "", (), False, "", "", "")
+        return Clause(text, frozenset(words(text)), "", (), frozenset(), frozenset(), "", False, "", (), False, "", "",
+                      "")
 
     def first(pattern: re.Pattern[str]) -> str:
         m = pattern.search(text)
@@ -312,11 +407,22 @@ def _clause(text: str) -> Clause:
         m = pattern.search(text)
         return tuple(words(text[m.end():])[:_SCOPE]) if m else ()
 
-    negated = frozenset(after[0] for m in _NEGATION.finditer(text) if (after := words(text[m.end():])))
+    negated: set[str] = set()
+    anchors: set[str] = set()
+    for m in _NEGATION.finditer(text):
+        after = words(text[m.end():])[:_NEGATED]
+        negated.update(after)
+        before = words(text[:m.start()])
+        # "voted no": the word before, both as what is negated and as the anchor.
+        if before:
+            negated.add(before[-1])
+        anchors.update(after[:1] or before[-1:])
     verb = scope(_VERBAL_NEGATION)
-    return Clause(text, frozenset(words(text)), first(_NEGATION), scope(_NEGATION), negated, verb[0] if verb else "",
+    return Clause(text, frozenset(words(text)), first(_NEGATION), scope(_NEGATION), frozenset(negated),
+                  frozenset(anchors), verb[0] if verb else "",
                   bool(_NEGATIVE.search(text)), first(_HEDGE), scope(_HEDGE), bool(_CLAIM_HEDGE.search(text)),
-                  first(_UNIVERSAL), first(_CONFIRMED), first(_FUTURE))
+                  first(_UNIVERSAL), first(_CONFIRMED), first(_FUTURE),
+                  frozenset(m.group(0).lower() for m in _CLAIM_HEDGE.finditer(text)))
 
 
 @dataclass(frozen=True)
@@ -328,6 +434,15 @@ class Context:
     window: Facts
     antecedents: frozenset[str]  # words of the two sentences before the window
     passage_words: frozenset[str]
+    neighbours: tuple[Facts, ...] = ()  # the passage's sentences just before and after the window
+    title_words: frozenset[str] = frozenset()  # the cited source's title: "The company" may be named there
+    parts: tuple[Facts, ...] = ()  # the window's sentences, one by one (() reads the window as one)
+    # The sentences the sentence's meaning aligned to, where the window was widened to the ones
+    # around them that hold its other words (None: the window): negation and certainty are read
+    # in these, figures, dates, names, cause and words in the whole window.
+    core: Facts | None = None
+    known_names: frozenset[str] = frozenset()  # words the cited text writes capitalised inside a sentence
+    passage: str = ""  # the cited text and its title, where a name's description is looked up
 
 
 @dataclass(frozen=True)
@@ -344,11 +459,17 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     window = context.window
     where = f"the supporting sentence{'s' if context.size > 1 else ''} {context.label}"
     reasons: list[str] = []
-    values = [v for _, v in window.figures]
-    for written, value in claim.figures:
-        if not any(_same(value, v) for v in values):
+    # Figures and dates count in the sentences of the window the claim draws words from: not in
+    # one between two it joins ("adults over 65" between "Listeria infection" and "70 days").
+    drawn = [p for p in context.parts if p.word_set & claim.word_set] or [window]
+    stated = drawn[0] if len(drawn) == 1 else joined(drawn)
+    values = [v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else [])
+    for index, (written, value) in enumerate(claim.figures):
+        if any(_same(value, v) for v in values):
+            reasons += _swapped(claim, index, stated, context.label)
+        elif not (_beside(claim, index, context.neighbours) or _referred(claim, index, window, context.passage)):
             reasons.append(f"figure {written} not in {where}")
-    keys = {k for _, k in window.dates}
+    keys = {k for _, k in stated.dates}
     for written, key in claim.dates:
         if key not in keys:
             reasons.append(f"date {written} not in {where}")
@@ -356,15 +477,20 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     for name in claim_names:
         name_terms, written = name.terms, name.text
         referred = window.personal or (name.opens and window.opens_with_reference)
-        named = window_words | (context.antecedents if referred else frozenset())
+        named = window_words | (context.antecedents | context.title_words if referred else frozenset())
         inside = [t in named for t in name_terms]
         if all(inside):
             continue
         if inside[-1] and all(t in named or t in context.passage_words for t in name_terms):
             continue  # "Mark Rutte" for a window's "Rutte", the first name elsewhere in the passage
+        if _described(name, window.text, context.passage):
+            continue  # "Hilda" for a window's "the storm", where the cited text says "Storm Hilda"
         reasons.append(f"name {written} not in {where}")
-    reasons += _polarity(claim, window, context.label)
-    reasons += _cause(claim, window, context.label)
+    if not reasons:
+        reasons += _roles(claim, claim_names, window, context)
+    core = context.core or window
+    reasons += _polarity(claim, core, context.label)
+    reasons += _cause(claim, window, context.parts, context.label)
     # Words may come from what the window refers back to: "half of them" are the homes before.
     window_words |= context.antecedents if window.refers_back else frozenset()
     claim_words = claim.words
@@ -377,6 +503,85 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
             if len(run) > thresholds.max_new_run:
                 reasons.append(f"adds what {context.label} does not say ({', '.join(run)})")
     return reasons
+
+
+def _referred(claim: Facts, index: int, window: Facts, passage: str) -> bool:
+    """Whether the window refers to what the figure counts, which the cited text counts with that
+    figure elsewhere ("the two men, aged 24 and 31" for "The men, aged 24 and 31", where the
+    passage says "arrested two men")."""
+    unit = claim.figure_units[index][:1] if index < len(claim.figure_units) else ()
+    if not unit or not any(words(m.group(1))[:1] == list(unit) for m in _DEFINITE.finditer(window.text)):
+        return False
+    value = claim.figures[index][1]
+    units, _ = _figure_contexts(passage)
+    return any(_same(value, v) and u[:1] == unit for (_, v), u in zip(figures(passage), units, strict=True))
+
+
+def _described(name: Name, window: str, passage: str) -> bool:
+    """Whether the window refers to the name by a word the cited text writes in it ("the storm"
+    for "Storm Hilda", "the judge" for "Judge Lena Morales")."""
+    last = name.terms[-1]
+    described = set()
+    for run in _CAPITALISED_RUN.finditer(passage):
+        found = [(token, words(token)) for token in run.group(0).split()]
+        if any(last in w for _, w in found):
+            described |= {token.lower() for token, w in found if w and not set(w) & set(name.terms)}
+    return any(re.search(rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(word)}\b", window, _I) for word in described)
+
+
+def _roles(claim: Facts, claim_names: Sequence[Name], window: Facts, context: Context) -> list[str]:
+    """Names the window holds, each in another's place: a clause of the sentence that opens with a
+    name and says what a clause of the window says (three words or more in common besides
+    names), where that clause opens with another name ("Rutte stressed the importance of
+    remaining open-minded" where the window says "Macron emphasized the importance of remaining
+    open-minded", and Rutte dismissed the idea)."""
+    reasons = []
+    known = context.known_names
+    for clause in claim.clauses:
+        subject = next(iter(names(clause.text, known)), None)
+        if subject is None or not subject.opens:
+            continue
+        plain = clause.words - {t for n in claim_names for t in n.terms}
+        match = _best_clause(plain, window.clauses)
+        if match is None or len(plain & match.words) < _ROLE_WORDS or set(subject.terms) & match.words:
+            continue
+        other = next(iter(names(match.text, known)), None)
+        if other is not None and other.opens and not set(other.terms) & clause.words:
+            reasons.append(f"name {subject.text} where {context.label} says {other.text}")
+    return reasons
+
+
+def _swapped(claim: Facts, index: int, window: Facts, label: str) -> list[str]:
+    """A figure the window states, but counting something else, while what the sentence counts
+    with it the window counts with another figure: "22 stitches" where it says "a carrier for
+    22 years, needed 40 stitches"."""
+    unit = claim.figure_units[index] if index < len(claim.figure_units) else ()
+    if not unit or len(window.figure_units) != len(window.figures):
+        return []
+    value = claim.figures[index][1]
+    counted = [u for (_, v), u in zip(window.figures, window.figure_units, strict=True) if _same(v, value)]
+    # "three points behind" for "three behind leaders": what either counts first, found in the other, is enough.
+    if not counted or not all(u and unit[0] not in u and u[0] not in unit for u in counted):
+        return []
+    if not any(unit[0] in u and not _same(v, value)
+               for (_, v), u in zip(window.figures, window.figure_units, strict=True)):
+        return []
+    return [f"figure {claim.figures[index][0]} counts {counted[0][0]!r} in {label}, not {unit[0]!r}"]
+
+
+def _beside(claim: Facts, index: int, neighbours: Sequence[Facts]) -> bool:
+    """Whether a figure the window lacks is in a sentence next to it, the same figure of the same
+    thing: among the words the sentence writes around it, besides what it counts ("the
+    19-year-old Holt" for "Holt, 19, signed ..." before "Sunday's goal was his first"). What it
+    counts is not enough: "after 11 minutes" is in the sentence before "Grant pulled a goal back"
+    but not Grant's."""
+    if index >= len(claim.figure_near):
+        return False
+    value, near = claim.figures[index][1], claim.figure_near[index]
+    unit = set(claim.figure_units[index]) if index < len(claim.figure_units) else set()
+    return any(_same(value, v) and (near & around) - unit - set(counts)
+               for other in neighbours
+               for (_, v), around, counts in zip(other.figures, other.figure_near, other.figure_units, strict=False))
 
 
 def _polarity(claim: Facts, window: Facts, label: str) -> list[str]:
@@ -393,7 +598,8 @@ def _polarity(claim: Facts, window: Facts, label: str) -> list[str]:
         # Not negative at all, or stating un-negated the very word the sentence negates
         # ("declined to block" for "blocked").
         verb = clause.negated_verb
-        if clause.negation and (not match.negative or (verb in match.words and verb not in match.negated)):
+        if (clause.negation and (not match.negative or (verb in match.words and verb not in match.negated))
+                and not _negated_in(clause, window)):
             reasons.append(f"negation not in {label} ('{clause.negation}')")
         if clause.universal and not any_universal:
             reasons.append(f"'{clause.universal}' not in {label}")
@@ -404,28 +610,53 @@ def _polarity(claim: Facts, window: Facts, label: str) -> list[str]:
             reasons.append(f"'{clause.future}' where {label} hedges ('{match.hedge}')")
     for source_clause in window.clauses:
         # "not unsafe" restated as "unsafe", "dismissed the idea of sending troops" as "backed sending troops".
-        restating = _restating(source_clause, source_clause.negation_scope, claim)
-        if source_clause.negation and restating is not None and not restating.negative:
+        restating = _restating(source_clause, source_clause.negation_scope, claim, lambda c: c.negative)
+        if (source_clause.negation and restating is not None and not restating.negative
+                and not (_NO_OTHER.search(source_clause.text) and _ONLY.search(restating.text))):
             reasons.append(f"negation of {label} dropped ('{source_clause.negation}')")
-        restating = _restating(source_clause, source_clause.hedge_scope, claim)
+        restating = _restating(source_clause, source_clause.hedge_scope, claim,
+                               lambda c: c.claim_hedge or bool(c.confirmed or c.future))
+        # What keeps the hedge is a hedge, or a word of prediction the clause does not use
+        # otherwise ("a replacement plan would likely require" restated "a plan would require" drops it).
+        plain = source_clause.hedges - {m.group(0).lower() for m in _HEDGE.finditer(source_clause.text)}
+        kept = restating is not None and (bool(restating.hedges - plain) or (  # "estimated" as "about"
+            source_clause.hedge.startswith("estimat") and bool(_APPROXIMATE.search(restating.text))))
         if (source_clause.hedge and restating is not None
-                and not (restating.claim_hedge or restating.confirmed or restating.future)):
+                and not (kept or restating.confirmed or restating.future)):
             reasons.append(f"hedge of {label} dropped ('{source_clause.hedge}')")
+    for m in _PREFIX_NEGATION.finditer(window.text):
+        # "a voting member" for "a non-voting member", unless the sentence negates it otherwise.
+        negated = words(m.group(1))[:1]
+        prefixed = {w for x in _PREFIX_NEGATION.finditer(claim.text) for w in words(x.group(1))[:1]}
+        if negated and negated[0] in claim.word_set and negated[0] not in prefixed and not any(
+                c.negative for c in claim.clauses if negated[0] in c.words):
+            reasons.append(f"negation of {label} dropped ('{m.group(0)}')")
     return list(dict.fromkeys(reasons))
 
 
-def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts) -> Clause | None:
+def _negated_in(clause: Clause, window: Facts) -> bool:
+    """Whether what a sentence's clause negates is negated in some clause of the window ("should
+    not eat the recalled meals" for "Customers should not eat the meals." beside the refund)."""
+    anchors = clause.negation_anchors
+    return bool(anchors) and any(c.negative and anchors <= c.negated for c in window.clauses)
+
+
+def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts,
+               carries: Callable[[Clause], bool] = lambda c: False) -> Clause | None:
     """The sentence's clause that states what a window clause negates or hedges (`scope`, the
     words after the negation or hedge): its first word or two of them, with two words of the
-    clause in all (else None)."""
+    clause in all (else None). Of clauses stating as many, one that `carries` the negation or
+    hedge ("the stadium, which the team estimates will cost" splits "the stadium" from "cost")."""
     stated = [w for w in scope if w in claim.word_set]
     if not stated or (stated[0] != scope[0] and len(stated) < 2) or len(clause.words & claim.word_set) < 2:
         return None
-    return max(claim.clauses, key=lambda c: len(c.words.intersection(stated)))
+    return max(claim.clauses, key=lambda c: (len(c.words.intersection(stated)), carries(c)))
 
 
-def _cause(claim: Facts, window: Facts, label: str) -> list[str]:
-    """A causal link the window has no word of cause for, or a cause whose words it lacks."""
+def _cause(claim: Facts, window: Facts, parts: Sequence[Facts], label: str) -> list[str]:
+    """A causal link the window has no word of cause for, or a cause whose words are not in a
+    sentence of it that states a cause (`parts`: the window's sentences): a fact of one sentence
+    given as the cause of another's is a cause nobody wrote."""
     if not claim.causal:
         return []
     if not window.any_cause:
@@ -433,9 +664,11 @@ def _cause(claim: Facts, window: Facts, label: str) -> list[str]:
     m = _CAUSAL.search(claim.text)
     rest = _clauses(claim.text[m.end():]) if m else []
     cause = words(rest[0]) if rest else []
-    window_words = window.word_set
-    missing = [w for w in cause if w not in window_words]
-    if cause and len(missing) / len(cause) > 0.25:
+    if not cause:
+        return []
+    causal_parts = [p for p in parts if p.any_cause] or [window]
+    missing = min(sum(w not in p.word_set for w in cause) for p in causal_parts)
+    if missing / len(cause) > 0.25:
         return [f"cause '{rest[0].strip(' .!?')}' not in {label}"]
     return []
 
@@ -456,7 +689,7 @@ def _new_run(text: str, known: frozenset[str]) -> list[str]:
     best: list[str] = []
     run: list[str] = []
     for word in terms(re.sub(r"[-\u2010-\u2015/]", " ", _FIGURE.sub(" 000 ", text))):
-        if word in known or word[0].isdigit():
+        if word in known or word[0].isdigit() or word in _CONNECTIVES:
             run = []
         else:
             run.append(word)

@@ -99,17 +99,23 @@ def is_refusal(draft: str) -> bool:
 
 def grounded_answer(question: str, sources: Sequence[ScoredChunk], checked: GroundedText, *, mark: bool,
                     sources_on_abstain: int, refused: bool = False) -> Answer:
-    """The `Answer` for a checked generated text over `sources` (numbered from 1)."""
-    unsupported = [] if refused else [
-        UnsupportedSentence(_plain(s.text), s.reason, removed=not mark) for s in checked.removed]
+    """The `Answer` for a checked generated text over `sources` (numbered from 1). The answer's
+    citations are renumbered in order of first use, and so are the sources the reasons of removed
+    sentences name ("negation not in [3]" is "[1]" to the reader when [3] is the first cited)."""
     shown = [s for s in checked.sentences if s.supported or (mark and not refused)]
     if refused or not checked.supported:
-        citations = [_cite(n, chunk, None) for n, chunk in enumerate(sources[:sources_on_abstain], start=1)]
+        listed = sources[:sources_on_abstain]
+        unsupported = [] if refused else [
+            UnsupportedSentence(_plain(s.text), _reason(s.reason, {n: n for n in range(1, len(listed) + 1)}, sources),
+                                removed=not mark) for s in checked.removed]
+        citations = [_cite(n, chunk, None) for n, chunk in enumerate(listed, start=1)]
         text = NOT_IN_ARTICLES + (" The closest passages are listed as sources." if citations else "")
         return Answer(question, text, citations, abstained=True, outcome="not_in_articles", mode="llm",
                       unsupported=unsupported)
     order = list(dict.fromkeys(n for s in shown for n in s.cited))
     renumber = {old: new for new, old in enumerate(order, start=1)}
+    unsupported = [UnsupportedSentence(_plain(s.text), _reason(s.reason, renumber, sources), removed=not mark)
+                   for s in checked.removed]
     support: dict[int, tuple[int, int]] = {}
     for sentence in shown:
         for n, start, end in sentence.support:
@@ -130,6 +136,26 @@ def _renumbered(match: re.Match[str], renumber: dict[int, int]) -> str:
     numbers = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))]
     kept = [str(renumber[n]) for n in numbers if n in renumber]
     return f"[{', '.join(kept)}]" if kept else ""
+
+
+def _reason(reason: str, renumber: dict[int, int], sources: Sequence[ScoredChunk]) -> str:
+    """A reason of the grounding check with the sources it names by the check's numbers ("[2]",
+    "[1, 3]") given the numbers the reader sees; a source the answer does not list is named by
+    its title. What a reason quotes of a source (after ": '") is left as written."""
+    head, quote, tail = reason.partition(": '")
+
+    def named(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))]
+        if all(n in renumber for n in numbers):
+            return f"[{', '.join(str(renumber[n]) for n in numbers)}]"
+        return " and ".join(f"[{renumber[n]}]" if n in renumber else _unlisted(n, sources) for n in numbers)
+
+    return _MARKER.sub(named, head) + quote + tail
+
+
+def _unlisted(n: int, sources: Sequence[ScoredChunk]) -> str:
+    title = sources[n - 1].hit.title.strip() if 1 <= n <= len(sources) else ""
+    return f"an unlisted source (“{title}”)" if title else "an unlisted source"
 
 
 def _plain(text: str) -> str:

@@ -9,14 +9,20 @@ kept only when what it cites supports it:
 - alignment: it is matched to the window of one to three consecutive sentences of a cited
   source that supports it best (cosine of the embedding model already loaded, the window's
   vector being the normalised mean of its sentences' vectors, plus a small share of shared
-  words to break near ties), and that cosine is at least `min_similarity`;
+  words to break near ties), and that cosine is at least `min_similarity`; a sentence joining
+  two or three sentences of the source is closest in meaning to one of them, so the window
+  then widens to the sentences around it that hold at least two more of its words;
 - exact checks against that window, not the whole passage (`qa.llm.claim_checks`): its
   figures, dates and names are in it; it adds no negation, certainty ("all", "confirmed",
   "will" where the window hedges) or cause the window does not carry, and drops no negation
   or hedge the window carries; at least `min_lexical` of its content words are in it, and it
   adds no run of words found nowhere in the cited text;
-- when a `verifier` is given (a trained pairwise model): it reads (window, sentence) and the
-  sentence is kept only when p(supported) >= `min_support` too.
+- a sentence with markers in different places ("A [1], while B [2].") is checked part by
+  part, each against what its own marker cites, so that a figure of one source does not pass
+  beside a claim of another; one with its markers together ("A and B [1][2].") is checked
+  against each cited source's window, then, failing that, against their windows read as one;
+- when a `verifier` is given (a trained pairwise model): it reads (window, sentence), or each
+  part with its window, and the sentence is kept only when p(supported) >= `min_support` too.
 
 Unsupported sentences are removed, or kept and marked when `unsupported="mark"`; the result
 records each sentence's verdict, the window it was aligned to and why, so the answer can show
@@ -41,6 +47,7 @@ from qa.llm import claim_checks
 from qa.llm.claim_checks import Context, Facts, Thresholds
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -48,6 +55,8 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 SUPPORTED, CONTRADICTED, NOT_STATED = 0, 1, 2
 MAX_WINDOW = 3  # sentences
 _PARTIAL_SHARE, _PARTIAL_SLACK = 0.8, 0.2
+_MIN_PART_WORDS = 2  # content words a part of a sentence needs to be checked on its own
+_WIDEN = 2  # words of the sentence a wider window must hold besides those of the window it widens
 
 
 class Verifier(Protocol):
@@ -118,6 +127,7 @@ class _Passage:
     window_words: list[frozenset[str]]
     words: frozenset[str]
     known_names: frozenset[str]  # words the passage writes capitalised inside a sentence, lower-cased
+    values: frozenset[float]  # the figures it states, each also without its scale (`_values`)
     _facts: dict[int, Facts] = field(default_factory=dict)
 
     def facts(self, first: int, last: int) -> Facts:
@@ -130,10 +140,12 @@ class _Passage:
 
 @dataclass(frozen=True)
 class _Premise:
-    """What a verifier reads a sentence against: the aligned window's text, and how reasons name it."""
+    """What a verifier reads: the aligned window's text, how reasons name it, and the claim (the
+    sentence, or the part of it that cites that source)."""
 
     text: str
     label: str  # "[2]"
+    claim: str
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,7 @@ class _Alignment:
     window: tuple[int, int]
     cosine: float
     score: float
+    core: tuple[int, int] | None = None  # the window before it was widened, where it was
 
     @property
     def span(self) -> tuple[int, int, int]:
@@ -201,14 +214,25 @@ class GroundingChecker:
         if not pieces:
             return GroundedText("")
         plain = [_strip_markers(p) for p in pieces]
-        vectors = self.encode(plain)
+        # A sentence with markers in several places ("A [1], while B [2].") is checked part by
+        # part, each against what its own marker cites; one with its markers together ("A and
+        # B [1][2].") against its cited sources' windows read as one.
+        parts = [_parts(piece, by_n) for piece in pieces]
+        part_texts = [text for found in parts for text, _ in found]
+        vectors = list(self.encode(plain + part_texts))
+        part_vectors = iter(vectors[len(plain):])
         checked = []
-        for piece, text, vector in zip(pieces, plain, vectors, strict=True):
+        for piece, text, vector, found in zip(pieces, plain, vectors[:len(plain)], parts, strict=True):
             numbers = [int(n) for group in _MARKER.findall(piece) for n in re.split(r"\s*[,;]\s*", group)]
             cited = tuple(dict.fromkeys(n for n in numbers if n in by_n))
             dropped = tuple(dict.fromkeys(n for n in numbers if n not in by_n))
-            checked.append(self._verdict(piece, text, vector, [by_n[n] for n in cited], cited, dropped))
-        checked = self._verify(checked, plain)
+            if found:
+                verdicts = [self._verdict(piece, part, next(part_vectors), [by_n[n] for n in part_cited], part_cited,
+                                          dropped, part=True) for part, part_cited in found]
+                checked.append(_combined(verdicts, cited))
+            else:
+                checked.append(self._verdict(piece, text, vector, [by_n[n] for n in cited], cited, dropped))
+        checked = self._verify(checked)
         shown = []
         for verdict in checked:
             if verdict.supported:
@@ -218,11 +242,12 @@ class GroundingChecker:
         return GroundedText(" ".join(shown), checked)
 
     def _verdict(self, piece: str, text: str, vector: np.ndarray, cited: list[Source], numbers: tuple[int, ...],
-                 dropped: tuple[int, ...]) -> tuple[CheckedSentence, _Premise | None]:
-        """The rules' verdict on one sentence, and the window a verifier should read."""
+                 dropped: tuple[int, ...], part: bool = False) -> tuple[CheckedSentence, tuple[_Premise, ...]]:
+        """The rules' verdict on one sentence (or, `part`, the part `text` of it that cites `cited`),
+        and what a verifier should read."""
         if not cited:
             reason = "cites no source" if not dropped else f"cites no existing source ({_numbers(dropped)})"
-            return CheckedSentence(piece, (), False, 0.0, 0.0, reason, dropped, reasons=(reason,)), None
+            return CheckedSentence(piece, (), False, 0.0, 0.0, reason, dropped, reasons=(reason,)), ()
         claim = claim_checks.facts(text)
         passages = [self._passage(s.text) for s in cited]
         known = frozenset().union(*(p.known_names for p in passages))
@@ -231,16 +256,15 @@ class GroundingChecker:
         alignments = [a for a in (self._align(vector, align_words, s, p) for s, p in zip(cited, passages, strict=True))
                       if a is not None]
         # Reasons name the cited source as "the cited source" where the check reads every cited
-        # text, and as "[n]" where it reads one window of it.
-        cited_sources = "the cited source" if len(numbers) == 1 else "the cited sources"
-        source_text = " ".join(" ".join(p.sentences) for p in passages)
-        missing_numbers = [n for n in _NUMBER.findall(text)
-                           if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", source_text)]
+        # text, and as "[n]" where it reads one window of it, or a part of the sentence citing it.
+        cited_sources = ("[" + ", ".join(map(str, numbers)) + "]" if part
+                         else "the cited source" if len(numbers) == 1 else "the cited sources")
+        missing_numbers = _missing_numbers(text, passages)
         reasons = [f"{missing_numbers[0]} is not in {cited_sources}"] if missing_numbers else []
         if not alignments:  # nothing in them but instructions
-            reasons.append(f"not close to what {cited_sources} say{'s' if len(numbers) == 1 else ''} "
+            reasons.append(f"not close to what {cited_sources} say{'s' if len(numbers) == 1 or part else ''} "
                            "(similarity -1.00)")
-            return CheckedSentence(piece, numbers, False, -1.0, 0.0, reasons[0], dropped, (), tuple(reasons)), None
+            return CheckedSentence(piece, numbers, False, -1.0, 0.0, reasons[0], dropped, (), tuple(reasons)), ()
         alignments.sort(key=lambda a: -a.score)
         best = alignments[0]
         claim_words = claim.words
@@ -249,9 +273,9 @@ class GroundingChecker:
         # there: with (nearly) all its words in the window the exact checks judge it, above a lower floor.
         floor = self.min_similarity - (_PARTIAL_SLACK if held >= _PARTIAL_SHARE else 0.0)
         if best.cosine < floor:
-            reasons.append(f"not close to what {cited_sources} say{'s' if len(numbers) == 1 else ''} "
+            reasons.append(f"not close to what {cited_sources} say{'s' if len(numbers) == 1 or part else ''} "
                            f"(similarity {best.cosine:.2f})")
-        window, premise = best.facts, _Premise(best.text, f"[{best.source.n}]")
+        window, premise = best.facts, _Premise(best.text, f"[{best.source.n}]", text)
         rules = claim_checks.check(claim, claim_names, self._context(best), self.thresholds)
         if rules and len(alignments) > 1:
             # A sentence citing several sources may join what each says: read their windows as one.
@@ -260,31 +284,38 @@ class GroundingChecker:
             context = Context(label, len(alignments), joined, frozenset(),
                               frozenset().union(*(a.passage.words for a in alignments)))
             if not claim_checks.check(claim, claim_names, context, self.thresholds):
-                rules, window, premise = [], joined, _Premise(" ".join(a.text for a in alignments), label)
+                rules, window, premise = [], joined, _Premise(" ".join(a.text for a in alignments), label, text)
         reasons += [r for r in rules if not (missing_numbers and r.startswith("figure "))]
         lexical = (sum(w in window.word_set for w in claim_words) / len(claim_words)) if claim_words else 1.0
         support = (best.span, *(a.span for a in alignments[1:]))
         return CheckedSentence(piece, numbers, not reasons, round(best.cosine, 4), round(lexical, 4),
-                               reasons[0] if reasons else "", dropped, support, tuple(reasons)), premise
+                               reasons[0] if reasons else "", dropped, support, tuple(reasons)), (premise,)
 
-    def _verify(self, verdicts: list[tuple[CheckedSentence, _Premise | None]],
-                plain: list[str]) -> list[CheckedSentence]:
-        """The verifier's reading of each (aligned window, sentence) the rules pass, in one call."""
+    def _verify(self, verdicts: list[tuple[CheckedSentence, tuple[_Premise, ...]]]) -> list[CheckedSentence]:
+        """The verifier's reading of each (aligned window, sentence) the rules pass, in one call; a
+        sentence checked part by part is kept only when it supports every part."""
         checked = [sentence for sentence, _ in verdicts]
-        asked = [(i, premise) for i, (sentence, premise) in enumerate(verdicts) if sentence.supported and premise]
+        asked = [(i, premise) for i, (sentence, premises) in enumerate(verdicts) if sentence.supported
+                 for premise in premises]
         if self.verifier is None or not asked:
             return checked
-        pairs = [(premise.text, plain[i]) for i, premise in asked]
+        pairs = [(premise.text, premise.claim) for _, premise in asked]
         probabilities = np.asarray(self.verifier.supports(pairs), dtype=float)
         if probabilities.shape != (len(pairs), 3):
             raise ValueError(f"verifier.supports gave shape {probabilities.shape}, not ({len(pairs)}, 3)")
+        decided: set[int] = set()
         for (i, premise), row in zip(asked, probabilities, strict=True):
+            if i in decided:
+                continue  # an earlier part already removed it
             verdict = (float(row[SUPPORTED]), float(row[CONTRADICTED]), float(row[NOT_STATED]))
             sentence = checked[i]
             reason = ""
             if verdict[SUPPORTED] < self.min_support:
                 reason = (f"contradicted by {premise.label}: '{_shortened(premise.text)}'"
                           if int(np.argmax(row)) == CONTRADICTED else f"not stated in {premise.label}")
+                decided.add(i)
+            elif sentence.verdict is not None and sentence.verdict[SUPPORTED] <= verdict[SUPPORTED]:
+                continue  # the part it supports least gives the sentence's verdict
             checked[i] = replace(sentence, supported=not reason, reason=reason, reasons=(reason,) if reason else (),
                                  verdict=verdict)
         return checked
@@ -300,22 +331,41 @@ class GroundingChecker:
         cosines = passage.window_vectors @ vector
         sentence_words = passage.sentence_words
         best: _Alignment | None = None
+        valid: list[tuple[int, int, frozenset[str], float]] = []
         for index, ((first, last), cosine) in enumerate(zip(passage.windows, cosines, strict=True)):
             held = words & passage.window_words[index]
             if last > first and (held <= frozenset().union(*sentence_words[first + 1:last + 1])
                                  or held <= frozenset().union(*sentence_words[first:last])):
                 continue
+            valid.append((first, last, held, float(cosine)))
             share = len(held) / len(words) if words else 0.0
             score = float(cosine) + self.lexical_weight * share - 0.01 * (last - first)
             if best is None or score > best.score:
                 best = _Alignment(source, passage, (first, last), float(cosine), score)
+        if best is None:
+            return None
+        # A sentence joining two or three sentences of the source ("combined") is closest in
+        # meaning to one of them: the window widens to the sentences around it that hold more
+        # of its words (each end of the wider window holding some the rest does not).
+        first, last = best.window
+        held = next(h for a, b, h, _ in valid if (a, b) == (first, last))
+        wider = [(len(h), -(b - a), a, b, c) for a, b, h, c in valid
+                 if a <= first and b >= last and len(h) >= len(held) + _WIDEN]
+        if wider:
+            _, _, first, last, cosine = max(wider)
+            best = replace(best, window=(first, last), cosine=max(best.cosine, cosine), core=best.window)
         return best
 
     def _context(self, alignment: _Alignment) -> Context:
         passage = alignment.passage
         first, last = alignment.window
         antecedents = frozenset().union(*passage.sentence_words[max(0, first - 2):first])
-        return Context(f"[{alignment.source.n}]", last - first + 1, alignment.facts, antecedents, passage.words)
+        neighbours = tuple(passage.facts(i, i) for i in (first - 1, last + 1) if 0 <= i < len(passage.sentences))
+        return Context(f"[{alignment.source.n}]", last - first + 1, alignment.facts, antecedents, passage.words,
+                       neighbours, frozenset(claim_checks.words(alignment.source.title)),
+                       tuple(passage.facts(i, i) for i in range(first, last + 1)),
+                       passage.facts(*alignment.core) if alignment.core else None, passage.known_names,
+                       f"{alignment.source.title}\n{alignment.source.text}")
 
     def _passage(self, text: str) -> _Passage:
         """A source's sentences that state facts, their words and windows (cached:
@@ -340,8 +390,83 @@ class GroundingChecker:
             self._passages[text] = _Passage(sentences, spans, words, windows, window_vectors,
                                             [frozenset().union(*words[i:j + 1]) for i, j in windows],
                                             frozenset().union(*words),
-                                            frozenset().union(*(claim_checks.capitals(x) for x in sentences)))
+                                            frozenset().union(*(claim_checks.capitals(x) for x in sentences)),
+                                            frozenset(v for x in sentences for v in _values(x)))
         return self._passages[text]
+
+
+def _parts(piece: str, by_n: dict[int, Source]) -> list[tuple[str, tuple[int, ...]]]:
+    """The parts of a sentence whose markers stand in different places, each with the sources
+    its marker cites: "Macron announced a coalition [1], while Rutte dismissed troops [2]." ->
+    ("Macron announced a coalition", (1,)), ("while Rutte dismissed troops", (2,)). A part of
+    fewer than two words, or citing no existing source, joins the part after it (the last, the
+    one before); words after the last marker join the last part. [] when fewer than two parts
+    remain, or all cite the same: the sentence is checked whole."""
+    runs = list(_MARKER_RUN.finditer(piece))
+    if len(runs) < 2:
+        return []
+    parts: list[tuple[str, tuple[int, ...]]] = []
+    start = 0
+    for run in runs:
+        numbers = tuple(dict.fromkeys(int(n) for group in _MARKER.findall(run.group(0))
+                                      for n in re.split(r"\s*[,;]\s*", group) if int(n) in by_n))
+        parts.append((piece[start:run.start()], numbers))
+        start = run.end()
+    tail = piece[start:]
+    if terms(tail):
+        parts[-1] = (parts[-1][0] + tail, parts[-1][1])
+    merged: list[tuple[str, tuple[int, ...]]] = []
+    pending = ("", ())
+    for text, numbers in parts:
+        text, numbers = pending[0] + text, tuple(dict.fromkeys(pending[1] + numbers))
+        if len(terms(text)) < _MIN_PART_WORDS or not numbers:
+            pending = (text, numbers)
+            continue
+        merged.append((text, numbers))
+        pending = ("", ())
+    if pending[0] and merged:
+        text, numbers = merged.pop()
+        merged.append((text + pending[0], tuple(dict.fromkeys(numbers + pending[1]))))
+    if len(merged) < 2 or len({frozenset(numbers) for _, numbers in merged}) < 2:
+        return []
+    return [(re.sub(r"\s+", " ", text).strip(" ,;:\u2013\u2014-"), numbers) for text, numbers in merged]
+
+
+def _combined(verdicts: list[tuple[CheckedSentence, tuple[_Premise, ...]]],
+              cited: tuple[int, ...]) -> tuple[CheckedSentence, tuple[_Premise, ...]]:
+    """One sentence's verdict from its parts' verdicts: supported when every part is."""
+    sentences = [sentence for sentence, _ in verdicts]
+    reasons = tuple(dict.fromkeys(r for sentence in sentences for r in sentence.reasons))
+    support = tuple(dict.fromkeys(span for sentence in sentences for span in sentence.support))
+    first = sentences[0]
+    return (replace(first, cited=cited, supported=all(s.supported for s in sentences),
+                    similarity=min(s.similarity for s in sentences), lexical=min(s.lexical for s in sentences),
+                    reason=reasons[0] if reasons else "", support=support, reasons=reasons),
+            tuple(premise for _, premises in verdicts for premise in premises))
+
+
+def _missing_numbers(text: str, passages: Sequence[_Passage]) -> list[str]:
+    """The numbers written in digits in `text` that no cited passage states, in digits or in
+    words ("12 homes" for "Twelve homes"), whole ("2" is not in "20") or with a scale ("4.5"
+    is in "4.5 million")."""
+    stated = frozenset().union(*(p.values for p in passages))
+    missing = []
+    for number in _NUMBER.findall(text):
+        values = _values(number)
+        if values and not any(v in stated for v in values):
+            missing.append(number)
+    return missing
+
+
+def _values(text: str) -> set[float]:
+    """The values of the figures of `text`, each also without its scale ("4.5 million" -> 4.5e6, 4.5)."""
+    found = set()
+    for written, value in claim_checks.figures(text):
+        found.add(round(value, 6))
+        digits = _NUMBER.match(written)
+        if digits:
+            found.update(round(v, 6) for _, v in claim_checks.figures(digits.group(0)))
+    return found
 
 
 def _alignment_words(claim: Facts, claim_names: Sequence[claim_checks.Name]) -> frozenset[str]:
