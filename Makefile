@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve chroma bench bench-hostile train-judge test test-llm test-slow clean
+.PHONY: install browser serve chroma bench bench-hostile train-judge train-verifier test test-llm test-slow clean
 
 install: $(STAMP)
 
@@ -45,6 +45,11 @@ bench-hostile: install
 EVAL_DIR ?= ../shared/eval
 train-judge: install
 	$(BIN)/python -m qa.evaluation.train_judge --eval-dir $(EVAL_DIR) --out qa/answering/judge.json
+
+# About 45 min on 2 cores: writes qa/answering/verifier-int8.onnx and its figures, verifier.json.
+train-verifier: install
+	$(BIN)/python -m qa.evaluation.train_verifier --eval-dir $(EVAL_DIR) --out qa/answering \
+		--news-articles 1000 --nli-per-set 5000
 
 # The browser tests drive Debian's chromium with the playwright package (no browser download).
 browser:

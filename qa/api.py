@@ -33,6 +33,7 @@ from qa.answering.answer import Decider
 from qa.answering.pipeline import AnswerPipeline, Limits, Ranking, Trace
 from qa.config import Settings, load_settings
 from qa.answering.judge import load_judge
+from qa.answering.verifier import load_verifier
 from qa.library import Library
 from qa.models import Answer
 from qa.web import WebSources
@@ -94,7 +95,9 @@ class Assistant:
         answer = settings.answer
         self.decider = Decider(judge=load_judge() if answer.judge else None, threshold=answer.abstain_threshold,
                                max_sentences=answer.max_sentences, sources_on_abstain=answer.sources_on_abstain,
-                               weights=self.weights, answer_at=answer.min_confidence)
+                               weights=self.weights, answer_at=answer.min_confidence,
+                               verifier=load_verifier() if answer.verifier and answer.judge else None,
+                               verify_at=answer.verify_at)
         self.pipeline = AnswerPipeline(self.search, self.embedder, self.decider, self.weights,
                                        Limits(top_k=retrieval.top_k, candidates=retrieval.candidates,
                                               max_question_chars=answer.max_question_chars,

@@ -27,6 +27,7 @@ from pydantic import ConfigDict, Field
 from qa.answering.history import is_follow_up, parse_history
 from qa.answering.question import MAX_QUESTION_CHARS, check_question
 from qa.answering.scoring import ScoredChunk
+from qa.answering.verifier import load_verifier
 from qa.llm.chat_models import GuardedModel, LLMUnavailable
 from qa.llm.generate import (ANSWER_PROMPT, REWRITE_PROMPT, format_conversation, format_sources, grounded_answer,
                              is_refusal, number_sources, standalone_question)
@@ -143,7 +144,9 @@ class LLMAnswerer:
         llm = self.settings.llm
         self.model = GuardedModel(model, retries=llm.retries)
         self.checker = checker or GroundingChecker(assistant.embedder.encode, min_similarity=llm.min_similarity,
-                                                   min_lexical=llm.min_lexical, unsupported=llm.unsupported)
+                                                   min_lexical=llm.min_lexical, unsupported=llm.unsupported,
+                                                   verifier=load_verifier() if llm.verifier else None,
+                                                   min_support=llm.min_support)
         answer_inputs = RunnableLambda(
             lambda x: {"sources": format_sources(x["sources"]), "question": x["standalone"],
                        "max_sentences": self.settings.answer.max_sentences + 1}, name="prompt_inputs")

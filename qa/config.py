@@ -126,6 +126,11 @@ class AnswerSettings(_Section):
     min_confidence: float | None = Field(
         None, ge=0.0, le=1.0, description="Judge probability from which a quote is 'answered' (else 'uncertain'); "
                                           "empty: the bar the judge was trained with.")
+    verifier: bool = Field(False, description="Confirm answers with the trained verifier (qa/answering/verifier-int8.onnx); "
+                                              "needs the judge. Off by default: it trades answers for trust (README, "
+                                              "'The verifier').")
+    verify_at: float = Field(0.4, ge=0.0, le=1.0,
+                             description="Verifier probability from which a sentence holds what was asked ('answered').")
     max_sentences: int = Field(2, ge=1, le=10)
     sources_on_abstain: int = Field(3, ge=0, le=20)
     max_question_chars: int = Field(2000, ge=10, le=20_000, description="Longest question accepted, in characters.")
@@ -151,9 +156,15 @@ class LLMSettings(_Section):
     unsupported: Literal["remove", "mark"] = Field(
         "remove", description="What happens to a sentence its cited sources do not support.")
     min_similarity: float = Field(0.55, ge=-1.0, le=1.0,
-                                  description="Least cosine between a sentence and some sentence of a cited source.")
+                                  description="Least cosine between a sentence and the 1-3 source sentences it is "
+                                              "aligned to (0.35 when 80% of its words are in them).")
     min_lexical: float = Field(0.5, ge=0.0, le=1.0,
                                description="Least share of a sentence's content words found in its cited sources.")
+    verifier: bool = Field(False, description="Also have the trained verifier (qa/answering/verifier-int8.onnx) read "
+                                              "each sentence with its aligned source sentences. Off: on the tune claim "
+                                              "set it removed nothing the exact checks keep, and cost faithful ones.")
+    min_support: float = Field(0.02, ge=0.0, le=1.0,
+                               description="With llm.verifier: the verifier's probability of 'supported' from which a sentence is kept.")
 
     @field_validator("base_url")
     @classmethod

@@ -7,13 +7,23 @@ Three honest outcomes:
   answering: the articles are on the subject but the judge does not see the asked-for detail;
 - not in the articles: nothing relevant was found; the closest passages are listed as sources.
 
-Who decides: the trained judge (`qa.answering.judge`) when present, else the evidence threshold. Either
-way, a question that asks for a kind of answer (an amount, a time, a person...) is "answered"
-only by a sentence that holds one.
+Who decides: the trained judge (`qa.answering.judge`) ranks and shortlists the candidates from
+the fast features; the verifier (`qa.answering.verifier`, a small model trained here) then reads
+the question with each shortlisted sentence and says whether it holds what was asked. With the
+verifier, "answered" needs its yes; a sentence it does not confirm is at most "uncertain", and
+"uncertain" needs the verifier to see at least a trace of the answer (`verifier_floor`) besides the
+judge seeing the subject, so a sentence that only shares a word with an off-topic question is not
+quoted. The short answer ("Mark Rutte [1]") is given only when that span fills the asked role in
+the quote (`role_filler`: "who dismissed ...?" wants the name the question's words follow, not
+the one that stands next to them). Without
+the verifier file, the judge decides as before; without the judge, the evidence threshold.
+Either way, a question that asks for a kind of answer (an amount, a time, a person...) is
+"answered" only by a sentence that holds one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +31,8 @@ from typing import Literal
 from index.models import Hit
 from qa.answering.answer_type import SHORT_KINDS, new_spans
 from qa.answering.judge import Judge, candidates, feature_matrix, shortlist
+from qa.answering.lexical import terms
+from qa.answering.verifier import Verifier
 from qa.models import Answer, Citation
 from qa.answering.scoring import Query, ScoredChunk, ScoredSentence
 from qa.answering.weights import DEFAULT_ABSTAIN_THRESHOLD, DEFAULT_WEIGHTS, Weights
@@ -39,7 +51,9 @@ class Decision:
     outcome: Outcome
     chosen: list[ScoredSentence]  # what to quote (answered, uncertain) or the closest passages
     evidence: float | None  # the best quotable sentence's evidence score
-    confidence: float | None  # the judge's probability that the chosen sentence answers (None: rule)
+    confidence: float | None  # the judge's (or verifier's) probability that the chosen sentence answers (None: rule)
+    short: str | None = None  # the span that fills the asked role (`role_filler`; verifier only)
+    verified: bool = False  # the verifier decided (then only `short` may lead the answer)
 
 
 class Decider:
@@ -54,13 +68,24 @@ class Decider:
         weights: Selection weights (`qa.answering.weights`).
         answer_at: The judge's probability from which the best quote is "answered" (None: the
             bar it was trained with); higher trades answers marked "uncertain" for fewer wrong ones.
+        verifier: The trained verifier, or None (the judge decides alone).
+        verify_at: The verifier's probability from which a sentence holds what was asked.
+        verifier_floor: Under this verifier probability for every candidate, nothing is close
+            enough to quote even as "uncertain": not in the articles.
+        judge_weight: How much the judge's probability adds to the verifier's when choosing the
+            sentence (its fast features break the verifier's near-ties).
+        verify_top: How many of the judge's most probable sentences the verifier reads.
     """
 
     def __init__(self, *, judge: Judge | None = None, threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
                  max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS,
-                 answer_at: float | None = None) -> None:
+                 answer_at: float | None = None, verifier: Verifier | None = None, verify_at: float = 0.4,
+                 verifier_floor: float = 0.05, judge_weight: float = 0.1, verify_top: int = 4) -> None:
         self.judge = judge
         self.answer_at = answer_at
+        self.verifier = verifier if judge is not None else None  # it reads the judge's shortlist
+        self.verify_at, self.verifier_floor, self.judge_weight = verify_at, verifier_floor, judge_weight
+        self.verify_top = verify_top
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain
@@ -76,6 +101,11 @@ class Decider:
             probabilities = self.judge.probabilities(feature_matrix(query, chunks, pairs))
             selection = {s.key: float(p) for (s, _), p in zip(pairs, probabilities, strict=True)}
             bar = self.judge.answer_at if self.answer_at is None else self.answer_at
+            # The verifier reads a question on its own: a follow-up ("Who scored?") means what the
+            # conversation makes of it, which the judge's features carry and the verifier does not
+            # (measured: with the previous question prepended it did worse), so the judge decides.
+            if self.verifier is not None and not query.context:
+                return self._verified(query, chunks, pairs, selection, best_evidence)
         else:
             selection = {s.key: s.evidence + self.weights.selection_late * c.late for s, c in pairs}
             bar = None
@@ -96,6 +126,37 @@ class Decider:
         top = typed[0] if typed and selection[typed[0].key] >= self._floor(selection[ranked[0][0].key]) else ranked[0][0]
         return Decision("uncertain", [top], best_evidence,
                         selection[top.key] if self.judge is not None else None)
+
+    def _verified(self, query: Query, chunks: Sequence[ScoredChunk],
+                  pairs: Sequence[tuple[ScoredSentence, ScoredChunk]], judged: dict[tuple[str, int], float],
+                  best_evidence: float) -> Decision:
+        """The decision when the verifier reads the judge's shortlist (see the module)."""
+        assert self.verifier is not None
+        # The verifier re-reads the judge's best few: they carry what it cannot see (which
+        # article is the newer one, the chunk's rank); beyond them it only adds wrong picks.
+        required = query.kind in REQUIRED_KINDS
+        sentences = sorted((s for s, _ in pairs),
+                           key=lambda s: (required and not s.type_match, -judged[s.key]))[: self.verify_top]
+        verified = dict(zip((s.key for s in sentences),
+                            map(float, self.verifier.answers(query.question, [s.text for s in sentences])), strict=True))
+        # The verifier chooses; the judge's fast features break its near-ties.
+        ranked = sorted(sentences, key=lambda s: -(verified[s.key] + self.judge_weight * judged[s.key]))
+        answering = [s for s in ranked if verified[s.key] >= self.verify_at and (s.type_match or not required)]
+        if answering:
+            lead = verified[answering[0].key]
+            chosen = [s for s in answering[: self.max_sentences] if verified[s.key] >= lead - 0.25]
+            return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True)
+        top = ranked[0]
+        if verified[top.key] < self.verifier_floor or not self._relevant(best_evidence, max(judged.values())):
+            return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
+        return Decision("uncertain", [top], best_evidence, round(verified[top.key], 4), verified=True)
+
+    def _short(self, query: Query, sentence: ScoredSentence) -> str | None:
+        """The span of the asked kind that fills the asked role in the quote, or None."""
+        if query.kind not in SHORT_KINDS:
+            return None
+        found = list(dict.fromkeys(s.text for s in new_spans(sentence.text, query.kind, query.known)))
+        return role_filler(query.question, sentence.text, found, query.kind)
 
     def _answers(self, sentence: ScoredSentence, score: float, bar: float | None, required: bool) -> bool:
         if required and not sentence.type_match:
@@ -121,12 +182,47 @@ class Decider:
         return closest[: self.sources_on_abstain]
 
 
+ROLE_REACH = 8  # words either side of a span that say what it does in its sentence
+_WORDS = re.compile(r"[\w'’-]+")
+
+
+def role_filler(question: str, sentence: str, found: Sequence[str], kind: str | None) -> str | None:
+    """Which of the spans `found` fills the role the question asks about, or None.
+
+    A person asked about with "who ... dismissed the idea" is the one the question's words
+    *follow* in the sentence ("Mark Rutte, have dismissed the idea"), not the one that merely
+    stands near them ("... sending ground troops, Macron emphasized"); a place, a date or an
+    amount is the one the question's words *precede* ("a conference in Paris"). The span with
+    the most of the question's content words within `ROLE_REACH` words on that side is the
+    answer, when it has at least one and no other span has as many. The trained verifier was
+    measured at this and could not tell the roles apart (README, "The verifier").
+    """
+    asked = set(terms(question))
+    best: list[tuple[int, str]] = []
+    for text in found:
+        at = sentence.find(text)
+        if at < 0:
+            continue
+        after = _WORDS.findall(sentence[at + len(text):])[:ROLE_REACH]
+        before = _WORDS.findall(sentence[:at])[-ROLE_REACH:]
+        # a person acts after their name, or is the agent of a passive before it ("led by X")
+        side = after + (before if before[-1:] == ["by"] else []) if kind == "person" else before
+        own = set(terms(text))
+        best.append((len((set(terms(" ".join(side))) - own) & asked), text))
+    best.sort(key=lambda pair: -pair[0])
+    if not best or best[0][0] == 0 or (len(best) > 1 and best[1][0] == best[0][0]):
+        return None
+    return best[0][1]
+
+
 def short_answer(query: Query, sentence: ScoredSentence) -> str | None:
     """The one span of the kind asked for that the quote holds and the question lacks, or None
     (no kind asked, none found, or several: then the quote speaks for itself)."""
     if query.kind not in SHORT_KINDS:
         return None
     found = {s.text for s in new_spans(sentence.text, query.kind, query.known)}
+    if query.kind == "person" and found:  # the name in the asked role, not any name ("Macron" for Rutte's deed)
+        return role_filler(query.question, sentence.text, sorted(found), query.kind)
     if len(found) != 1:
         return None
     (text,) = found
@@ -150,7 +246,9 @@ def build_answer(query: Query, decision: Decision) -> Answer:
         return Answer(query.asked, f"{UNCERTAIN} {quoted}", citations, abstained=False, evidence=decision.evidence,
                       outcome="uncertain", confidence=decision.confidence)
     lead = decision.chosen[0]  # the best, before reordering
-    short = short_answer(query, lead)
+    short = decision.short
+    if not decision.verified:
+        short = short_answer(query, lead)
     if short:
         n = next(c.n for s, c in zip(chosen, citations, strict=True) if s is lead)
         quoted = f"{short} [{n}]. {quoted}"
