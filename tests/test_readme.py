@@ -80,7 +80,8 @@ def test_langchain_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     out = run_python_block(1, tmp_path, monkeypatch, capsys)
     assert out.splitlines() == [
         f"Macron Ukraine Ground Troops 2024-02-27 | {MISSILES}",  # the top document and its best sentence
-        f"answered: {RUTTE} [1]",  # "Which leader rejected ground troops?" through the chain and the lambda
+        # "Which leader rejected ground troops?" through the chain and the lambda, led by the name in that role
+        f"answered: Mark Rutte [1]. {RUTTE} [1]",
     ]
 
 
