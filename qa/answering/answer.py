@@ -8,9 +8,10 @@ Three honest outcomes:
 - not in the articles: nothing relevant was found; the closest passages are listed as sources.
 
 Who decides: the trained judge (`qa.answering.judge`) ranks and shortlists the candidates from
-the fast features; the verifier (`qa.answering.verifier`, a small model trained here) then reads
-the question with each shortlisted sentence and says whether it holds what was asked. With the
-verifier, "answered" needs its yes; a sentence it does not confirm is at most "uncertain", and
+the fast features and decides. With `answer.verifier: true` (off by default: it trades right
+answers for trust, README "The verifier"), the verifier (`qa.answering.verifier`, a small model
+trained here) then reads the question with each shortlisted sentence and says whether it holds
+what was asked: "answered" needs its yes; a sentence it does not confirm is at most "uncertain", and
 "uncertain" needs the verifier to see at least a trace of the answer (`verifier_floor`) besides the
 judge seeing the subject, so a sentence that only shares a word with an off-topic question is not
 quoted. The short answer ("Mark Rutte [1]") is given only when that span fills the asked role in
@@ -74,18 +75,16 @@ class Decider:
             enough to quote even as "uncertain": not in the articles.
         judge_weight: How much the judge's probability adds to the verifier's when choosing the
             sentence (its fast features break the verifier's near-ties).
-        verify_top: How many of the judge's most probable sentences the verifier reads.
     """
 
     def __init__(self, *, judge: Judge | None = None, threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
                  max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS,
                  answer_at: float | None = None, verifier: Verifier | None = None, verify_at: float = 0.4,
-                 verifier_floor: float = 0.05, judge_weight: float = 0.1, verify_top: int = 4) -> None:
+                 verifier_floor: float = 0.05, judge_weight: float = 0.1) -> None:
         self.judge = judge
         self.answer_at = answer_at
         self.verifier = verifier if judge is not None else None  # it reads the judge's shortlist
         self.verify_at, self.verifier_floor, self.judge_weight = verify_at, verifier_floor, judge_weight
-        self.verify_top = verify_top
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain
@@ -132,11 +131,8 @@ class Decider:
                   best_evidence: float) -> Decision:
         """The decision when the verifier reads the judge's shortlist (see the module)."""
         assert self.verifier is not None
-        # The verifier re-reads the judge's best few: they carry what it cannot see (which
-        # article is the newer one, the chunk's rank); beyond them it only adds wrong picks.
         required = query.kind in REQUIRED_KINDS
-        sentences = sorted((s for s, _ in pairs),
-                           key=lambda s: (required and not s.type_match, -judged[s.key]))[: self.verify_top]
+        sentences = [s for s, _ in pairs]
         verified = dict(zip((s.key for s in sentences),
                             map(float, self.verifier.answers(query.question, [s.text for s in sentences])), strict=True))
         # The verifier chooses; the judge's fast features break its near-ties.
