@@ -187,7 +187,7 @@ class ServerSettings(_Section):
                                     description="Origins allowed to call /api from a browser (CORS).")
     max_upload_mb: int = Field(20, ge=1, le=1024)
     upload_types: list[str] = Field(default_factory=lambda: [".txt", ".md", ".markdown", ".html", ".htm", ".json",
-                                                             ".jsonl"],
+                                                             ".jsonl", ".pdf", ".docx"],
                                     description="File types the admin upload accepts (a subset of what ingest reads).")
     rate_limit: int = Field(120, ge=0, le=1_000_000,
                             description="Questions per minute per client address (ask, chat, MCP); 0: no limit.")

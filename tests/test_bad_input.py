@@ -91,8 +91,8 @@ def ingested(corpus: Path, tmp_path_factory: pytest.TempPathFactory, embedder: E
     ("photo.png", "skipped", "unsupported file type '.png'"),
     ("photo-renamed.txt", "failed", "binary content"),
     ("archive.txt", "failed", "binary content"),
-    ("paper.pdf", "skipped", "unsupported file type '.pdf'"),
-    ("notes.docx", "skipped", "unsupported file type '.docx'"),
+    ("paper.pdf", "failed", "corrupt PDF, cannot be read: Stream has ended unexpectedly"),
+    ("notes.docx", "failed", "corrupt .docx: not a readable zip archive"),
     ("malformed.json", "failed", "invalid JSON at line 1 column"),
     ("dangling.txt", "failed", "broken symbolic link"),
 ])

@@ -1,13 +1,14 @@
 """Files and folders -> `Article`s.
 
-Reads .txt, .md, .html/.htm, .json and .jsonl. Metadata (title, date, url, id) comes from the
-usual places: a `date YYYY-MM-DD` header line, `Key: value` header lines, YAML front matter,
-HTML `<title>`/`<meta>`/`<time>`, JSON fields. A file that cannot be read raises `LoadError`
-with the reason; callers report it and go on with the next file.
+Reads .txt, .md, .html/.htm, .json, .jsonl, .pdf and .docx. Metadata (title, date, url, id)
+comes from the usual places: a `date YYYY-MM-DD` header line, `Key: value` header lines, YAML
+front matter, HTML `<title>`/`<meta>`/`<time>`, JSON fields, PDF and Word document properties.
+A file that cannot be read raises `LoadError` with the reason; callers report it and go on with
+the next file.
 
 Each format has its module: `markdown` (markdown-it-py), `html` (trafilatura, as web pages),
 `records` (JSON, JSONL, and the fields -> `Article` rule all formats share), `encodings` (bytes
--> text). Plain text is read here.
+-> text), `pdf` (pypdf), `docx` (python-docx). Plain text is read here.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import LoadError, UnsupportedFileError
+from index.loading.docx import parse_docx
 from index.loading.encodings import decode_bytes
 from index.loading.html import parse_html
 from index.loading.markdown import parse_markdown
+from index.loading.pdf import parse_pdf
 from index.loading.records import article_from_record, build_article, json_records, stream_jsonl
 from index.loading.text import normalize_text
 from index.models import Article
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
+# Binary documents: read from their bytes by their own parser, never decoded as text.
+_DOCUMENT_PARSERS = {".pdf": parse_pdf, ".docx": parse_docx}
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 # `date 2024-02-27`, optionally with a clock time; the body may follow on the same line.
@@ -141,9 +146,17 @@ def load_file(path: Path, shown: str | None = None) -> LoadedFile:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
     if not data.strip():
         raise LoadError("empty file" if not data else "file contains only whitespace")
+    suffix = path.suffix.lower()
+    if suffix in _DOCUMENT_PARSERS:
+        loaded = LoadedFile(path, [])
+        fields = _DOCUMENT_PARSERS[suffix](data, loaded.warnings)
+        article = build_article(fields, path, index=None, warnings=loaded.warnings, shown=shown)
+        if article is None:
+            raise LoadError("; ".join(loaded.warnings) or "no article text found")
+        loaded.articles.append(article)
+        return loaded
     text, warnings = decode_bytes(data)
     loaded = LoadedFile(path, [], warnings)
-    suffix = path.suffix.lower()
     if suffix == ".json":
         records = json_records(text)
         for n, record in enumerate(records):
