@@ -298,8 +298,8 @@ def test_empty_and_whitespace_files(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedFileError, match=r"\.pdf"):
-        load_file(write(tmp_path, "paper.pdf", b"%PDF-1.4"))
+    with pytest.raises(UnsupportedFileError, match=r"\.pptx"):  # .pdf and .docx are read now
+        load_file(write(tmp_path, "slides.pptx", b"PK\x03\x04"))
     assert issubclass(UnsupportedFileError, LoadError)
 
 
