@@ -12,12 +12,11 @@ face-widget-320.png), committed and shown in the README.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support import ARTIFACTS, SAMPLE_FILE, running_server
+from tests.support import ARTIFACTS, SAMPLE_DIR, SAMPLE_FILE, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,9 +28,7 @@ WIDTHS = [1280, 375]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    articles = tmp_path_factory.mktemp("articles")
-    shutil.copy(SAMPLE_FILE, articles / SAMPLE_FILE.name)
-    with running_server(tmp_path_factory.mktemp("served") / "data", articles) as url:
+    with running_server(tmp_path_factory.mktemp("served") / "data", SAMPLE_DIR) as url:  # only read, never changed
         yield url
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 
@@ -20,7 +19,7 @@ import pytest
 
 from index.embedding.embed import Embedder
 from qa.config import Settings
-from tests.support import ARTIFACTS, SAMPLE_FILE, free_port, running_server
+from tests.support import ARTIFACTS, SAMPLE_DIR, free_port, running_server
 from tests.test_face_layout import assert_first_line_visible, no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,9 +51,7 @@ def host_html(server: str, css: str, lang: str = "en", options: str = "") -> str
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    articles = tmp_path_factory.mktemp("articles")
-    shutil.copy(SAMPLE_FILE, articles / SAMPLE_FILE.name)
-    with running_server(tmp_path_factory.mktemp("served") / "data", articles) as url:
+    with running_server(tmp_path_factory.mktemp("served") / "data", SAMPLE_DIR) as url:  # only read, never changed
         yield url
 
 
