@@ -11,6 +11,15 @@ from pydantic import BaseModel, Field
 from index.models import public_source
 
 
+class CopyJSON(BaseModel):
+    """Another outlet's copy of the cited article (the same wire story, lightly edited)."""
+
+    article_id: str
+    title: str
+    date: str | None = None
+    source: str
+
+
 class CitationJSON(BaseModel):
     n: int = Field(description="The [n] marker in the answer.")
     article_id: str
@@ -18,6 +27,23 @@ class CitationJSON(BaseModel):
     date: str | None = Field(description="Publication date, YYYY-MM-DD, when known.")
     source: str = Field(description="The article's URL, or its path relative to the folder it was ingested from.")
     quote: str = Field(description="The supporting sentence, verbatim.")
+    page: int | None = Field(None, description="The page the quote starts on (PDF sources), from 1.")
+    also_in: list[CopyJSON] = Field(default_factory=list,
+                                    description="Other outlets that published the same story (wire copies).")
+
+
+class ConflictValueJSON(BaseModel):
+    value: str = Field(description="The value as one source states it, e.g. '19'.")
+    n: int = Field(description="The [n] marker of the citation that states it.")
+    date: str | None = Field(None, description="That source's publication date.")
+
+
+class ConflictJSON(BaseModel):
+    """Sources that state different values for what was asked (a toll, a count, a name)."""
+
+    kind: str = Field(description="What differs: amount, count, date, person, place...")
+    values: list[ConflictValueJSON] = Field(description="One per distinct value, newest source first.")
+    text: str = Field(description="The line shown to readers: 'Sources differ: 19 [1] (Nov 6), 20 [2] (Nov 7)'.")
 
 
 class UnsupportedJSON(BaseModel):
@@ -41,7 +67,43 @@ class AnswerJSON(BaseModel):
     unsupported: list[UnsupportedJSON] = Field(
         default_factory=list, description="Generated sentences the check removed (or marked), and why.")
     citations: list[CitationJSON]
+    conflicts: list[ConflictJSON] = Field(default_factory=list,
+                                          description="Sources that disagree on what was asked; empty when none do.")
     timings_ms: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Another outlet's copy of a cited article: the same story, one cluster (see index.storage.stories)."""
+
+    article_id: str
+    title: str
+    date: str | None
+    source: str
+    url: str | None = None
+
+    def to_json(self) -> CopyJSON:
+        return CopyJSON(article_id=self.article_id, title=self.title, date=self.date, source=public_source(self.source))
+
+
+@dataclass(frozen=True)
+class ConflictValue:
+    value: str
+    n: int  # the citation marker
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Sources that state different values for what was asked, newest first (see qa.answering.conflicts)."""
+
+    kind: str
+    values: tuple[ConflictValue, ...]
+    text: str
+
+    def to_json(self) -> ConflictJSON:
+        return ConflictJSON(kind=self.kind, text=self.text,
+                            values=[ConflictValueJSON(value=v.value, n=v.n, date=v.date) for v in self.values])
 
 
 @dataclass(frozen=True)
@@ -63,10 +125,13 @@ class Citation:
     quote_start: int = 0
     quote_end: int = 0
     score: float = 0.0
+    page: int | None = None  # the page the quote starts on, for sources with pages (PDF)
+    also_in: tuple[Copy, ...] = ()  # other outlets' copies of the same story
 
     def to_json(self) -> CitationJSON:
         return CitationJSON(n=self.n, article_id=self.article_id, title=self.title, date=self.date,
-                            source=public_source(self.source), quote=self.quote)
+                            source=public_source(self.source), quote=self.quote, page=self.page,
+                            also_in=[c.to_json() for c in self.also_in])
 
     def to_dict(self) -> dict[str, Any]:
         return self.to_json().model_dump()
@@ -109,6 +174,7 @@ class Answer:
     notice: str | None = None  # e.g. the answer comes from an article older than "this week"
     mode: str = "extractive"  # "llm" when a language model wrote it (and each sentence was checked)
     unsupported: list[UnsupportedSentence] = field(default_factory=list)  # what the check removed or marked
+    conflicts: list[Conflict] = field(default_factory=list)  # sources that disagree on what was asked
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -119,7 +185,7 @@ class Answer:
             question=self.question, answer=self.text, outcome=self.outcome, abstained=self.abstained,
             short_answer=self.short_answer, confidence=None if self.confidence is None else round(self.confidence, 4),
             notice=self.notice, mode=self.mode, unsupported=[u.to_json() for u in self.unsupported],
-            citations=[c.to_json() for c in self.citations],
+            citations=[c.to_json() for c in self.citations], conflicts=[c.to_json() for c in self.conflicts],
             timings_ms={k: round(v, 2) for k, v in self.timings_ms.items()})
 
     def to_dict(self) -> dict[str, Any]:
