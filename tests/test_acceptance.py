@@ -39,9 +39,10 @@ def test_missiles_question_is_answered_with_a_dated_citation() -> None:
     assert cited["quote"] in SAMPLE_FILE.read_text(encoding="utf-8")  # verbatim from the article
     assert "medium- and long-range missiles" in cited["quote"]
     assert set(result) == {"question", "answer", "outcome", "abstained", "short_answer", "confidence", "notice",
-                           "mode", "unsupported", "citations", "timings_ms"}
+                           "mode", "unsupported", "citations", "conflicts", "timings_ms"}
     assert result["outcome"] == "answered"
-    assert set(cited) == {"n", "article_id", "title", "date", "source", "quote"}
+    assert set(cited) == {"n", "article_id", "title", "date", "source", "quote", "page", "also_in"}
+    assert cited["page"] is None and cited["also_in"] == [] and result["conflicts"] == []  # a text file, one outlet
 
 
 @both_store_modes
