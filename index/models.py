@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from index.pages import page_in_chunk
+
 
 def public_source(source: str) -> str:
     """What a reader may be shown as a source: a URL or a relative name as it is, an absolute
@@ -32,6 +34,8 @@ class Article:
     url: str | None = None
     path: str | None = None
     author: str | None = None  # where the source names one (web pages, feeds)
+    # Where each page starts in `text`, page 1 first (PDF); empty for sources without pages.
+    pages: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +90,12 @@ class Hit:
     score: float  # cosine similarity of the chunk to the query
     chunk_id: str = ""
     keyword: float = 0.0  # BM25 score, 0 when keyword search did not find it
+    page: int | None = None  # the page `text` starts on (PDF sources; see index.pages)
+    page_breaks: tuple[int, ...] = ()  # offsets in `text` where a later page starts
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that `text[offset]` is on; None for sources without pages."""
+        return page_in_chunk(self.page, self.page_breaks, offset)
 
 
 @dataclass

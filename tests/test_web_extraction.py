@@ -59,7 +59,8 @@ def test_json_ld_date_and_a_feed_date_that_wins() -> None:
 
 
 @pytest.mark.parametrize("body, content_type, message", [
-    (b"%PDF-1.4 ...", "application/pdf", "not an HTML page"),
+    (b"\x89PNG\r\n\x1a\n...", "image/png", "not an HTML page"),
+    (b"%PDF-1.4 ...", "application/pdf", "^corrupt PDF"),  # a PDF is read as one (index.loading.web.documents)
     (b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "text/html", "no article text"),
 ])
 def test_pages_without_an_article_are_refused_clearly(body: bytes, content_type: str, message: str) -> None:

@@ -176,7 +176,7 @@ def build_article(fields: dict[str, Any], path: Path, index: int | None, warning
     # What a reader is shown: never the server's absolute path (that is `path`).
     source = url or _clean(fields.get("source")) or shown or path.name
     return Article(id=article_id, title=normalize_text(title), text=text, source=source,
-                   date=date, url=url, path=resolved)
+                   date=date, url=url, path=resolved, pages=tuple(fields.get("pages") or ()))
 
 
 def _clean(value: Any) -> str | None:

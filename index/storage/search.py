@@ -19,6 +19,7 @@ import numpy as np
 from index.loading.dates import date_ordinal
 from index.storage.keyword import KeywordIndex
 from index.models import Hit
+from index.pages import pages_from_metadata
 from index.embedding.sentences import SentenceStore
 from index.storage.vectorstore import ChunkVectorStore
 
@@ -141,7 +142,8 @@ def date_where(since: str | None, until: str | None) -> dict[str, Any] | None:
 
 
 def _hit(chunk_id: str, document: str, meta: dict[str, Any], score: float) -> Hit:
+    page, page_breaks = pages_from_metadata(meta)
     return Hit(article_id=meta["article_id"], title=meta.get("title", ""), source=meta.get("source", ""),
                date=meta.get("date"), url=meta.get("url"), text=document[int(meta.get("prefix", 0)):],
                start=int(meta["start"]), end=int(meta["end"]), ordinal=int(meta["ordinal"]), score=score,
-               chunk_id=chunk_id)
+               chunk_id=chunk_id, page=page, page_breaks=page_breaks)

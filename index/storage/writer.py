@@ -21,6 +21,7 @@ from langchain_core.documents import Document
 from index.loading.dates import date_ordinal
 from index.errors import ArticleNotFoundError
 from index.models import Article, Chunk
+from index.pages import chunk_page_metadata
 from index.storage.vectorstore import ChunkVectorStore
 
 
@@ -94,4 +95,5 @@ def chunk_metadata(article: Article, chunk: Chunk, total: int) -> dict[str, Any]
     }
     if chunk.ordinal == 0:
         meta["chunks"] = total  # only on the first chunk, so listing articles is one query
+    meta.update(chunk_page_metadata(article.pages, chunk.start, chunk.end))  # PDF pages; nothing otherwise
     return {k: v for k, v in meta.items() if v is not None}

@@ -38,6 +38,7 @@ from index.loading.dates import parse_date
 from index.errors import BlockedURLError, ExtractError
 from index.models import Article
 from index.loading.text import normalize_text
+from index.loading.web.documents import document_suffix, extract_document
 from index.loading.web.urls import canonicalize
 
 logger = logging.getLogger(__name__)
@@ -120,13 +121,18 @@ def extract_page(html: bytes | str, page_url: str, *, fallback: Fallback | None 
         html: The page as fetched (bytes: trafilatura detects the encoding).
         page_url: The URL it was fetched from, after redirects.
         fallback: Title, date and author known from a feed or sitemap.
-        content_type: The response's Content-Type; non-HTML pages are refused.
+        content_type: The response's Content-Type; a PDF or Word file is read as such
+            (`index.loading.web.documents`), anything else that is not HTML is refused.
 
     Raises:
-        ExtractError: Not an HTML page, or no article text on it.
+        ExtractError: Not an HTML page (nor a document), no article text on it, or a document
+            that cannot be read (encrypted, scanned, corrupt: the reason says which).
     """
     fallback = fallback or Fallback()
     kind = content_type.split(";")[0].strip().lower()
+    document = document_suffix(content_type, page_url, html)
+    if document is not None:  # a PDF or Word file served at the URL
+        return Page(extract_document(html, page_url, document, fallback=fallback))  # type: ignore[arg-type]
     if kind not in HTML_TYPES:
         raise ExtractError(f"not an HTML page ({kind})")
     tree = trafilatura.load_html(html)
