@@ -34,6 +34,7 @@ from index.storage.keyword import KeywordIndex
 from index.models import Article, ArticleInfo, Chunk, Hit
 from index.storage.search import BROAD_SHARE, OVERFETCH, ChunkSearch, date_where
 from index.embedding.sentences import SentenceStore
+from index.storage.stories import DEFAULT_THRESHOLD, StoryIndex, articles_from_chunks
 from index.storage.sync import GENERATION_KEY, CrossProcessSync
 from index.storage.vectorstore import ChunkVectorStore
 from index.storage.writer import ChunkWriter
@@ -56,6 +57,8 @@ class ArticleStore:
         records_db: SQLAlchemy URL of the record manager's database.
         check_interval_s: Least time between two looks at the collection's generation before
             a keyword search (0: every search); see `refresh`.
+        story_threshold: Estimated Jaccard similarity from which two articles are copies of one
+            story (`index.storage.stories`, kept in `stories`).
 
     Example:
         >>> store = ArticleStore(embedded_client(Path("data/chroma")), embedder, data_dir=Path("data"))
@@ -65,7 +68,7 @@ class ArticleStore:
 
     def __init__(self, client: chromadb.ClientAPI, embedder: Embedder, *, data_dir: Path,
                  collection: str = "articles", check_model: bool = True, records_db: str | None = None,
-                 check_interval_s: float = 2.0) -> None:
+                 check_interval_s: float = 2.0, story_threshold: float = DEFAULT_THRESHOLD) -> None:
         self.client = client
         self.embedder = embedder
         self.collection_name = collection
@@ -85,6 +88,9 @@ class ArticleStore:
         self.writer = ChunkWriter(self.vectorstore, self.records, on_change=self.sync.bump_generation)
         self.searcher = ChunkSearch(self.vectorstore, self.keywords, self.sentences, refresh=self.sync.refresh)
         self.sync_keywords()
+        # Wire copies: which stored articles are one story; rebuilt from the chunks when missing.
+        self.stories = StoryIndex(data_dir / f"{collection}.stories.sqlite", threshold=story_threshold)
+        self.stories.fill_if_missing(self.count(), lambda: articles_from_chunks(self.stored_chunks()))
 
     # -- opening -----------------------------------------------------------------------
     @property
@@ -124,11 +130,15 @@ class ArticleStore:
 
     def upsert_articles(self, batch: list[tuple[Article, list[Chunk]]]) -> dict[str, tuple[int, int]]:
         """`upsert_many`, with (added, deleted) chunks per article id, read from the record manager."""
-        return self.writer.upsert_articles(batch)
+        counts = self.writer.upsert_articles(batch)
+        self.stories.add_many(article for article, chunks in batch if chunks)
+        return counts
 
     def upsert_many(self, batch: list[tuple[Article, list[Chunk]]]) -> tuple[int, int]:
         """`upsert` for several articles in one indexing call (far faster for small articles)."""
-        return self.writer.upsert_many(batch)
+        counts = self.writer.upsert_many(batch)
+        self.stories.add_many(article for article, chunks in batch if chunks)  # unchanged ones are skipped there
+        return counts
 
     def delete_article(self, article_id: str, *, sync: bool = True) -> int:
         """Remove every chunk of one article; return how many were removed.
@@ -136,6 +146,7 @@ class ArticleStore:
         `sync=False` leaves the keyword index to one `sync_keywords()` after a batch.
         """
         removed = self.writer.delete_article(article_id)
+        self.stories.remove(article_id)
         if sync:
             self.sync_keywords()
         return removed
@@ -148,6 +159,7 @@ class ArticleStore:
             pass
         self.writer.forget_all()
         self.sentences.clear()
+        self.stories.clear()
         self._reopen_collection()
         self.sync.bump_generation()
         self.sync_keywords()
@@ -176,6 +188,12 @@ class ArticleStore:
         """Every matching record of the collection, read in pages."""
         # GET_PAGE is looked up in this module at each call (tests shrink it).
         return get_all(self.collection, include, where, page=GET_PAGE)
+
+    def stored_chunks(self, article_id: str | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+        """(chunk id, stored document, metadata) of every chunk, or of one article's (both backends
+        offer this, so callers need not reach into Chroma's collection)."""
+        got = self._get_all(["documents", "metadatas"], None if article_id is None else {"article_id": article_id})
+        return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
 
     # -- searching (index.storage.search) -------------------------------------------------------
     def search(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Hit]:
