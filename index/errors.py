@@ -44,7 +44,14 @@ class EmptyQuestionError(QAError):
 
 
 class StoreUnavailableError(QAError):
-    """The Chroma server named in the configuration cannot be reached."""
+    """The store's engine named in the configuration (a Chroma server, Milvus) cannot be reached.
+
+    `address` is the engine's address without credentials (for a 503 body), when known.
+    """
+
+    def __init__(self, message: str, address: str | None = None) -> None:
+        super().__init__(message)
+        self.address = address
 
 
 class FetchError(QAError):

@@ -169,9 +169,8 @@ def indexed_articles(store: Any) -> Callable[[str], Article | None]:  # noqa: AN
     together from its stored chunks (each is `text[start:end]` after its title prefix)."""
 
     def article(article_id: str) -> Article | None:
-        got = store.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
         parts = sorted(((int(m["start"]), int(m["end"]), doc[int(m.get("prefix", 0)):], m)
-                        for doc, m in zip(got["documents"] or [], got["metadatas"] or [], strict=True)),
+                        for _, doc, m in store.stored_chunks(article_id)),
                        key=lambda p: p[0])
         if not parts:
             return None

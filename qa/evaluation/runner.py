@@ -129,7 +129,10 @@ def build_index(dataset: Dataset, settings: Settings, embedder: Embedder, workdi
     isolated = settings.model_copy(deep=True)
     isolated.data.dir = workdir
     isolated.store.collection = "evaluation"
+    isolated.store.records_url = None  # the run's own records, in workdir
     assistant = Assistant(isolated, embedder=embedder)
+    if isolated.store.backend == "milvus":
+        assistant.store.reset()  # the engine outlives workdir: start from an empty collection
     started = time.perf_counter()
     added, _ = assistant.ingest_articles(dataset.articles)
     seconds = time.perf_counter() - started
