@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve chroma bench bench-hostile train-judge train-verifier test test-llm test-slow clean
+.PHONY: install browser serve chroma milvus bench bench-hostile train-judge train-verifier test test-llm test-slow clean
 
 install: $(STAMP)
 
@@ -28,11 +28,24 @@ CHROMA_PORT ?= 8000
 chroma: install
 	$(BIN)/chroma run --path $(CHROMA_DIR) --host 127.0.0.1 --port $(CHROMA_PORT)
 
+# A local Milvus engine for store.backend: milvus (QA_STORE__BACKEND=milvus; store.uri defaults to
+# http://127.0.0.1:19530): milvus-lite's gRPC server, shared by every `qa` process on this machine.
+# For development only (no auth, serialized writes); production runs Milvus Standalone or
+# Distributed (deploy/). Ctrl-C stops it. Its files go under the data dir.
+MILVUS_DIR ?= $(or $(QA_DATA__DIR),.qa-data)/milvus
+MILVUS_PORT ?= 19530
+milvus: install
+	$(BIN)/milvus-lite server --data-dir $(MILVUS_DIR) --host 127.0.0.1 --port $(MILVUS_PORT)
+
 # Speed and memory on this machine, printed as a table and written to bench/results/
 # (bench/run.py). The first run builds 1k/10k/100k-chunk indexes from ../shared/eval
 # (BENCH_EVAL_DIR) into bench/.cache/; BENCH_ARGS=--quick skips the 100k one.
+# Then the `backends` table (bench/backends.py): Chroma embedded, Chroma server and Milvus
+# (milvus-lite) at 10k and 100k chunks (10k only with --quick), in bench/results/*-backends.md.
+BACKENDS_ARGS ?= $(if $(findstring --quick,$(BENCH_ARGS)),--sizes 10000)
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.backends $(BACKENDS_ARGS)
 
 # Hostile servers and clients (bench/hostile.py) against a real `qa serve` on loopback: compression
 # bombs, slow headers, huge sitemaps, 1 GiB bodies, password floods, server paths in uploads.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.loading.chunk import SentenceChunker
-from index.errors import LoadError, UnsupportedFileError
+from index.errors import LoadError, StoreUnavailableError, UnsupportedFileError
 from index.loading.load import iter_sources, load_file, stream_jsonl
 from index.models import Article, Chunk, FileReport, IngestProgress, IngestReport
 from index.storage.store import ArticleStore
@@ -177,6 +177,8 @@ class Ingestor:
         stored = [loaded for loaded in pending if loaded.report.status not in ("failed", "skipped")]
         try:
             counts = self.store.upsert_articles([item for loaded in stored for item in loaded.items])
+        except StoreUnavailableError:
+            raise  # the engine is away: every other file would fail the same way; run again once it is back
         except Exception:
             if len(stored) == 1:
                 self._failed(stored[0])
@@ -185,6 +187,8 @@ class Ingestor:
             for loaded in stored:
                 try:
                     self._settle(loaded, self.store.upsert_articles(loaded.items), seen)
+                except StoreUnavailableError:
+                    raise
                 except Exception:
                     self._failed(loaded)
             return

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import ContextManager, Protocol
 
-from index.errors import QAError
+from index.errors import ArticleNotFoundError, QAError
 from index.ingest import Ingestor
 from index.models import Article
 from index.loading.web.fetch import Fetcher, FetchPolicy
@@ -187,8 +187,8 @@ class WebSources:
                 try:
                     self.assistant.store.delete_article(article_id, sync=False)
                     removed.append(article_id)
-                except QAError:
-                    continue  # deleted by hand already
+                except ArticleNotFoundError:
+                    continue  # deleted by hand already (an engine out of reach is not: it propagates)
             if removed:
                 self.assistant.store.sync_keywords()
         return removed

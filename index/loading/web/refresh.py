@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.errors import BlockedURLError, ExtractError, FeedError, FetchError
+from index.errors import BlockedURLError, ExtractError, FeedError, FetchError, StoreUnavailableError
 from index.models import Article
 from index.loading.text import normalize_text
 from index.loading.web.extract import Fallback, Page, extract_page, same_site
@@ -289,6 +289,8 @@ class WebIngestor:
             method = self.ingest_sitemap if source.kind == "sitemap" else self.ingest_feed
             try:
                 report = method(source.url, on_item=on_item)
+            except StoreUnavailableError:
+                raise  # the engine is away: every source would fail the same way (HTTP: 503)
             except Exception as exc:  # noqa: BLE001 - a bug or a full disk on one source: report it, go on
                 logger.exception("refreshing %s failed", source.url)
                 report = SourceReport(source.url, source.kind, status="failed", error=f"{type(exc).__name__}: {exc}",
@@ -416,6 +418,8 @@ class WebIngestor:
         articles = [d.article for d in done if d.article is not None]
         try:
             counts = self.sink(articles)
+        except StoreUnavailableError:
+            raise  # not these items' fault: nothing is recorded as stored, the next refresh reads them again
         except Exception as exc:  # noqa: BLE001 - the writer lock, a full disk: these items fail, the rest goes on
             logger.warning("storing %d web articles failed: %s", len(articles), exc)
             for d in done:
