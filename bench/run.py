@@ -1,7 +1,7 @@
 """`make bench`: speed and memory of the project on this machine, printed as one table.
 
     python -m bench.run [--quick] [--only ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory,
-                                          web_refresh,extraction]
+                                          web_refresh,extraction,documents]
 
 Each row is one measure, with the issue's target where it has one. The table is printed and
 written to `bench/results/` (Markdown and JSON, named by date and host). Indexes of 1k, 10k and
@@ -106,7 +106,7 @@ class Bench:
                 started = time.perf_counter()
                 added, _ = assistant.ingest_articles(articles)
                 pipeline = max(pipeline, added / (time.perf_counter() - started))
-                stored = assistant.store.collection.get(include=["documents"])["documents"]
+                stored = [document for _, document, _ in assistant.store.stored_chunks()]
                 started = time.perf_counter()
                 self.embedder.encode(stored)
                 raw = max(raw, len(stored) / (time.perf_counter() - started))
@@ -391,6 +391,23 @@ class Bench:
         self.add(Row(f"extraction, {len(scores)} pages: word precision", precision, "", ">= 0.93", precision >= 0.93))
         self.add(Row(f"extraction, {len(scores)} pages: word recall", recall, "", ">= 0.98", recall >= 0.98))
 
+    def documents(self) -> None:
+        """PDF and Word files of known text (bench/documents.py): word precision and recall of the
+        loaders, and ingest time per character against the same articles as .txt files."""
+        from bench.documents import documents, measure_speed, score_all
+
+        docs = documents()
+        scores, precision, recall = score_all(docs)
+        for score in scores:
+            self.add(Row(f"documents, {score.name}: word precision", score.precision, "",
+                         note=f"recall {score.recall:.3f}, word-pair recall {score.pair_recall:.3f}; {score.layout}"))
+        self.add(Row(f"documents, {len(scores)} files: word precision", precision, "", ">= 0.95", precision >= 0.95))
+        self.add(Row(f"documents, {len(scores)} files: word recall", recall, "", ">= 0.95", recall >= 0.95))
+        speed = measure_speed(docs, self.settings_for, self.embedder)
+        self.add(Row("documents: ingest time per character, PDF/Word files / the same text as .txt", speed.ratio, "x",
+                     "<= 2.0", speed.ratio <= 2.0, note=f"{speed.characters} characters, best of 5; loaders alone "
+                                                         f"{speed.load_ratio:.0f}x"))
+
 
 def _feed(site, n: int) -> str:  # noqa: ANN001
     """`n` news articles published on `site` and the RSS 2.0 feed that lists them."""
@@ -587,7 +604,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 100k-chunk index")
     parser.add_argument("--only",
                         default="ingest,big_ingest,latency,grounding,llm,filters,update,http,load,cold,memory,"
-                                "web_refresh,extraction",
+                                "web_refresh,extraction,documents",
                         help="comma-separated measures to run")
     parser.add_argument("--questions", type=int, default=200, help="questions per latency measure")
     args = parser.parse_args(argv)

@@ -30,6 +30,7 @@ from index.embedding.embed import Embedder
 from index.models import Article, ArticleInfo, FileReport, IngestProgress, IngestReport
 from index.storage.store import ArticleStore, embedded_client, server_client
 from qa.answering.answer import Decider
+from qa.answering.conflicts import ConflictFinder
 from qa.answering.pipeline import AnswerPipeline, Limits, Ranking, Trace
 from qa.config import Settings, load_settings
 from qa.answering.judge import load_judge
@@ -40,6 +41,7 @@ from qa.web import WebSources
 from qa.answering.retrieve import Retriever
 from qa.answering.weights import DEFAULT_WEIGHTS
 from qa.chain import ArticleRetriever, LLMAnswerer, extractive_chain
+from qa.timeline import Timeline, TimelineBuilder, TimelineSummarizer
 from qa.llm.chat_models import chat_model
 
 if TYPE_CHECKING:
@@ -84,13 +86,15 @@ class Assistant:
                  store: ArticleStore | None = None, check_model: bool = True,
                  chat_model: BaseChatModel | None = None) -> None:
         self.settings = settings
-        client = None if store else self._chroma_client()  # an unreachable server fails before the model loads
+        # An unreachable Chroma server fails before the model loads (Milvus: `qa.store_backends`).
+        client = None if store or settings.store.backend == "milvus" else self._chroma_client()
         self.embedder = embedder or build_embedder(settings)
         self.store = store or self._open_store(client, check_model)
         self.chunker = SentenceChunker(settings.chunking.size, settings.chunking.overlap)
         retrieval = settings.retrieval
         self.search = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
-                                candidates=retrieval.candidates, rrf_k=retrieval.rrf_k)
+                                candidates=retrieval.candidates, rrf_k=retrieval.rrf_k,
+                                collapse_copies=settings.stories.enabled)
         self.weights = DEFAULT_WEIGHTS
         answer = settings.answer
         self.decider = Decider(judge=load_judge() if answer.judge else None, threshold=answer.abstain_threshold,
@@ -101,9 +105,16 @@ class Assistant:
         self.pipeline = AnswerPipeline(self.search, self.embedder, self.decider, self.weights,
                                        Limits(top_k=retrieval.top_k, candidates=retrieval.candidates,
                                               max_question_chars=answer.max_question_chars,
-                                              history_chars=answer.history_chars))
+                                              history_chars=answer.history_chars),
+                                       conflicts=self._conflict_finder() if answer.conflicts else None)
         self.library = Library(self.store, self.chunker, settings.data.dir)
         self.generator = self._generator(chat_model) if answer.mode == "llm" else None
+
+    def _conflict_finder(self) -> ConflictFinder:
+        """Conflicts among the answering sources, wire copies of one story counting once (the
+        store's story clusters, where it keeps them)."""
+        stories = getattr(self.store, "stories", None)
+        return ConflictFinder(stories.story_of) if stories is not None else ConflictFinder()
 
     def _generator(self, model: BaseChatModel | None) -> LLMAnswerer:
         models_dir = self.settings.embedding.models_dir()
@@ -122,12 +133,17 @@ class Assistant:
         return embedded_client(self.settings.data.dir / "chroma")
 
     def _open_store(self, client: ClientAPI | None, check_model: bool) -> ArticleStore:
+        if self.settings.store.backend == "milvus":
+            from qa.store_backends import open_milvus_store  # pymilvus is imported only when used
+
+            return open_milvus_store(self.settings, self.embedder, check_model=check_model)  # type: ignore[return-value]
         # Beside a Chroma server the data dir still holds this process's keyword index and
         # sentence vectors (both refilled from Chroma) and, by default, the record manager.
         data_dir = self.settings.data.dir
         data_dir.mkdir(parents=True, exist_ok=True)
         return ArticleStore(client, self.embedder, data_dir=data_dir, collection=self.settings.store.collection,
-                            check_model=check_model, records_db=self.settings.store.records_url)
+                            check_model=check_model, records_db=self.settings.store.records_url,
+                            story_threshold=self.settings.stories.threshold)
 
     # -- articles (the library: one writer at a time) -------------------------------------
     def writing(self, wait_s: float = 0.0) -> AbstractContextManager[None]:
@@ -179,8 +195,12 @@ class Assistant:
                      store=self.store_location(), collection=self.settings.store.collection)
 
     def store_location(self) -> str:
-        """Where the chunks live: the data dir, or the Chroma server's URL."""
+        """Where the chunks live: the data dir, or the Chroma server's or Milvus engine's URL."""
         store = self.settings.store
+        if store.backend == "milvus":
+            from index.storage.milvus.engine import public_address
+
+            return public_address(store.uri)
         if store.mode == "server":
             return f"{'https' if store.ssl else 'http'}://{store.host}:{store.port}"
         return str(self.settings.data.dir)
@@ -250,6 +270,48 @@ class Assistant:
               retrieve_k: int | None = None) -> Trace:
         """`ask`, also returning the ranked, scored chunks (`AnswerPipeline.trace`)."""
         return self.pipeline.trace(question, history, since=since, until=until, as_of=as_of, retrieve_k=retrieve_k)
+
+    def timeline(self, topic: str, *, since: str | None = None, until: str | None = None,
+                 as_of: str | dt.date | None = None, limit: int = 20) -> Timeline:
+        """A story's developments in date order: the key sentence(s) of each article about
+        `topic`, one line per dated development, each cited, copies of one story collapsed
+        (`qa.timeline`). With `answer.mode: llm`, a short summary on top, each sentence checked
+        against the lines it cites like a generated answer.
+
+        Args:
+            topic: A story ("the bus strike") or a question about one ("What has happened with
+                the bus strike since Monday?"): its date phrase sets the period when `since`
+                and `until` do not.
+            since: Only articles published on or after this ISO date.
+            until: Only articles published on or before this ISO date.
+            as_of: The date "since Monday", "this week"... are read against (default: today).
+            limit: The most lines (1 to `qa.timeline.MAX_ENTRIES`); the best scored are kept.
+
+        Raises:
+            EmptyQuestionError: The topic is empty, or names no story ("What happened?").
+            QAError: A date is not a date, the period is empty, the topic is too long, or
+                `limit` is out of range.
+        """
+        return self.timelines.build(topic, since=since, until=until, as_of=as_of, limit=limit)
+
+    @cached_property
+    def timelines(self) -> TimelineBuilder:
+        """What `timeline` runs (`qa.timeline.TimelineBuilder`), over this assistant's ranking,
+        its stories (wire copies, with `stories.enabled`) and, in llm mode, its language model and
+        grounding check."""
+        retrieval = self.settings.retrieval
+        # Every copy of a story is ranked: a timeline keeps the earliest (the story's first
+        # report, dated as such), where an answer keeps the best ranked copy.
+        search = Retriever(self.store, self.embedder, retrieval.top_k, mode=retrieval.mode,
+                           candidates=retrieval.candidates, rrf_k=retrieval.rrf_k, collapse_copies=False)
+        pipeline = AnswerPipeline(search, self.embedder, self.decider, self.weights, self.pipeline.limits)
+        stories = getattr(self.store, "stories", None) if self.settings.stories.enabled else None
+        summarizer = None if self.generator is None else \
+            TimelineSummarizer(self.generator.model, self.generator.checker)
+        return TimelineBuilder(pipeline.rank, floor=self.decider.threshold - self.weights.relevance_margin,
+                               story_of=getattr(stories, "story_of", None),
+                               copies_of=getattr(stories, "copy_members", None), summarizer=summarizer,
+                               max_topic_chars=self.settings.answer.max_question_chars)
 
     @property
     def retriever(self) -> ArticleRetriever:

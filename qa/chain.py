@@ -24,13 +24,14 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 from pydantic import ConfigDict, Field
 
+from qa.answering.conflicts import Disagreement, one_sided
 from qa.answering.history import is_follow_up, parse_history
 from qa.answering.question import MAX_QUESTION_CHARS, check_question
 from qa.answering.scoring import ScoredChunk
 from qa.answering.verifier import load_verifier
 from qa.llm.chat_models import GuardedModel, LLMUnavailable
 from qa.llm.generate import (ANSWER_PROMPT, REWRITE_PROMPT, format_conversation, format_sources, grounded_answer,
-                             is_refusal, number_sources, standalone_question)
+                             is_refusal, number_sources, standalone_question, with_conflict_note)
 from qa.llm.grounding import GroundingChecker
 
 _CALL_KEYS = ("k", "since", "until", "as_of", "history")
@@ -125,8 +126,10 @@ class LLMAnswerer:
     - `prepare`, `draft` and `check` are its parts, so a caller can stream the model's tokens
       (`Assistant.stream`) and still end with the checked answer. `prepare` gives the inputs
       with `history` parsed (a list of `qa.answering.history.Exchange`), `standalone` (the
-      question to retrieve with) and `sources` (the ranked `ScoredChunk`s the model is given,
-      `[n]` being `sources[n - 1]`).
+      question to retrieve with), `ranking`, `sources` (the ranked `ScoredChunk`s the model is
+      given, `[n]` being `sources[n - 1]`) and `disagreement` (`qa.answering.conflicts`: the
+      sources state different values of what is asked; the prompt says so, the answer carries
+      the conflict, and one that gives only one of the values gets a notice saying so).
 
     Args:
         assistant: The `qa.api.Assistant` (its ranking, extractive path and settings).
@@ -148,12 +151,15 @@ class LLMAnswerer:
                                                    verifier=load_verifier() if llm.verifier else None,
                                                    min_support=llm.min_support)
         answer_inputs = RunnableLambda(
-            lambda x: {"sources": format_sources(x["sources"]), "question": x["standalone"],
+            lambda x: {"sources": format_sources(x["sources"]),
+                       "question": with_conflict_note(x["standalone"], x.get("disagreement"), x["sources"]),
                        "max_sentences": self.settings.answer.max_sentences + 1}, name="prompt_inputs")
         question = RunnableLambda(self._inputs, name="question")
         self.prepare = (question
                         | RunnablePassthrough.assign(standalone=RunnableLambda(self._standalone, name="rewrite"))
-                        | RunnablePassthrough.assign(sources=RunnableLambda(self._retrieve, name="retrieve")))
+                        | RunnablePassthrough.assign(ranking=RunnableLambda(self._retrieve, name="retrieve"))
+                        | RunnablePassthrough.assign(sources=lambda x: x["ranking"].chunks[:self.settings.llm.sources])
+                        | RunnablePassthrough.assign(disagreement=RunnableLambda(self._disagreement, name="conflicts")))
         self.draft = answer_inputs | (prompt or ANSWER_PROMPT) | self.model | StrOutputParser()
         self.check = RunnableLambda(self._check, name="grounding_check")
         generated = self.prepare | RunnablePassthrough.assign(draft=self.draft) | self.check
@@ -181,14 +187,23 @@ class LLMAnswerer:
         rewritten = standalone_question(reply.text, question, MAX_QUESTION_CHARS)
         return rewritten or question
 
-    def _retrieve(self, inputs: dict[str, Any]) -> list[ScoredChunk]:
-        """The `llm.sources` best chunks of the assistant's ranking."""
+    def _retrieve(self, inputs: dict[str, Any]) -> Any:
+        """The assistant's ranking (`Ranking`), at least `llm.sources` deep: its best chunks are
+        the sources."""
         options = {key: inputs[key] for key in ("since", "until", "as_of") if inputs.get(key)}
         rewritten = inputs["standalone"] != inputs["question"].strip()
         # A rewritten question stands alone; otherwise the rule-based follow-up reading applies.
         history = None if rewritten else inputs["history"]
-        k = self.settings.llm.sources
-        return self.assistant.rank(inputs["standalone"], history, k=k, **options).chunks[:k]
+        return self.assistant.rank(inputs["standalone"], history, k=self.settings.llm.sources, **options)
+
+    def _disagreement(self, inputs: dict[str, Any]) -> Disagreement | None:
+        """Whether the sources that answer best state different values of what is asked
+        (`qa.answering.conflicts`, as in an extractive answer, over the sources the model reads)."""
+        finder = self.assistant.pipeline.conflicts
+        if finder is None or not inputs["sources"]:
+            return None
+        query = inputs["ranking"].query
+        return finder.find(query, self.assistant.decider.decide(query, inputs["sources"]))
 
     def _check(self, inputs: dict[str, Any]) -> Any:
         sources = inputs["sources"]
@@ -197,6 +212,14 @@ class LLMAnswerer:
         answer = grounded_answer(inputs["question"].strip(), sources, checked, mark=self.checker.unsupported == "mark",
                                  sources_on_abstain=self.settings.answer.sources_on_abstain,
                                  refused=is_refusal(draft))
+        found = inputs.get("disagreement")
+        if found is not None and not answer.abstained:
+            # The conflict is shown whatever the model wrote; an answer giving one value only is flagged.
+            answer = self.assistant.pipeline.conflicts.cite(answer, found, by_passage=True)
+            flag = one_sided(answer.text, found, answer.conflicts[-1])
+            if flag:
+                answer = dataclasses.replace(answer, notice=" ".join(filter(None, [answer.notice, flag])))
+        answer = self.assistant.pipeline.with_copies(answer)  # "also published by" on each citation
         if inputs["standalone"] != inputs["question"].strip():
             answer = dataclasses.replace(answer, notice=" ".join(
                 filter(None, [f"Read as: “{inputs['standalone']}”", answer.notice])))

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index.errors import ConfigError
+from index.storage.stories import DEFAULT_THRESHOLD as DEFAULT_STORY_THRESHOLD
 from index.loading.web.addresses import allow_rule
 from qa.answering.weights import DEFAULT_ABSTAIN_THRESHOLD
 
@@ -46,6 +47,14 @@ class StoreSettings(_Section):
     records_url: str | None = Field(None, min_length=1,
                                     description="SQLAlchemy URL of the record manager's database "
                                                 "(default: records.sqlite in the data folder).")
+    backend: Literal["chroma", "milvus"] = Field(
+        "chroma", description="chroma: Chroma (mode: embedded or server); milvus: a Milvus engine at store.uri "
+                              "that holds the dense and the keyword index (index/storage/milvus).")
+    uri: str = Field("http://127.0.0.1:19530", pattern=r"^(https?|tcp|grpc)://[^\s/]+/?$",
+                     description="Address of the Milvus engine (backend milvus), e.g. `make milvus`'s.")
+    token_env: str = Field("QA_MILVUS_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                           description="Environment variable holding the Milvus token (user:password or API "
+                                       "key); never in this file. Unset: no token.")
 
     @field_validator("host")
     @classmethod
@@ -117,6 +126,15 @@ class RetrievalSettings(_Section):
     rrf_k: int = Field(10, ge=1, le=1000, description="Reciprocal rank fusion constant.")
 
 
+class StoriesSettings(_Section):
+    enabled: bool = Field(True, description="Collapse wire copies (one story republished by several outlets): one "
+                                            "copy per story among the passages, the others listed as 'also "
+                                            "published by'.")
+    threshold: float = Field(DEFAULT_STORY_THRESHOLD, gt=0.0, le=1.0,
+                             description="Estimated Jaccard similarity of two articles' 5-word shingles from which "
+                                         "they are one story.")
+
+
 class AnswerSettings(_Section):
     mode: Literal["extractive", "llm"] = Field(
         "extractive", description="extractive: quote sentences; llm: a language model writes, every sentence checked.")
@@ -136,6 +154,8 @@ class AnswerSettings(_Section):
     max_question_chars: int = Field(2000, ge=10, le=20_000, description="Longest question accepted, in characters.")
     history_chars: int = Field(4000, ge=0, le=200_000,
                                description="Characters of chat history used to read a follow-up; oldest dropped first.")
+    conflicts: bool = Field(True, description="Say when the sources that answer state different values of what was "
+                                              "asked ('Sources differ: 20 [2] (Nov 7), 19 [1] (Nov 6)').")
 
 
 class LLMSettings(_Section):
@@ -245,7 +265,8 @@ class WebSettings(_Section):
     fetch_deadline_s: float = Field(30.0, gt=0, le=3600,
                                     description="Seconds one fetch may take in all: connecting, headers, body, "
                                                 "redirects and its robots.txt.")
-    max_page_mb: float = Field(5.0, gt=0, le=100, description="Largest page or feed read, in megabytes.")
+    max_page_mb: float = Field(5.0, gt=0, le=100,
+                               description="Largest page, feed or document (PDF, .docx) read, in megabytes.")
     max_sitemap_mb: float = Field(50.0, gt=0, le=1000,
                                   description="Largest sitemap read, in megabytes uncompressed (parsed as it "
                                               "downloads, never held whole).")
@@ -293,6 +314,7 @@ class Settings(_Section):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    stories: StoriesSettings = Field(default_factory=StoriesSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)

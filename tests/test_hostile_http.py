@@ -81,8 +81,8 @@ def test_oversized_bodies_are_refused_with_and_without_a_content_length(client: 
 
 @pytest.mark.parametrize("method, path, status, says", [
     ("GET", "/api/nope", 404, "no API route /api/nope; the routes are /api/articles, /api/articles/url, /api/ask, "
-                              "/api/ask/stream, /api/feedback, /api/health, /api/sources, /api/sources/refresh "
-                              "(see /docs)"),
+                              "/api/ask/stream, /api/feedback, /api/health, /api/sources, /api/sources/refresh, "
+                              "/api/timeline (see /docs)"),
     ("POST", "/api/ask/deeper/still", 404, "no API route /api/ask/deeper/still"),
     ("DELETE", "/api/articles", 405, "DELETE is not allowed on /api/articles; use GET"),
     ("GET", "/api/ask", 405, "GET is not allowed on /api/ask; use POST"),

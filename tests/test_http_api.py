@@ -66,7 +66,7 @@ def test_ask_returns_the_cli_json_shape(client: _SyncASGI) -> None:
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"question", "answer", "outcome", "abstained", "short_answer", "confidence", "notice",
-                         "mode", "unsupported", "citations", "timings_ms"}
+                         "mode", "unsupported", "citations", "conflicts", "timings_ms"}
     assert "medium- and long-range missiles" in body["answer"]
     assert body["citations"][0]["date"] == "2024-02-27"
 
@@ -101,6 +101,7 @@ def test_health_and_articles(client: _SyncASGI) -> None:
     health = client.request("GET", "/api/health").json()
     assert health["status"] == "ok" and health["articles"] == 1 and health["model"] == "all-MiniLM-L6-v2"
     assert health["backend"] == "onnx-int8"
+    assert health["engine"]["backend"] == "chroma" and health["engine"]["state"] == "up"
     articles = client.request("GET", "/api/articles").json()
     assert articles[0]["title"] == "Macron Ukraine Ground Troops"
 

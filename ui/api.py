@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from qa.answering.question import MAX_QUESTION_CHARS
 from qa.api import Assistant
 from qa.models import AnswerJSON
+from ui.engine import EngineState, engine_state
 
 
 class Message(BaseModel):
@@ -46,6 +47,8 @@ class Health(BaseModel):
     chunks: int
     model: str
     backend: str
+    engine: EngineState = Field(description="The search engine and its state; while it cannot be reached this "
+                                            "route answers 503 with the same `engine` (state: down).")
 
 
 class ArticleOut(BaseModel):
@@ -94,10 +97,10 @@ def build_router(assistant: Assistant) -> APIRouter:
 
     @router.get("/health", response_model=Health)
     async def health(request: Request) -> dict[str, Any]:
-        """Liveness plus what is indexed."""
+        """Liveness plus what is indexed, and the search engine's state (503 while it is down)."""
         stats = await run_in_threadpool(assistant.stats)
         return {"status": "ok", "articles": stats.articles, "chunks": stats.chunks, "model": stats.model,
-                "backend": stats.backend}
+                "backend": stats.backend, "engine": engine_state(assistant)}
 
     @router.get("/articles", response_model=list[ArticleOut])
     async def articles() -> list[dict[str, Any]]:

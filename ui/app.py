@@ -21,18 +21,21 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from index.errors import ArticleNotFoundError, QAError
+from index.errors import ArticleNotFoundError, QAError, StoreUnavailableError
 from qa.api import Assistant
 from qa.background import BackgroundRefresh
 from qa.config import ServerSettings, load_settings
 from ui.admin import build_articles_tab
 from ui.api import MAX_BODY_BYTES, build_router
 from ui.auth import AdminAuth
-from ui.chat import build_chat, example_questions, status_line
+from ui.chat import build_chat, example_questions, page_values, status_line
+from ui.engine import unavailable_response
 from ui.feedback import FEEDBACK_PATH, build_feedback_router
 from ui.gate import RequestGate
 from ui.mcp import build_mcp
 from ui.ratelimit import RateLimiter
+from ui.timeline_api import TIMELINE_PATH, build_timeline_router
+from ui.timeline_tab import build_timeline_tab
 from ui.web_api import build_web_router
 from ui.widget import WidgetOptions
 
@@ -66,7 +69,7 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None, **e
 def _costs_work(path: str) -> bool:
     """Whether a POST to `path` costs work: a question (the JSON API, MCP, the chat and widget) or a
     web administration request (fetching and indexing)."""
-    return (path in ("/api/ask", "/api/ask/stream", MCP_PATH, *WEB_ADMIN_PATHS)
+    return (path in ("/api/ask", "/api/ask/stream", TIMELINE_PATH, MCP_PATH, *WEB_ADMIN_PATHS)
             or path.endswith("/gradio_api/queue/join")
             or "/gradio_api/call/" in path or "/gradio_api/run/" in path)
 
@@ -156,12 +159,14 @@ def build_main_page(assistant: Assistant, server: ServerSettings, auth: AdminAut
         status = gr.Markdown(status_line(assistant), elem_id="qa-status")
         with gr.Tab("Chat", elem_id="qa-chat-tab"):
             build_chat(assistant, concurrency=server.concurrency)
+        with gr.Tab("Timeline", elem_id="qa-timeline-tab"):
+            build_timeline_tab(assistant, concurrency=server.concurrency)
         with gr.Tab("Articles", elem_id="qa-articles-tab"):
             articles = build_articles_tab(
                 assistant, password=auth, password_env=server.admin_password_env,
                 uploads=assistant.settings.data.dir / "uploads", max_upload_mb=server.max_upload_mb,
                 upload_types=server.upload_types)
-        page.load(lambda: (status_line(assistant), *articles.values()), None, [status, *articles.components],
+        page.load(lambda: page_values(assistant, articles), None, [status, *articles.components],
                   api_visibility="private")
     return page
 
@@ -259,6 +264,10 @@ def create_app(assistant: Assistant) -> FastAPI:
         summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details)
         return _error(422, f"invalid request: {summary}", details=details)
 
+    @app.exception_handler(StoreUnavailableError)
+    async def engine_down(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return unavailable_response(assistant, exc)  # every route: 503 naming the engine, not a 400
+
     @app.exception_handler(ArticleNotFoundError)
     async def not_found(request: Request, exc: ArticleNotFoundError) -> JSONResponse:
         return _error(404, str(exc))
@@ -279,8 +288,10 @@ def create_app(assistant: Assistant) -> FastAPI:
     app.include_router(web_api)
     feedback_api = build_feedback_router(assistant, auth)  # GET /api/feedback, admin only
     app.include_router(feedback_api)
+    timeline_api = build_timeline_router(assistant)  # POST /api/timeline
+    app.include_router(timeline_api)
     api_methods: dict[str, set[str]] = {}
-    for route in [*api.routes, *web_api.routes, *feedback_api.routes]:
+    for route in [*api.routes, *web_api.routes, *feedback_api.routes, *timeline_api.routes]:
         api_methods.setdefault(route.path, set()).update(route.methods)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],

@@ -8,8 +8,9 @@ from typing import Any
 
 import gradio as gr
 
-from index.errors import QAError
+from index.errors import QAError, StoreUnavailableError
 from qa.api import Assistant
+from ui.engine import unavailable_line
 from ui.feedback import ChatFeedback
 from ui.render import escape_md, render_answer, render_draft
 from ui.widget import FALLBACK_EXAMPLE, WidgetOptions
@@ -21,8 +22,12 @@ EMPTY_INDEX_HELP = (
 
 
 def example_questions(assistant: Assistant, limit: int = 3) -> list[str]:
-    """Starter questions built from the newest indexed articles."""
-    return [f"What is “{a.title}” about?" for a in assistant.articles()[:limit]]
+    """Starter questions built from the newest indexed articles (none while the engine is away)."""
+    try:
+        newest = assistant.articles()[:limit]
+    except StoreUnavailableError:
+        return []
+    return [f"What is “{a.title}” about?" for a in newest]
 
 
 def status_line(assistant: Assistant) -> str:
@@ -51,6 +56,9 @@ def make_responder(assistant: Assistant, feedback: ChatFeedback | None = None, *
                     yield render_draft(event)
                 else:
                     answer = event
+        except StoreUnavailableError as exc:  # the engine is away: say so; the next question retries it
+            yield unavailable_line(exc)
+            return
         except QAError as exc:
             yield f"⚠️ {escape_md(str(exc))}"
             return
@@ -127,3 +135,12 @@ def _text_of(content: Any) -> str:
     if isinstance(content, (list, tuple)):
         return " ".join(part for part in (_text_of(c) for c in content) if part)
     return ""
+
+
+def page_values(assistant: Assistant, articles: Any) -> tuple[Any, ...]:  # noqa: ANN401
+    """The page's load event: the status line and the Articles tab's values; while the engine is
+    away, the line says so and the tab keeps what it shows (no error toast, no blank tables)."""
+    try:
+        return (status_line(assistant), *articles.values())
+    except StoreUnavailableError as exc:
+        return (unavailable_line(exc), *[gr.skip() for _ in articles.components])

@@ -7,7 +7,7 @@ import re
 
 from index.loading.text import sentence_spans
 from index.models import public_source
-from qa.models import Answer, Citation
+from qa.models import Answer, Citation, Copy
 
 # About how much of the passage a source card shows on each side of the quote. The context is cut
 # at sentence boundaries when whole sentences fit, else at a word boundary (marked "…").
@@ -84,10 +84,10 @@ def _words_from_end(text: str, limit: int) -> str:
 
 
 def render_citation(c: Citation, *, highlight: bool = True, collapsed: bool = False) -> str:
-    """One source card: title, date, source, and the quote inside its passage, highlighted when it
+    """One source card: title, date, page, source, and the quote inside its passage, highlighted when it
     is evidence (`highlight`; not for the closest passages of an abstention). `collapsed` (the
     widget): a <details> card, one line (title and date) until opened."""
-    date = f" · {c.date}" if c.date else ""
+    date = (f" · {c.date}" if c.date else "") + (f" · p. {c.page}" if c.page else "")  # page: PDF sources
     quote = escape_md(c.quote)
     context = f"<mark>{quote}</mark>" if highlight else quote
     if c.passage and 0 <= c.quote_start < c.quote_end <= len(c.passage):
@@ -97,12 +97,32 @@ def render_citation(c: Citation, *, highlight: bool = True, collapsed: bool = Fa
         if after:
             context += " " + escape_md(after) + ("…" if cut_after else "")
     body = f"Source: {source_link(c)}  \n> {context}"
+    if c.also_in:  # wire copies of the same story, folded away under the passage
+        body += f"\n\n{render_copies(c)}"
     if collapsed:
         # An HTML block: its first line is raw HTML (so only HTML-escaped), the blank line after
         # it lets the card's body be Markdown again (CommonMark HTML block rule 6).
         summary = f"<strong>[{c.n}] {html.escape(c.title, quote=False)}</strong>{html.escape(date, quote=False)}"
         return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
     return f"**[{c.n}] {escape_md(c.title)}**{escape_md(date)}  \n{body}"
+
+
+def render_copies(c: Citation) -> str:
+    """The line "Also published by N outlets" and, when opened, the copies' titles linked to them:
+    one line of HTML, every text in it escaped (an HTML block: nothing in it is read as Markdown)."""
+    n = len(c.also_in)
+    items = "".join(f"<li>{_copy_link(copy)}{html.escape(f' · {copy.date}' if copy.date else '', quote=False)}</li>"
+                    for copy in c.also_in)
+    return (f'<details class="also-in"><summary>Also published by {n} outlet{"s" if n != 1 else ""}</summary>'
+            f"<ul>{items}</ul></details>")
+
+
+def _copy_link(copy: Copy) -> str:
+    title = html.escape(" ".join((copy.title or public_source(copy.source)).split()), quote=False)
+    url = copy.url or copy.source
+    if url.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url, quote=True)}">{title}</a>'
+    return f"{title} ({html.escape(public_source(copy.source), quote=False)})"
 
 
 def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool = True,
@@ -124,6 +144,8 @@ def render_answer(answer: Answer, *, text: str | None = None, with_sources: bool
         title = "Sources"
     if answer.notice:
         lines.append(f"ℹ️ _{escape_md(answer.notice)}_")
+    if with_sources:  # sources that state other values of what was asked, cited below
+        lines.extend(f"⚖️ **{_marker_safe(c.text)}**" for c in answer.conflicts)
     if with_sources and answer.unsupported:
         lines.append(render_unsupported(answer))
     if with_sources and answer.mode == "llm" and not answer.abstained:

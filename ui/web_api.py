@@ -11,7 +11,8 @@ try), 403 administration disabled or a refused (private, loopback) address, 404 
 could be indexed (each URL's reason in `report`), 429 (with Retry-After) too many wrong passwords
 from the address, not checked, 503 (with Retry-After) the index busy with another writer,
 or a refresh still running after `qa.web_admin.BUSY_WAIT_S` ("a refresh of URL is running; try
-again in a moment": the background refresh or another administrator's).
+again in a moment": the background refresh or another administrator's), or the search engine out of
+reach (`ui.engine`: the body's `engine` names its address).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.errors import IndexBusyError, QAError
+from index.errors import IndexBusyError, QAError, StoreUnavailableError
 from qa.api import Assistant
 from qa.web import WebBusyError
 from qa.web_admin import MAX_URLS, ConfiguredSourceError, RefusedAddressError, UnknownSourceError, WebAdmin
@@ -129,6 +130,8 @@ def build_web_router(assistant: Assistant, auth: AdminAuth) -> APIRouter:
     async def call(fn: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
         try:
             return await run_in_threadpool(fn, *args, **kwargs)
+        except StoreUnavailableError:
+            raise  # the app's handler: 503 naming the engine (`ui.engine`)
         except QAError as exc:
             raise _http_error(exc) from exc
 

@@ -55,6 +55,9 @@ class Decision:
     confidence: float | None  # the judge's (or verifier's) probability that the chosen sentence answers (None: rule)
     short: str | None = None  # the span that fills the asked role (`role_filler`; verifier only)
     verified: bool = False  # the verifier decided (then only `short` may lead the answer)
+    # The candidates weighed and the score that ranked them, best first (answered only): where
+    # `qa.answering.conflicts` looks for sources that state other values.
+    ranked: tuple[tuple[ScoredSentence, float], ...] = ()
 
 
 class Decider:
@@ -116,7 +119,8 @@ class Decider:
             margin = self.weights.near_best if self.judge is None else self.weights.near_best_probability
             chosen = [s for s, _ in answering[: self.max_sentences] if selection[s.key] >= lead - margin]
             confidence = lead if self.judge is not None else None
-            return Decision("answered", chosen, best_evidence, confidence)
+            return Decision("answered", chosen, best_evidence, confidence,
+                            ranked=tuple((s, selection[s.key]) for s, _ in ranked))
         if not self._relevant(best_evidence, max(selection.values())):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
         # The closest the articles come holds the kind of answer asked for when a sentence does
@@ -141,7 +145,8 @@ class Decider:
         if answering:
             lead = verified[answering[0].key]
             chosen = [s for s in answering[: self.max_sentences] if verified[s.key] >= lead - 0.25]
-            return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True)
+            return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True,
+                            ranked=tuple((s, verified[s.key] + self.judge_weight * judged[s.key]) for s in ranked))
         top = ranked[0]
         if verified[top.key] < self.verifier_floor or not self._relevant(best_evidence, max(judged.values())):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
@@ -255,8 +260,11 @@ def build_answer(query: Query, decision: Decision) -> Answer:
 def cite(n: int, hit: Hit, start: int, end: int, score: float) -> Citation:
     """Citation `[n]`: the quote `hit.text[start:end]` (whitespace trimmed), the article it comes
     from, and the passage (the chunk) it stands in. `score` is the quote's evidence (extractive)
-    or its chunk's ranking score (llm). Every `Citation` of an answer is made here."""
+    or its chunk's ranking score (llm); `page` is the page the quote starts on (PDF sources).
+    Every `Citation` of an answer is made here."""
     passage = hit.text
+    quote = passage[start:end].strip()
+    first = start + (len(passage[start:end]) - len(passage[start:end].lstrip()))  # the quote's first character
     return Citation(n=n, article_id=hit.article_id, title=hit.title, date=hit.date, source=hit.source,
-                    quote=passage[start:end].strip(), url=hit.url, passage=passage, quote_start=start,
-                    quote_end=end, score=float(round(score, 4)))
+                    quote=quote, url=hit.url, passage=passage, quote_start=start,
+                    quote_end=end, score=float(round(score, 4)), page=hit.page_at(first))

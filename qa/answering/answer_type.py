@@ -181,7 +181,9 @@ _ORGANIZATION_WORDS = frozenset("""fire authority county city group foods compan
     club rovers united fc bank agency administration court office ministry committee commission board network news
     times post airport station bridge river lake mountain ridge island express markets partners capital holdings
     foundation church airlines army navy forces government parliament congress senate police team society league
-    organization organisation invitational open cup festival tournament""".split())
+    organization organisation invitational open cup festival tournament academy college museum athletics
+    federation alliance coalition assembly tribunal reserve fund trust program programme initiative conference
+    summit awards games olympics championship championships prize see studios media motors airways""".split())
 
 
 def _is_organization(name: str) -> bool:

@@ -9,9 +9,11 @@ rank: check the question; read the history into exchanges (`history.parse_histor
 time words against the as-of date (`temporal`); retrieve (`retrieve.Retriever`: dense + keyword,
 fused), falling back to all dates when a period named in the question finds nothing and adding
 the period's own articles for "this week"; score every sentence of every candidate with its
-stored evidence (`scoring`); match the top chunks' sentences token by token.
+stored evidence (`scoring`); keep one copy per wire story (`copies`); match the top chunks'
+sentences token by token.
 answer: the judge and the rules decide (`answer.Decider`) and the answer is quoted
-(`answer.build_answer`), with a notice when it comes from outside the period asked about.
+(`answer.build_answer`), with a notice when it comes from outside the period asked about, and
+"Sources differ" when the sentences that answer nearly as well state other values (`conflicts`).
 Timings and the notice go into the `Answer` as it is made, never patched onto it afterwards.
 """
 
@@ -32,6 +34,8 @@ from index.loading.dates import parse_date
 from index.models import Hit
 from qa.answering.answer import EMPTY_INDEX, Decider, build_answer
 from qa.answering.answer_type import expected_type
+from qa.answering.conflicts import ConflictFinder
+from qa.answering.copies import with_copies
 from qa.answering.history import parse_history, resolve
 from qa.answering.question import check_question
 from qa.answering.retrieve import Retriever
@@ -74,8 +78,9 @@ class AnswerPipeline:
     """rank -> decide -> quote over one index (see the module)."""
 
     def __init__(self, search: Retriever, embedder: Embedder, decider: Decider, weights: Weights,
-                 limits: Limits) -> None:
+                 limits: Limits, conflicts: ConflictFinder | None = None) -> None:
         self.search, self.embedder, self.decider, self.weights, self.limits = search, embedder, decider, weights, limits
+        self.conflicts = conflicts  # None: an answer never says "Sources differ"
 
     def rank(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
              until: str | None = None, as_of: str | dt.date | None = None, k: int | None = None) -> Ranking:
@@ -96,9 +101,11 @@ class AnswerPipeline:
         if named:
             since_iso, until_iso = date_range(question)  # "in February 2024" narrows the search
             named = since_iso is not None or until_iso is not None
-        found = self.search.retrieve(retrieval_text, k=pool, since=since_iso, until=until_iso)
+        wanted = max(limits.top_k, k or 0)  # passages that must remain once wire copies are collapsed
+        found = self.search.retrieve(retrieval_text, k=pool, since=since_iso, until=until_iso,
+                                     distinct_at_least=wanted)
         if named and not found.hits:  # nothing published then: the date was about the events, search all
-            found = self.search.retrieve(retrieval_text, k=pool, encoded=found)
+            found = self.search.retrieve(retrieval_text, k=pool, encoded=found, distinct_at_least=wanted)
         hits = list(found.hits)
         if window and not named:
             # "this week": make sure what was published then is among the candidates; it is
@@ -113,6 +120,8 @@ class AnswerPipeline:
         query = Query(asked=question.strip(), question=asked_now, retrieval=retrieval_text, vectors=vectors,
                       tokens=found.tokens, kind=expected_type(asked_now), window=window, context=follow.context)
         chunks = score_chunks(query, self.search.with_evidence(hits), self.weights)
+        # One copy per wire story, the best scored (`copies`); scored among all, so features are unchanged.
+        chunks = self.search.distinct(chunks, lambda chunk: chunk.hit.article_id)
         match_sentence_tokens(query, chunks[:limits.top_k], self.embedder.content_token_counts)
         return Ranking(query, chunks, today)
 
@@ -121,11 +130,19 @@ class AnswerPipeline:
         query, chunks = ranking.query, ranking.chunks
         if not chunks:
             return Answer(query.asked, EMPTY_INDEX, [], abstained=True, timings_ms=dict(timings_ms or {}))
-        answer = build_answer(query, self.decider.decide(query, chunks[:self.limits.top_k]))
+        decision = self.decider.decide(query, chunks[:self.limits.top_k])
+        answer = build_answer(query, decision)
+        if self.conflicts is not None and decision.outcome == "answered":
+            answer = self.conflicts.cite(answer, self.conflicts.find(query, decision))
+        answer = self.with_copies(answer)
         notice = answer.notice
         if query.window and answer.citations and answer.outcome != "not_in_articles":
             notice = window_notice(query.window, ranking.as_of, answer.citations[0].date)
         return dataclasses.replace(answer, notice=notice, timings_ms=dict(timings_ms or answer.timings_ms))
+
+    def with_copies(self, answer: Answer) -> Answer:
+        """Each citation with the other copies of its story (`also_in`), when copies are collapsed."""
+        return with_copies(answer, self.search.stories) if self.search.stories is not None else answer
 
     def trace(self, question: str, history: Sequence[Any] | None = None, *, since: str | None = None,
               until: str | None = None, as_of: str | dt.date | None = None, retrieve_k: int | None = None) -> Trace:

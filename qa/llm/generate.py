@@ -20,7 +20,8 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from qa.answering.answer import NOT_IN_ARTICLES, cite
 from qa.answering.history import Exchange
-from qa.answering.scoring import ScoredChunk
+from qa.answering.conflicts import Disagreement
+from qa.answering.scoring import ScoredChunk, ScoredSentence
 from qa.llm.grounding import GroundedText, Source
 from qa.models import Answer, Citation, UnsupportedSentence
 
@@ -63,6 +64,28 @@ def format_sources(sources: Sequence[ScoredChunk]) -> str:
         heading = f"[{n}] {hit.title or 'Untitled'}" + (f" ({hit.date})" if hit.date else "")
         blocks.append(f"{heading}\n{hit.text.strip()}")
     return "\n\n".join(blocks)
+
+
+def source_number(sentence: ScoredSentence, sources: Sequence[ScoredChunk]) -> int | None:
+    """The number `[n]` of the source a scored sentence stands in, or None when it is in none."""
+    for n, chunk in enumerate(sources, start=1):
+        if chunk.hit is sentence.hit or (chunk.hit.chunk_id and chunk.hit.chunk_id == sentence.hit.chunk_id):
+            return n
+    return None
+
+
+def with_conflict_note(question: str, disagreement: Disagreement | None, sources: Sequence[ScoredChunk]) -> str:
+    """The question as the answer prompt gives it: when the sources differ on what is asked, with a
+    note after it naming each value, its source's number and date, and asking the model to say
+    so. After the question, not among the sources: text there is article text, never instructions."""
+    if disagreement is None:
+        return question
+    numbered = {id(s): source_number(s.sentence, sources) for s in disagreement.stated}
+    if any(n is None for n in numbered.values()):
+        return question  # a value outside the sources the model reads cannot be cited by it
+    note = disagreement.as_note(lambda stated: numbered[id(stated)])  # type: ignore[arg-type, return-value]
+    return (f"{question}\n\n{note} Say that the sources differ and give each value with its source number "
+            "and date; do not state one of them as the only answer.")
 
 
 def format_conversation(history: Sequence[Exchange]) -> str:

@@ -28,6 +28,7 @@ from index.errors import QAError
 from index.models import ArticleInfo, FileReport, IngestProgress, IngestReport
 from qa.api import Assistant, build_embedder
 import ui.cli.feedback_command as feedback_command
+import ui.cli.timeline_command as timeline_command
 import ui.cli.watch_command as watch_command
 import ui.cli.web_commands as web_commands
 from qa.config import write_threshold
@@ -169,6 +170,8 @@ def print_answer(answer: Answer) -> None:
         out.print("[magenta](uncertain: this may not answer the question)[/]")
     if answer.notice:
         out.print(f"[dim]{escape(answer.notice)}[/]")
+    for conflict in answer.conflicts:  # "Sources differ: 20 [2] (Nov 7), 19 [1] (Nov 6)"
+        out.print(f"[bold yellow]{escape(conflict.text)}[/]")
     for u in answer.unsupported:
         verb = "removed" if u.removed else "marked"
         out.print(f"[dim]{verb}, not supported by its sources ({escape(u.reason)}): {escape(u.text)}[/]")
@@ -176,8 +179,13 @@ def print_answer(answer: Answer) -> None:
         out.print("\nClosest sources:" if answer.abstained else "\nSources:")
     for c in answer.citations:
         date = f" ({c.date})" if c.date else ""
-        out.print(f"[bold][{c.n}][/] {escape(c.title)}{escape(date)} - {escape(c.source)}")
+        page = f", p. {c.page}" if c.page else ""  # PDF sources
+        out.print(f"[bold][{c.n}][/] {escape(c.title)}{escape(date)}{page} - {escape(c.source)}")
         out.print(f'    "{escape(c.quote)}"')
+        if c.also_in:  # wire copies of the same story
+            n = len(c.also_in)
+            out.print(f"[dim]    also published by {n} outlet{'s' if n != 1 else ''}: "
+                      + escape("; ".join(f"{copy.title} - {copy.source}" for copy in c.also_in)) + "[/]")
 
 
 @app.command()
@@ -383,6 +391,9 @@ app.command(name="watch")(watch_command.watch)
 
 # -- readers' feedback from the chat (ui/cli/feedback_command.py) ------------------------------
 app.command(name="feedback")(feedback_command.feedback)
+
+# -- a story's timeline (ui/cli/timeline_command.py) -----------------------------------------
+app.command(name="timeline")(timeline_command.timeline)
 
 
 def flow_help(typer_app: typer.Typer) -> None:
