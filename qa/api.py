@@ -172,6 +172,14 @@ class Assistant:
     def articles(self) -> list[ArticleInfo]:
         return self.store.articles()
 
+    def article_count(self) -> int:
+        """How many articles are indexed (without listing them: one request in Milvus mode)."""
+        return self.store.article_count()
+
+    def newest_articles(self, limit: int) -> list[ArticleInfo]:
+        """The `limit` newest indexed articles, newest first."""
+        return self.store.newest_articles(limit)
+
     def delete_article(self, article_id: str, *, wait_s: float = 0.0) -> int:
         """Remove one article from the index; return the number of chunks removed."""
         return self.library.delete_article(article_id, wait_s=wait_s)
@@ -189,7 +197,7 @@ class Assistant:
         return WebSources(self)
 
     def stats(self) -> Stats:
-        return Stats(articles=len(self.store.articles()), chunks=self.store.count(),
+        return Stats(articles=self.store.article_count(), chunks=self.store.count(),
                      model=self.embedder.model_name, backend=self.embedder.backend,
                      dimension=self.embedder.dimension,
                      store=self.store_location(), collection=self.settings.store.collection)

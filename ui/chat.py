@@ -24,7 +24,7 @@ EMPTY_INDEX_HELP = (
 def example_questions(assistant: Assistant, limit: int = 3) -> list[str]:
     """Starter questions built from the newest indexed articles (none while the engine is away)."""
     try:
-        newest = assistant.articles()[:limit]
+        newest = assistant.newest_articles(limit)
     except StoreUnavailableError:
         return []
     return [f"What is “{a.title}” about?" for a in newest]
@@ -32,7 +32,7 @@ def example_questions(assistant: Assistant, limit: int = 3) -> list[str]:
 
 def status_line(assistant: Assistant) -> str:
     """What the start screen says above the chat: how much is indexed, or how to add articles."""
-    count = len(assistant.articles())
+    count = assistant.article_count()
     if count == 0:
         return EMPTY_INDEX_HELP
     articles = f"{count} indexed article{'s' if count != 1 else ''}"

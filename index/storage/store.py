@@ -180,6 +180,14 @@ class ArticleStore:
     def count(self) -> int:
         return self.collection.count()
 
+    def article_count(self) -> int:
+        """How many articles are stored."""
+        return len(self.articles())
+
+    def newest_articles(self, limit: int) -> list[ArticleInfo]:
+        """The `limit` newest stored articles, newest first."""
+        return self.articles()[:limit]
+
     def articles(self) -> list[ArticleInfo]:
         """Every stored article, newest first."""
         return stored_articles(self.collection, page=GET_PAGE)
