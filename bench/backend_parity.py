@@ -29,7 +29,11 @@ from qa.evaluation.runner import build_index, run_questions
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DATASETS = {"squad": EVAL_DIR / "squad-v1.1-dev.json", "scifact": EVAL_DIR / "scifact",
-            "realtimeqa": EVAL_DIR / "realtimeqa-2024"}
+            "realtimeqa": EVAL_DIR / "realtimeqa-2024",
+            # One week of the quiz (its questions and every article its searches returned): a natural
+            # subset, where --questions/--articles would keep most of the corpus for any sample
+            # (RealTimeQA names no gold article, so every article holding a gold string is kept).
+            "realtimeqa-week": EVAL_DIR / "realtimeqa-2024" / "20240503_qa.jsonl.gz"}
 RESULTS = Path(__file__).resolve().parent / "results"
 HEADLINE = ("recall@1", "recall@5", "ndcg@10", "mrr", "latency_p50_ms", "latency_p95_ms")
 
@@ -65,7 +69,8 @@ def main() -> None:
         uri = args.uri or server.uri  # type: ignore[union-attr]
         try:
             for name in args.datasets.split(","):
-                data = subset(load_dataset(DATASETS[name]), args.questions, args.articles, args.seed)
+                fmt = "realtimeqa" if name.startswith("realtimeqa") else None
+                data = subset(load_dataset(DATASETS[name], fmt), args.questions, args.articles, args.seed)
                 runs = {}
                 for backend in ("chroma", "milvus"):
                     chosen = settings.model_copy(deep=True)

@@ -145,9 +145,14 @@ def test_make_milvus_runs_a_milvus_lite_server_on_loopback_with_its_files_in_the
 
     port = free_port()
     data = tmp_path / "qa-data"
-    dry = subprocess.run(["make", "-n", "milvus", f"MILVUS_PORT={port}"], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "QA_DATA__DIR": str(data)}, check=True)
-    command = shlex.split(dry.stdout.strip().splitlines()[-1])  # the recipe; `install` may come before it
+    # Under `make test` (CI) this make is a sub-make: it prints "Entering/Leaving directory" lines
+    # unless told not to, and inherits MAKEFLAGS.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "milvus", f"MILVUS_PORT={port}"], cwd=ROOT,
+                         capture_output=True, text=True, env={**env, "QA_DATA__DIR": str(data)}, check=True)
+    recipe = [line for line in dry.stdout.splitlines() if "milvus-lite" in line and " server " in line]
+    assert len(recipe) == 1, dry.stdout  # the recipe; `install` may come before it
+    command = shlex.split(recipe[0])
     assert command[1:] == ["server", "--data-dir", f"{data}/milvus", "--host", "127.0.0.1", "--port", str(port)]
     command[0] = str(ROOT / command[0])
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
