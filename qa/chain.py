@@ -51,6 +51,8 @@ def chunk_document(chunk: ScoredChunk) -> Document:
         "best_sentence_start": best.start if best else None,
         "best_sentence_end": best.end if best else None,
         "best_sentence_evidence": round(best.evidence, 4) if best else None,
+        # The page the best sentence starts on (PDF sources; None for others).
+        "page": hit.page_at(best.start) if best else hit.page,
     }
     return Document(page_content=hit.text, metadata=metadata, id=hit.chunk_id or None)
 

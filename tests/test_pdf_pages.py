@@ -220,6 +220,13 @@ def test_a_quote_on_page_3_is_cited_with_page_3_and_the_chat_card_says_so(assist
     again = assistant.ingest([folder])  # page metadata is stable: nothing written the second time
     assert [f.status for f in again.files] == ["unchanged", "unchanged"]
 
+    # The LangChain retriever's documents carry the best sentence's page too (None for the text file).
+    docs = assistant.retriever.invoke("When will the new bridge over the Lune at Halton open to traffic?")
+    bridge = next(d for d in docs if BRIDGE_QUOTE in (d.metadata["best_sentence"] or ""))
+    assert bridge.metadata["page"] == 3
+    ferry = assistant.retriever.invoke("Until when will the night ferry to the islands keep running?")
+    assert ferry[0].metadata["title"] == "Ferry timetable" and ferry[0].metadata["page"] is None
+
 
 def test_qa_ask_json_and_text_give_the_page(tmp_path: Path) -> None:
     runner = CliRunner()

@@ -116,4 +116,5 @@ def _passage(chunk: ScoredChunk) -> dict[str, Any]:
     hit, best = chunk.hit, chunk.best
     return {"text": hit.text, "article_id": hit.article_id, "title": hit.title, "date": hit.date,
             "source": public_source(hit.source or ""), "url": hit.url, "rank": chunk.rank + 1,
-            "score": round(chunk.score, 4), "best_sentence": best.text if best else None}
+            "score": round(chunk.score, 4), "best_sentence": best.text if best else None,
+            "page": hit.page_at(best.start) if best else hit.page}
