@@ -31,6 +31,7 @@ the stored signatures whenever another process wrote (`version` in the `meta` ta
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -42,7 +43,7 @@ import time
 import unicodedata
 import uuid
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,37 +246,23 @@ class StoryIndex:
     def add_many(self, articles: Iterable[Article]) -> None:
         """Place each article in its story (new, or joined); an article already placed with the
         same text, title, date and source is left as it is."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")  # one writer at a time across processes
-            try:
-                self._follow_other_writers()
-                changed = False
-                for article in articles:
-                    changed |= self._add(article)
-                if changed:
-                    self._bump_version()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._lsh_version = None  # the in-memory LSH may hold what was rolled back
-                raise
+        with self._writing():
+            self._follow_other_writers()
+            changed = False
+            for article in articles:
+                changed |= self._add(article)
+            if changed:
+                self._bump_version()
 
     def add(self, article: Article) -> None:
         self.add_many([article])
 
     def remove(self, article_id: str) -> None:
         """Forget one article; when it represented its story, the next earliest copy does."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._follow_other_writers()
-                if self._remove(article_id):
-                    self._bump_version()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._lsh_version = None
-                raise
+        with self._writing():
+            self._follow_other_writers()
+            if self._remove(article_id):
+                self._bump_version()
 
     def clear(self) -> None:
         with self._lock:
@@ -306,23 +293,31 @@ class StoryIndex:
     def recluster(self) -> None:
         """Place every stored article again from its stored signature, in the order stored (after
         the threshold changed)."""
-        with self._lock:
+        with self._lock:  # re-entrant: held from the read to the commit
             rows = self._db.execute("SELECT article_id, signature FROM members ORDER BY seq").fetchall()
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._writing():
                 self._db.execute("UPDATE members SET story_id = article_id")
                 self._lsh, self._signatures, self._lsh_version = self._new_lsh(), {}, self._meta("version") or ""
                 for article_id, blob in rows:
                     if blob is not None:
                         self._join(article_id, self._decode(blob))
                 self._bump_version()
+
+    # -- internals ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction, one writer at a time across threads and processes; on failure
+        it is rolled back and the in-memory LSH, which may hold what was rolled back, reloaded."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 self._lsh_version = None
                 raise
 
-    # -- internals ---------------------------------------------------------------------
     def _add(self, article: Article) -> bool:
         # Of the words compared, not the raw text: the text put back from the chunks (`rebuild`)
         # may differ from the ingested one in spacing only, and is then no change.
