@@ -35,7 +35,7 @@ chroma: install
 MILVUS_DIR ?= $(or $(QA_DATA__DIR),.qa-data)/milvus
 MILVUS_PORT ?= 19530
 milvus: install
-	$(BIN)/milvus-lite server --data-dir $(MILVUS_DIR) --host 127.0.0.1 --port $(MILVUS_PORT)
+	$(BIN)/python -m index.storage.milvus.lite_server --data-dir $(MILVUS_DIR) --host 127.0.0.1 --port $(MILVUS_PORT)
 
 # Speed and memory on this machine, printed as a table and written to bench/results/
 # (bench/run.py). The first run builds 1k/10k/100k-chunk indexes from ../shared/eval

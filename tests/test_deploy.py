@@ -150,10 +150,11 @@ def test_make_milvus_runs_a_milvus_lite_server_on_loopback_with_its_files_in_the
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     dry = subprocess.run(["make", "--no-print-directory", "-n", "milvus", f"MILVUS_PORT={port}"], cwd=ROOT,
                          capture_output=True, text=True, env={**env, "QA_DATA__DIR": str(data)}, check=True)
-    recipe = [line for line in dry.stdout.splitlines() if "milvus-lite" in line and " server " in line]
+    recipe = [line for line in dry.stdout.splitlines() if "index.storage.milvus.lite_server" in line]
     assert len(recipe) == 1, dry.stdout  # the recipe; `install` may come before it
     command = shlex.split(recipe[0])
-    assert command[1:] == ["server", "--data-dir", f"{data}/milvus", "--host", "127.0.0.1", "--port", str(port)]
+    assert command[1:] == ["-m", "index.storage.milvus.lite_server", "--data-dir", f"{data}/milvus",
+                           "--host", "127.0.0.1", "--port", str(port)]
     command[0] = str(ROOT / command[0])
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -170,7 +171,8 @@ def test_make_milvus_runs_a_milvus_lite_server_on_loopback_with_its_files_in_the
         client.close()
         assert (data / "milvus").is_dir()
         proc.send_signal(signal.SIGINT)  # Ctrl-C stops it
-        assert proc.wait(timeout=30) == 0
+        # The compiled engine ends on the signal itself (it installs no handler).
+        assert proc.wait(timeout=30) in (0, -signal.SIGINT)
     finally:
         if proc.poll() is None:
             proc.kill()

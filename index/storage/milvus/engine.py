@@ -70,7 +70,7 @@ class MilvusEngine:
     """A Milvus client whose failures to reach the engine raise `StoreUnavailableError`.
 
     Args:
-        uri: The engine's address, e.g. `http://127.0.0.1:19530` (`milvus-lite server`,
+        uri: The engine's address, e.g. `http://127.0.0.1:19530` (milvus-lite's engine, `make milvus`;
             Milvus Standalone or Distributed).
         token: Credentials (`user:password` or an API key) from the environment; never logged.
         timeout_s: Longest wait for one request; a passed deadline counts as unreachable.
@@ -124,7 +124,7 @@ class MilvusEngine:
     def unavailable(self, exc: BaseException) -> StoreUnavailableError:
         return StoreUnavailableError(
             f"cannot reach the Milvus engine at {self.address} ({_reason(exc)}); start one with "
-            f"`make milvus` (milvus-lite server) or check store.uri, or set store.backend: chroma "
+            f"`make milvus` (milvus-lite) or check store.uri, or set store.backend: chroma "
             f"to use the local index", address=self.address)
 
     def close(self) -> None:

@@ -6,26 +6,30 @@ keeps no index of its own:
 - `document`: the stored text, "title\\n\\nchunk" as in Chroma mode (`index.storage.writer`);
 - `keywords`: the same text cut by the project's own tokenizer (`index.tokens.terms`: Snowball
   English stems, the project's stop words), space-separated; Milvus' BM25 function turns it into
-  the `sparse` field. Stemming is done here rather than by a Milvus analyzer because milvus-lite
-  3.2.2 has none: its `standard` tokenizer splits on `\\w+` and lower-cases, a `stemmer` filter is
-  silently ignored and `{"type": "english"}` is refused. Pre-stemmed text gives the same terms
-  on milvus-lite and on Milvus Standalone/Distributed, and the same terms as Chroma mode's BM25;
-- `vector`: the chunk's dense vector (COSINE), the mean of its title's and sentences' vectors;
+  the `sparse` field. Stemming is done here rather than by a Milvus analyzer so that the terms
+  are the same as Chroma mode's BM25 (the same stems and stop words) on every engine (milvus-lite
+  3.2.2, tried first, had no stemming analyzer at all);
+- `vector`: the chunk's dense vector (COSINE, HNSW; exact search on milvus-lite, which builds no
+  HNSW), the mean of its title's and sentences' vectors;
 - `evidence`: the chunk's sentence vectors and token codes (`index.embedding.sentences`), packed,
   for ranking sentences without embedding them per question (`index.storage.milvus.evidence`);
+- `date_ord`: not nullable (milvus-lite refuses nullable fields): `UNDATED` (0) when undated;
 - `meta`: the chunk's metadata as Chroma mode stores it (`index.storage.writer.chunk_metadata`),
   with `article_id`, `ordinal` and `date_ord` (the publication date as YYYYMMDD) also as scalar
   columns for filters.
 
-The collection's properties record the embedding model and dimension, checked on opening.
+The collection's properties and its vector field's description record the embedding model and
+dimension, checked on opening.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from typing import Any
 
-from pymilvus import DataType, MilvusClient
+from pymilvus import DataType, MilvusClient, MilvusException
 
 from index.embedding.embed import Embedder
 from index.errors import EmbeddingMismatchError
@@ -41,6 +45,10 @@ BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 # The stems are already cut; the analyzer only splits on spaces (`\w+`, lower-case: they are).
 ANALYZER = {"tokenizer": "standard"}
 SCHEMA_VERSION = 1
+# `date_ord` of an undated chunk (not null: milvus-lite 2.5 refuses nullable fields).
+UNDATED = 0
+# How milvus-lite refuses an HNSW index ("invalid index type: HNSW, local mode only support FLAT ...").
+LITE_INDEX_REFUSAL = "local mode only support"
 MODEL_KEY, DIM_KEY, SCHEMA_KEY = "embedding_model", "embedding_dim", "qa_schema"
 _NOT_WORD = re.compile(r"\W", re.UNICODE)
 
@@ -52,8 +60,9 @@ def keyword_text(text: str) -> str:
 
 
 def model_record(embedder: Embedder) -> dict[str, str]:
-    """The collection properties naming the model (Milvus property values are strings; milvus-lite
-    keeps properties but drops a collection's description)."""
+    """The record naming the model (Milvus property values are strings). It is kept twice: as the
+    collection's properties and as the vector field's description, because milvus-lite 2.5 drops
+    a collection's properties and description but keeps its fields' descriptions."""
     return {MODEL_KEY: embedder.space, DIM_KEY: str(embedder.dimension), SCHEMA_KEY: str(SCHEMA_VERSION)}
 
 
@@ -67,22 +76,37 @@ def create_collection(engine: MilvusEngine, name: str, embedder: Embedder) -> No
         schema.add_field(KEYWORDS, DataType.VARCHAR, max_length=MAX_TEXT_BYTES, enable_analyzer=True,
                          analyzer_params=ANALYZER)
         schema.add_field(SPARSE, DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_field(VECTOR, DataType.FLOAT_VECTOR, dim=embedder.dimension)
+        schema.add_field(VECTOR, DataType.FLOAT_VECTOR, dim=embedder.dimension,
+                         description=json.dumps(model_record(embedder), sort_keys=True))
         schema.add_field(EVIDENCE, DataType.VARCHAR, max_length=MAX_TEXT_BYTES)
         schema.add_field(ARTICLE_ID, DataType.VARCHAR, max_length=2048)
         schema.add_field(ORDINAL, DataType.INT64)
-        schema.add_field(DATE_ORD, DataType.INT64, nullable=True)
+        schema.add_field(DATE_ORD, DataType.INT64)
         schema.add_field(META, DataType.JSON)
         schema.add_function(_bm25_function())
-        index = client.prepare_index_params()
-        index.add_index(VECTOR, index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200})
-        index.add_index(SPARSE, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=dict(BM25_PARAMS))
         # Strong consistency: a chunk one process wrote is searchable by every other at once
         # (Milvus' default, Bounded, may lag some seconds).
-        client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong",
-                                 properties=model_record(embedder))
+        client.create_collection(name, schema=schema, consistency_level="Strong", properties=model_record(embedder))
+        sparse = client.prepare_index_params()
+        sparse.add_index(SPARSE, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=dict(BM25_PARAMS))
+        client.create_index(name, sparse)
+        try:
+            client.create_index(name, _vector_index(client, "HNSW"))
+        except MilvusException as exc:
+            if LITE_INDEX_REFUSAL not in str(exc):
+                raise
+            # milvus-lite builds FLAT/IVF_FLAT only; AUTOINDEX is its exact (FLAT) search.
+            client.create_index(name, _vector_index(client, "AUTOINDEX"))
+        client.load_collection(name)
 
     engine.run(create)
+
+
+def _vector_index(client: MilvusClient, index_type: str) -> Any:  # noqa: ANN401 - IndexParams
+    index = client.prepare_index_params()
+    params = {"M": 16, "efConstruction": 200} if index_type == "HNSW" else {}
+    index.add_index(VECTOR, index_type=index_type, metric_type="COSINE", params=params)
+    return index
 
 
 def _bm25_function() -> Any:  # noqa: ANN401 - pymilvus.Function
@@ -97,9 +121,21 @@ def existing_model(engine: MilvusEngine, name: str) -> tuple[str | None, int | N
     """The model and dimension recorded in the collection, or (None, None) when absent."""
     if not engine.call("has_collection", name):
         return None, None
-    properties = engine.call("describe_collection", name).get("properties") or {}
+    described = engine.call("describe_collection", name)
+    properties = described.get("properties") or {}
+    if MODEL_KEY not in properties:
+        properties = _field_record(described)
     dim = properties.get(DIM_KEY)
     return properties.get(MODEL_KEY), int(dim) if dim and str(dim).isdigit() else None
+
+
+def _field_record(described: dict[str, Any]) -> dict[str, str]:
+    for field in described.get("fields") or []:
+        if field.get("name") == VECTOR:
+            with contextlib.suppress(ValueError, TypeError):
+                record = json.loads(field.get("description") or "{}")
+                return record if isinstance(record, dict) else {}
+    return {}
 
 
 def check_model(engine: MilvusEngine, name: str, embedder: Embedder) -> None:

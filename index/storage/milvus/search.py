@@ -26,8 +26,10 @@ EF_SEARCH = 100
 
 def date_filter(since: str | None, until: str | None) -> str:
     """A filter keeping chunks published in [since, until] (ISO dates); "" without bounds.
-    Undated chunks (null `date_ord`) never pass a bound, as in Chroma mode."""
+    Undated chunks (`date_ord` 0) never pass a bound, as in Chroma mode."""
     clauses = [f"{fields.DATE_ORD} {op} {date_ordinal(value)}" for op, value in ((">=", since), ("<=", until)) if value]
+    if until and not since:
+        clauses.insert(0, f"{fields.DATE_ORD} > {fields.UNDATED}")
     return " and ".join(clauses)
 
 

@@ -81,7 +81,7 @@ class MilvusChunkVectorStore(VectorStore):
         return {fields.ID: chunk_id, fields.DOCUMENT: text, fields.KEYWORDS: keywords,
                 fields.VECTOR: vector.tolist(), fields.EVIDENCE: pack(sentences, codes),
                 fields.ARTICLE_ID: meta["article_id"], fields.ORDINAL: int(meta["ordinal"]),
-                fields.DATE_ORD: meta.get("date_ord"), fields.META: meta}
+                fields.DATE_ORD: meta.get("date_ord") or fields.UNDATED, fields.META: meta}
 
     # Overridden, as `index()` requires (the base class only raises NotImplementedError).
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool:
