@@ -42,10 +42,12 @@ milvus: install
 # (BENCH_EVAL_DIR) into bench/.cache/; BENCH_ARGS=--quick skips the 100k one.
 # Then the `backends` table (bench/backends.py): Chroma embedded, Chroma server and Milvus
 # (milvus-lite) at 10k and 100k chunks (10k only with --quick), in bench/results/*-backends.md.
+# Then what the verifier costs a question at 10k chunks (bench/verifier.py, answer.verify_top).
 BACKENDS_ARGS ?= $(if $(findstring --quick,$(BENCH_ARGS)),--sizes 10000)
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.backends $(BACKENDS_ARGS)
+	$(BIN)/python -m bench.verifier
 
 # Hostile servers and clients (bench/hostile.py) against a real `qa serve` on loopback: compression
 # bombs, slow headers, huge sitemaps, 1 GiB bodies, password floods, server paths in uploads.

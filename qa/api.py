@@ -101,7 +101,7 @@ class Assistant:
                                max_sentences=answer.max_sentences, sources_on_abstain=answer.sources_on_abstain,
                                weights=self.weights, answer_at=answer.min_confidence,
                                verifier=load_verifier() if answer.verifier and answer.judge else None,
-                               verify_at=answer.verify_at)
+                               verify_at=answer.verify_at, verify_top=answer.verify_top)
         self.pipeline = AnswerPipeline(self.search, self.embedder, self.decider, self.weights,
                                        Limits(top_k=retrieval.top_k, candidates=retrieval.candidates,
                                               max_question_chars=answer.max_question_chars,

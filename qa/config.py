@@ -149,6 +149,9 @@ class AnswerSettings(_Section):
                                               "'The verifier').")
     verify_at: float = Field(0.4, ge=0.0, le=1.0,
                              description="Verifier probability from which a sentence holds what was asked ('answered').")
+    verify_top: int = Field(12, ge=1, le=50,
+                            description="How many of the judge's best candidates the verifier reads (each is one "
+                                        "model call, about 4 ms on one core).")
     max_sentences: int = Field(2, ge=1, le=10)
     sources_on_abstain: int = Field(3, ge=0, le=20)
     max_question_chars: int = Field(2000, ge=10, le=20_000, description="Longest question accepted, in characters.")

@@ -112,3 +112,20 @@ def test_where_the_conference_was_held(verified: Assistant) -> None:
 def test_off_topic_question_sharing_a_word_is_not_quoted(verified: Assistant, question: str) -> None:
     answer = verified.ask(question)
     assert answer.outcome == "not_in_articles", answer.text
+
+
+def test_verify_top_bounds_what_the_verifier_reads(verified: Assistant, settings: Settings, embedder: Embedder) -> None:
+    trace = verified.trace("Which coalition did Macron announce?")
+    decider = verified.decider
+    full = decider.decide(trace.query, trace.chunks)
+    assert full.outcome == "answered" and full.verified and len(full.ranked) > 2
+    decider.verify_top = 2
+    try:
+        bounded = decider.decide(trace.query, trace.chunks)
+    finally:
+        decider.verify_top = 12
+    assert len(bounded.ranked) == 2
+    # the two read are the judge's best two, so the coalition sentence is still among them
+    assert "new coalition" in bounded.chosen[0].text
+    settings.answer.verify_top = 3
+    assert Assistant(settings, embedder=embedder).decider.verify_top == 3

@@ -78,16 +78,19 @@ class Decider:
             enough to quote even as "uncertain": not in the articles.
         judge_weight: How much the judge's probability adds to the verifier's when choosing the
             sentence (its fast features break the verifier's near-ties).
+        verify_top: How many of the judge's best candidates the verifier reads (each costs a
+            model call, about 4 ms on one core).
     """
 
     def __init__(self, *, judge: Judge | None = None, threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
                  max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS,
                  answer_at: float | None = None, verifier: Verifier | None = None, verify_at: float = 0.4,
-                 verifier_floor: float = 0.05, judge_weight: float = 0.1) -> None:
+                 verifier_floor: float = 0.05, judge_weight: float = 0.1, verify_top: int = 12) -> None:
         self.judge = judge
         self.answer_at = answer_at
         self.verifier = verifier if judge is not None else None  # it reads the judge's shortlist
         self.verify_at, self.verifier_floor, self.judge_weight = verify_at, verifier_floor, judge_weight
+        self.verify_top = verify_top
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.sources_on_abstain = sources_on_abstain
@@ -136,7 +139,7 @@ class Decider:
         """The decision when the verifier reads the judge's shortlist (see the module)."""
         assert self.verifier is not None
         required = query.kind in REQUIRED_KINDS
-        sentences = [s for s, _ in pairs]
+        sentences = sorted((s for s, _ in pairs), key=lambda s: -judged[s.key])[: self.verify_top]
         verified = dict(zip((s.key for s in sentences),
                             map(float, self.verifier.answers(query.question, [s.text for s in sentences])), strict=True))
         # The verifier chooses; the judge's fast features break its near-ties.
