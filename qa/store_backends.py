@@ -45,4 +45,4 @@ def open_milvus_store(settings: Settings, embedder: Embedder, *, check_model: bo
     data_dir.mkdir(parents=True, exist_ok=True)
     return MilvusArticleStore(engine or milvus_engine(settings), embedder, data_dir=data_dir,
                               collection=milvus_collection(settings.store.collection), check_model=check_model,
-                              records_db=settings.store.records_url)
+                              records_db=settings.store.records_url, story_threshold=settings.stories.threshold)

@@ -137,6 +137,25 @@ def test_writes_are_idempotent_and_resume_without_duplicates(milvus_assistant: A
 
 
 @pytest.mark.milvus
+def test_wire_copies_are_one_story_in_milvus_mode_too(milvus_assistant: Assistant, milvus_settings: Settings,
+                                                      embedder: Embedder) -> None:
+    from tests.test_wire_copies import COST, HERALD, POST, TRIBUNE
+
+    milvus_assistant.ingest_articles([TRIBUNE, POST, HERALD])
+    stories = milvus_assistant.store.stories
+    assert stories.story_of(TRIBUNE.id) == stories.story_of(HERALD.id) == HERALD.id
+    top = [h.article_id for h in milvus_assistant.trace(COST).hits[:5]]
+    assert len({HERALD.id, TRIBUNE.id} & set(top)) == 1 and POST.id in top, top
+    cited = [c for c in milvus_assistant.ask(COST).citations if c.article_id in (HERALD.id, TRIBUNE.id)]
+    assert len(cited) == 1 and len(cited[0].also_in) == 1
+    # Another process on this data dir (a second replica on the host) reads the same stories.
+    other = Assistant(milvus_settings, embedder=embedder)
+    assert other.store.stories.copies(HERALD.id) == [TRIBUNE.id]
+    assert milvus_assistant.store.delete_article(TRIBUNE.id) > 0
+    assert other.store.stories.copies(HERALD.id) == []
+
+
+@pytest.mark.milvus
 def test_another_process_answers_from_what_this_one_ingested(milvus_assistant: Assistant, tmp_path: Path) -> None:
     milvus_assistant.ingest([SAMPLE_DIR])
     question = README_QUESTIONS[0]

@@ -27,6 +27,7 @@ from index.storage.milvus.engine import MilvusEngine
 from index.storage.milvus.evidence import EvidenceReader
 from index.storage.milvus.search import MilvusSearch
 from index.storage.milvus.vectorstore import MilvusChunkVectorStore, quoted
+from index.storage.stories import DEFAULT_THRESHOLD, StoryIndex
 from index.storage.writer import ChunkWriter
 
 DEFAULT_URI = "http://127.0.0.1:19530"
@@ -45,6 +46,8 @@ class MilvusArticleStore:
             model. Only a rebuild (`reset()` right after) should turn this off.
         records_db: SQLAlchemy URL of the record manager's database.
         evidence_cache: Chunks whose evidence, computed on demand, is kept in memory.
+        story_threshold: Estimated Jaccard similarity from which two articles are copies of one
+            story (`index.storage.stories`).
 
     Raises:
         StoreUnavailableError: The engine cannot be reached.
@@ -58,7 +61,8 @@ class MilvusArticleStore:
     backend = "milvus"
 
     def __init__(self, engine: MilvusEngine, embedder: Embedder, *, data_dir: Path, collection: str = "articles",
-                 check_model: bool = True, records_db: str | None = None, evidence_cache: int = 512) -> None:
+                 check_model: bool = True, records_db: str | None = None, evidence_cache: int = 512,
+                 story_threshold: float = DEFAULT_THRESHOLD) -> None:
         self.engine = engine
         self.embedder = embedder
         self.collection_name = collection
@@ -74,6 +78,11 @@ class MilvusArticleStore:
         self.searcher = MilvusSearch(engine, collection)
         self.evidence = EvidenceReader(self._packed_evidence, embedder, cache_size=evidence_cache)
         self.check_interval_s = 0.0  # nothing to refresh: kept for ArticleStore's surface
+        # Wire copies: placed by whoever ingests, kept in the data dir and read by every process
+        # sharing it (SQL reads; the LSH is loaded by writers only). Never rebuilt from the engine
+        # on opening, which would read every chunk into each replica: `qa ingest` of the same
+        # articles places them (unchanged chunks are not rewritten). README "Deployment at scale".
+        self.stories = StoryIndex(data_dir / f"{collection}.stories.sqlite", threshold=story_threshold)
 
     @property
     def address(self) -> str:
@@ -102,22 +111,29 @@ class MilvusArticleStore:
     def upsert_articles(self, batch: list[tuple[Article, list[Chunk]]]) -> dict[str, tuple[int, int]]:
         """`upsert_many`, with (added, deleted) chunks per article id, read from the record manager."""
         self._ensure_collection()
-        return self.writer.upsert_articles(batch)
+        counts = self.writer.upsert_articles(batch)
+        self.stories.add_many(article for article, chunks in batch if chunks)
+        return counts
 
     def upsert_many(self, batch: list[tuple[Article, list[Chunk]]]) -> tuple[int, int]:
         """`upsert` for several articles in one indexing call."""
         self._ensure_collection()
-        return self.writer.upsert_many(batch)
+        counts = self.writer.upsert_many(batch)
+        self.stories.add_many(article for article, chunks in batch if chunks)  # unchanged ones are skipped there
+        return counts
 
     def delete_article(self, article_id: str, *, sync: bool = True) -> int:
         """Remove every chunk of one article; return how many were removed (`sync` is Chroma mode's)."""
-        return self.writer.delete_article(article_id)
+        removed = self.writer.delete_article(article_id)
+        self.stories.remove(article_id)
+        return removed
 
     def reset(self) -> None:
         """Drop every chunk and record, and recreate the collection for the current model."""
         if self.engine.call("has_collection", self.collection_name):
             self.engine.call("drop_collection", self.collection_name)
         self.writer.forget_all()
+        self.stories.clear()
         fields.create_collection(self.engine, self.collection_name, self.embedder)
 
     # -- other processes' writes: the engine holds the one index, so there is nothing to catch up on
@@ -200,6 +216,7 @@ class MilvusArticleStore:
         return {i: row[fields.EVIDENCE] for i, row in self.searcher.get(ids, [fields.EVIDENCE]).items()}
 
     def close(self) -> None:
+        self.stories.close()
         self.engine.close()
 
 
