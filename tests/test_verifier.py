@@ -129,3 +129,22 @@ def test_verify_top_bounds_what_the_verifier_reads(verified: Assistant, settings
     assert "new coalition" in bounded.chosen[0].text
     settings.answer.verify_top = 3
     assert Assistant(settings, embedder=embedder).decider.verify_top == 3
+
+
+ZOO = Path(__file__).parent / "data" / "natural" / "train-b" / "articles" / "2025-05-06-brookhaven-zoo-okapi-calf.txt"
+
+
+@pytest.mark.parametrize("verifier_on", [False, True])
+def test_a_word_shared_with_an_off_topic_question_is_not_quoted(settings: Settings, embedder: Embedder,
+                                                                verifier_on: bool) -> None:
+    """The zoo article says "weather permitting"; Lisbon is in no passage: not in the articles, by
+    default (the judge) and with the verifier. The article's own questions are still on its subject (quoted, not refused)."""
+    settings.answer.verifier = verifier_on
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([ZOO, SAMPLE_DIR])
+    for question in ("will the weather be nice in lisbon on saturday", "is it going to rain in lisbon this weekend"):
+        answer = assistant.ask(question)
+        assert answer.outcome == "not_in_articles", (question, answer.outcome, answer.text)
+    for question in ("how heavy was the okapi calf when it was born?", "when can people go and see the okapi calf?"):
+        answer = assistant.ask(question)
+        assert answer.outcome != "not_in_articles", answer.text

@@ -124,7 +124,8 @@ class Decider:
             confidence = lead if self.judge is not None else None
             return Decision("answered", chosen, best_evidence, confidence,
                             ranked=tuple((s, selection[s.key]) for s, _ in ranked))
-        if not self._relevant(best_evidence, max(selection.values())):
+        if not self._relevant(best_evidence, max(selection.values())) or \
+                self._off_subject(query, chunks, max(selection.values()) if self.judge is not None else None):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
         # The closest the articles come holds the kind of answer asked for when a sentence does
         # ("At 49 grams, Lumen is ..." for "how much do they weigh?", not a sentence about them).
@@ -151,7 +152,8 @@ class Decider:
             return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True,
                             ranked=tuple((s, verified[s.key] + self.judge_weight * judged[s.key]) for s in ranked))
         top = ranked[0]
-        if verified[top.key] < self.verifier_floor or not self._relevant(best_evidence, max(judged.values())):
+        if verified[top.key] < self.verifier_floor or not self._relevant(best_evidence, max(judged.values())) \
+                or self._off_subject(query, chunks, max(judged.values())):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
         return Decision("uncertain", [top], best_evidence, round(verified[top.key], 4), verified=True)
 
@@ -181,11 +183,24 @@ class Decider:
         return (best_evidence >= self.threshold - self.weights.relevance_margin
                 or best_probability >= self.weights.relevance_floor)
 
+    def _off_subject(self, query: Query, chunks: Sequence[ScoredChunk], best_probability: float | None) -> bool:
+        """The judge barely sees the subject and the question names a word that no retrieved
+        passage holds: what is quoted only shares a word with it (`Weights.off_subject_below`).
+        A follow-up's own words may be in the conversation instead: not judged here."""
+        if best_probability is None or best_probability >= self.weights.off_subject_below or query.context:
+            return False
+        seen: set[str] = set()
+        for chunk in chunks:
+            seen.update(terms(f"{chunk.hit.title or ''} {chunk.hit.text}"))
+        return any(term not in seen for term in set(terms(query.question)) - _GENERIC_TERMS)
+
     def _closest(self, chunks: Sequence[ScoredChunk]) -> list[ScoredSentence]:
         closest = [c.best for c in chunks if c.best is not None]
         return closest[: self.sources_on_abstain]
 
 
+# Question words that are not stop words only by their spelling ("whats").
+_GENERIC_TERMS = frozenset({"what", "whats"})
 ROLE_REACH = 8  # words either side of a span that say what it does in its sentence
 _WORDS = re.compile(r"[\w'’-]+")
 
