@@ -30,7 +30,7 @@ chroma: install
 
 # A local Milvus engine for store.backend: milvus (QA_STORE__BACKEND=milvus; store.uri defaults to
 # http://127.0.0.1:19530): milvus-lite's gRPC server, shared by every `qa` process on this machine.
-# For development only (no auth, serialized writes); production runs Milvus Standalone or
+# For development only (no auth, no HNSW); production runs Milvus Standalone or
 # Distributed (deploy/). Ctrl-C stops it. Its files go under the data dir.
 MILVUS_DIR ?= $(or $(QA_DATA__DIR),.qa-data)/milvus
 MILVUS_PORT ?= 19530
