@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
              "| answer.verifier | verify_top | p50 ms | p95 ms | answers differing from the largest verify_top |",
              "|---|---|---|---|---|"]
     for top in configurations:
-        differing = "" if top is None or full is None else \
+        differing = "" if top is None or full is None or top == full else \
             f"{sum(a != b for a, b in zip(answers[top], answers[full], strict=True)) / len(questions):.3f}"
         lines.append(f"| {'on' if top is not None else 'off'} | {top or '-'} | {_pct(times[top], 50):.1f} | "
                      f"{_pct(times[top], 95):.1f} | {differing} |")
