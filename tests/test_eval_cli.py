@@ -82,6 +82,7 @@ SQUAD_METRICS = {
     "abstain_unanswerable": 1.0, "abstain_answerable": 0.0,
     "not_answered_unanswerable": 1.0, "not_answered_answerable": 1 / 3,
     "uncertain_unanswerable": 0.0, "uncertain_answerable": 1 / 3,
+    "trust": 1.0,  # h1 and r1 answered, both right
     "ndcg@10": None, "recall@100": None,  # BEIR measures
 }
 LATENCY_KEYS = ("latency_p50_ms", "latency_p95_ms")
@@ -105,8 +106,8 @@ def test_beir_metrics_on_a_hand_checked_dataset(tmp_path: Path) -> None:
     out, _ = run_eval("--dataset", str(beir_folder(tmp_path)), "--format", "beir", "--json")
     metrics = json.loads(out)
     assert list(metrics) == list(METRIC_KEYS)
-    answers = {k: metrics.pop(k) for k in METRIC_KEYS[4:12]}
-    assert answers == dict.fromkeys(METRIC_KEYS[4:12])  # BEIR has no answers to score: all null
+    answers = {k: metrics.pop(k) for k in METRIC_KEYS[4:13]}
+    assert answers == dict.fromkeys(METRIC_KEYS[4:13])  # BEIR has no answers to score: all null
     # q1: d0 first -> nDCG 1. q2: d1 first (gain 1), d2 somewhere in ranks 2-3 (3 documents):
     #   rank 2: (1 + 1/log2(3)) / (1 + 1/log2(3)) = 1;  rank 3: (1 + 1/log2(4)) / 1.6309 = 0.9197.
     assert metrics.pop("ndcg@10") in (pytest.approx((1 + 1) / 2), pytest.approx((1 + 0.9197) / 2, abs=1e-4))
@@ -154,6 +155,7 @@ def test_report_baseline_and_calibration(tmp_path: Path) -> None:
     # the question, which holds the gold for only one of h1 and r1. It abstains under its
     # threshold (on m1 only) and is never uncertain: what it does not answer, it abstains on.
     recipe = {**SQUAD_METRICS, "answer_hit": 1 / 3, "quote_holds": 1 / 3, "uncertain_answerable": 0.0,
+              "trust": 1 / 3,  # h1, r1 and h2 answered, one right
               "not_answered_answerable": SQUAD_METRICS["abstain_answerable"],
               "not_answered_unanswerable": SQUAD_METRICS["abstain_unanswerable"]}
     assert {k: theirs["metrics"][k] for k in SQUAD_METRICS} == pytest.approx(recipe)

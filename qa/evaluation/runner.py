@@ -29,11 +29,13 @@ logger = logging.getLogger(__name__)
 
 METRIC_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "answer_hit", "quote_holds", "abstain_unanswerable",
                "abstain_answerable", "not_answered_unanswerable", "not_answered_answerable",
-               "uncertain_unanswerable", "uncertain_answerable", "ndcg@10", "recall@100", "latency_p50_ms",
+               "uncertain_unanswerable", "uncertain_answerable", "trust", "ndcg@10", "recall@100", "latency_p50_ms",
                "latency_p95_ms")
 # What the outcome metrics mean (abstain = "not in the articles"; not answered = that or "uncertain"):
 # answer_hit: answerable, answered, and the answer holds a gold; quote_holds: answerable, and the
-# quote (answered or uncertain) holds a gold.
+# quote (answered or uncertain) holds a gold; trust: of the questions answered ("answered", not
+# "uncertain"), the share that are answerable and whose answer holds a gold: what a reader who
+# takes "answered" at its word gets.
 
 
 @dataclass
@@ -98,6 +100,9 @@ def score(results: list[QuestionResult], fmt: str) -> tuple[dict[str, float | No
                 metrics[f"abstain_{name}"] = rate(r.abstained for r in group)
                 metrics[f"not_answered_{name}"] = rate(r.outcome != "answered" for r in group)
                 metrics[f"uncertain_{name}"] = rate(r.outcome == "uncertain" for r in group)
+        answered = [r for r in results if r.outcome == "answered"]
+        if answered:
+            metrics["trust"] = rate(r.question.answerable and r.answer_hit for r in answered)
     totals = [r.retrieve_ms + r.answer_ms for r in results]
     metrics["latency_p50_ms"], metrics["latency_p95_ms"] = percentile(totals, 50), percentile(totals, 95)
     stages = {f"{stage}_{p}_ms": percentile([getattr(r, f"{stage}_ms") for r in results], q)
