@@ -100,8 +100,9 @@ class Assistant:
         self.decider = Decider(judge=load_judge() if answer.judge else None, threshold=answer.abstain_threshold,
                                max_sentences=answer.max_sentences, sources_on_abstain=answer.sources_on_abstain,
                                weights=self.weights, answer_at=answer.min_confidence,
-                               verifier=load_verifier() if answer.verifier and answer.judge else None,
-                               verify_at=answer.verify_at, verify_top=answer.verify_top)
+                               verifier=load_verifier() if (answer.verifier or answer.confirm_at is not None)
+                               and answer.judge else None, verifier_chooses=answer.verifier,
+                               verify_at=answer.verify_at, verify_top=answer.verify_top, confirm_at=answer.confirm_at)
         self.pipeline = AnswerPipeline(self.search, self.embedder, self.decider, self.weights,
                                        Limits(top_k=retrieval.top_k, candidates=retrieval.candidates,
                                               max_question_chars=answer.max_question_chars,

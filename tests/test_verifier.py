@@ -148,3 +148,27 @@ def test_a_word_shared_with_an_off_topic_question_is_not_quoted(settings: Settin
     for question in ("how heavy was the okapi calf when it was born?", "when can people go and see the okapi calf?"):
         answer = assistant.ask(question)
         assert answer.outcome != "not_in_articles", answer.text
+
+
+def test_confirm_at_turns_an_unconfirmed_answer_into_uncertain(settings: Settings, embedder: Embedder) -> None:
+    """With `answer.confirm_at`, the verifier reads the judge's chosen sentence (one call): the
+    article names no country that will send troops, the judge answers with the lede anyway
+    (probability 0.13), the verifier does not confirm it (0.04): "uncertain", the same quote.
+    An answer it confirms stays answered."""
+    settings.answer.verifier, settings.answer.confirm_at = False, None
+    judge_only = Assistant(settings, embedder=embedder)
+    judge_only.ingest([SAMPLE_DIR])
+    confirming = Assistant(settings.model_copy(update={"answer": settings.answer.model_copy(
+        update={"confirm_at": 0.2})}), embedder=embedder)
+    assert judge_only.decider.verifier is None and confirming.decider.verifier is not None
+    before, after = (a.ask("Which countries will send troops?") for a in (judge_only, confirming))
+    assert (before.outcome, after.outcome) == ("answered", "uncertain")
+    assert [c.quote for c in after.citations] == [c.quote for c in before.citations]
+    assert after.text.startswith("The closest the articles come:")
+    kept = confirming.ask("What did Macron announce?")
+    assert kept.outcome == "answered" and "new coalition" in kept.citations[0].quote
+    # a follow-up is left to the judge: the verifier reads no conversation
+    first = "What did Macron say about ground troops?"
+    history = [(first, judge_only.ask(first).text)]
+    assert confirming.ask("what else did he announce?", history).outcome == \
+        judge_only.ask("what else did he announce?", history).outcome == "answered"

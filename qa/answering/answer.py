@@ -80,15 +80,22 @@ class Decider:
             sentence (its fast features break the verifier's near-ties).
         verify_top: How many of the judge's best candidates the verifier reads (each costs a
             model call, about 4 ms on one core).
+        verifier_chooses: The verifier reads the judge's shortlist and chooses (`_verified`);
+            False: it only confirms the judge's choice, when `confirm_at` is set.
+        confirm_at: With `verifier_chooses` False: the verifier reads the sentence the judge
+            would answer with (one model call), and under this probability the answer is
+            "uncertain", the same quote. None: no check.
     """
 
     def __init__(self, *, judge: Judge | None = None, threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
                  max_sentences: int = 2, sources_on_abstain: int = 3, weights: Weights = DEFAULT_WEIGHTS,
                  answer_at: float | None = None, verifier: Verifier | None = None, verify_at: float = 0.4,
-                 verifier_floor: float = 0.05, judge_weight: float = 0.1, verify_top: int = 12) -> None:
+                 verifier_floor: float = 0.05, judge_weight: float = 0.1, verify_top: int = 12,
+                 verifier_chooses: bool = True, confirm_at: float | None = None) -> None:
         self.judge = judge
         self.answer_at = answer_at
         self.verifier = verifier if judge is not None else None  # it reads the judge's shortlist
+        self.verifier_chooses, self.confirm_at = verifier_chooses, confirm_at
         self.verify_at, self.verifier_floor, self.judge_weight = verify_at, verifier_floor, judge_weight
         self.verify_top = verify_top
         self.threshold = threshold
@@ -109,7 +116,7 @@ class Decider:
             # The verifier reads a question on its own: a follow-up ("Who scored?") means what the
             # conversation makes of it, which the judge's features carry and the verifier does not
             # (measured: with the previous question prepended it did worse), so the judge decides.
-            if self.verifier is not None and not query.context:
+            if self.verifier is not None and self.verifier_chooses and not query.context:
                 return self._verified(query, chunks, pairs, selection, best_evidence)
         else:
             selection = {s.key: s.evidence + self.weights.selection_late * c.late for s, c in pairs}
@@ -122,6 +129,8 @@ class Decider:
             margin = self.weights.near_best if self.judge is None else self.weights.near_best_probability
             chosen = [s for s, _ in answering[: self.max_sentences] if selection[s.key] >= lead - margin]
             confidence = lead if self.judge is not None else None
+            if not self._confirmed(query, chosen[0]):
+                return Decision("uncertain", chosen, best_evidence, confidence)
             return Decision("answered", chosen, best_evidence, confidence,
                             ranked=tuple((s, selection[s.key]) for s, _ in ranked))
         if not self._relevant(best_evidence, max(selection.values())) or \
@@ -156,6 +165,13 @@ class Decider:
                 or self._off_subject(query, chunks, max(judged.values())):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
         return Decision("uncertain", [top], best_evidence, round(verified[top.key], 4), verified=True)
+
+    def _confirmed(self, query: Query, sentence: ScoredSentence) -> bool:
+        """Whether the verifier confirms the judge's answer (always, when not asked to check).
+        A follow-up is left to the judge: the verifier reads a question without its conversation."""
+        if self.verifier is None or self.verifier_chooses or self.confirm_at is None or query.context:
+            return True
+        return float(self.verifier.answers(query.question, [sentence.text])[0]) >= self.confirm_at
 
     def _short(self, query: Query, sentence: ScoredSentence) -> str | None:
         """The span of the asked kind that fills the asked role in the quote, or None."""
