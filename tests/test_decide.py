@@ -180,6 +180,31 @@ def test_an_uncertain_quote_holds_the_kind_asked_for_when_a_sentence_does() -> N
     assert decision.outcome == "uncertain" and "49 grams" in decision.chosen[0].text
 
 
+class ScriptedVerifier:
+    """A verifier that says what it is told: P(yes) per sentence, by a word it contains."""
+
+    def __init__(self, by_word: dict[str, float]) -> None:
+        self.by_word = by_word
+
+    def answers(self, question: str, sentences: list[str]) -> np.ndarray:
+        return np.array([next((p for w, p in self.by_word.items() if w in s), 0.0) for s in sentences])
+
+
+def test_with_the_verifier_too_an_uncertain_quote_holds_the_kind_asked_for() -> None:
+    """The verifier prefers the sentence naming the question's nouns (0.35) to the one holding
+    the weight (0.3), and neither clears its bar: uncertain, quoting the weight."""
+    text = ("The Lumen glasses from Optiva translate conversations in real time. "
+            "At 49 grams, Lumen is only slightly heavier than sunglasses.")
+    q, chunks = scored("How much do the Lumen glasses from Optiva weigh?", [hit("a", text)])
+    flat = Judge(np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.9, {})
+    verifier = ScriptedVerifier({"translate": 0.35, "49 grams": 0.3})
+    decision = Decider(judge=flat, threshold=0.2, verifier=verifier, verify_at=0.4).decide(q, chunks)
+    assert decision.outcome == "uncertain" and decision.verified and "49 grams" in decision.chosen[0].text
+    # below the floor for every sentence, nothing is quoted at all
+    nothing = Decider(judge=flat, threshold=0.2, verifier=ScriptedVerifier({}), verify_at=0.4).decide(q, chunks)
+    assert nothing.outcome == "not_in_articles"
+
+
 def test_a_follow_up_is_not_answered_by_what_the_conversation_already_said() -> None:
     text = "Pagewise on Tuesday announced the Kestrel, a color e-reader. Its product lead is Jonah Reyes."
     question = "who is the product lead on it"

@@ -8,7 +8,9 @@ Three honest outcomes:
 - not in the articles: nothing relevant was found; the closest passages are listed as sources.
 
 Who decides: the trained judge (`qa.answering.judge`) ranks and shortlists the candidates from
-the fast features and decides. With `answer.verifier: true` (off by default: it trades right
+the fast features and decides; by default (`answer.confirm_at`) the verifier then reads the
+question with the one sentence the judge answers with, and an answer it does not confirm is
+"uncertain", the same quote. With `answer.verifier: true` (off by default: it trades right
 answers for trust, README "The verifier"), the verifier (`qa.answering.verifier`, a small model
 trained here) then reads the question with each shortlisted sentence and says whether it holds
 what was asked: "answered" needs its yes; a sentence it does not confirm is at most "uncertain", and
@@ -160,8 +162,11 @@ class Decider:
             chosen = [s for s in answering[: self.max_sentences] if verified[s.key] >= lead - 0.25]
             return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True,
                             ranked=tuple((s, verified[s.key] + self.judge_weight * judged[s.key]) for s in ranked))
-        top = ranked[0]
-        if verified[top.key] < self.verifier_floor or not self._relevant(best_evidence, max(judged.values())) \
+        combined = {s.key: verified[s.key] + self.judge_weight * judged[s.key] for s in ranked}
+        # as with the judge alone: the closest quote holds the kind asked for when a near one does
+        typed = [s for s in ranked if s.type_match] if required else []
+        top = typed[0] if typed and combined[typed[0].key] >= combined[ranked[0].key] / 2 else ranked[0]
+        if verified[ranked[0].key] < self.verifier_floor or not self._relevant(best_evidence, max(judged.values())) \
                 or self._off_subject(query, chunks, max(judged.values())):
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
         return Decision("uncertain", [top], best_evidence, round(verified[top.key], 4), verified=True)
