@@ -150,7 +150,7 @@ class AnswerSettings(_Section):
     verify_at: float = Field(0.4, ge=0.0, le=1.0,
                              description="Verifier probability from which a sentence holds what was asked ('answered').")
     confirm_at: float | None = Field(
-        None, ge=0.0, le=1.0,
+        0.2, ge=0.0, le=1.0,
         description="With the verifier off: the verifier reads the judge's chosen sentence (one model call) and "
                     "under this probability an 'answered' becomes 'uncertain', the same quote; empty: no check.")
     verify_top: int = Field(12, ge=1, le=50,

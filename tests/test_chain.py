@@ -76,11 +76,15 @@ def test_batch_and_stream(corpus: Assistant) -> None:
 
 def test_the_extractive_chain_is_the_assistants_answer(corpus: Assistant) -> None:
     chain = corpus.as_runnable()
-    answer = chain.invoke("How much do the Lumen glasses cost?")
+    answer = chain.invoke("When do the Lumen glasses go on sale?")
     assert isinstance(answer, Answer)
-    assert answer.to_dict() | {"timings_ms": {}} == corpus.ask("How much do the Lumen glasses cost?").to_dict() | {
+    assert answer.to_dict() | {"timings_ms": {}} == corpus.ask("When do the Lumen glasses go on sale?").to_dict() | {
         "timings_ms": {}}
-    assert answer.outcome == "answered" and "$399" in answer.text
+    assert answer.outcome == "answered" and "September 3" in answer.text
+    # The verifier does not confirm the price in the same sentence (0.11, under answer.confirm_at):
+    # the quote is the same, marked uncertain (README, "The verifier").
+    price = chain.invoke("How much do the Lumen glasses cost?")
+    assert price.outcome == "uncertain" and "$399" in price.text
     history = [{"role": "user", "content": "What did Macron say at the conference?"},
                {"role": "assistant", "content": "..."}]
     follow = chain.invoke({"question": "What did he announce about missiles?", "history": history})

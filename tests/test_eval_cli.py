@@ -73,16 +73,19 @@ def run_eval(*args: str, config: Path | None = None) -> tuple[str, str]:
 
 
 # On the tiny SQuAD file, with the configured threshold and at the calibrated one alike:
-# h1 and r1 are retrieved first (rank 1), answered, and their quote holds the gold; h2's gold
-# ("Ada Mews") is in no chunk (rank None): the judge calls it uncertain (not answered, not
-# abstained, its quote without the gold); m1 (Peru) is abstained on, "not in the articles".
+# h1 and r1 are retrieved first (rank 1) and their quote holds the gold; r1 is answered, h1 is
+# uncertain: the judge answers it, but the verifier does not confirm "Its lighthouse is painted
+# bright green ..." for "What colour is the lighthouse of Lowtown harbour?" (0.11, under
+# answer.confirm_at 0.2: it misses who "its" is). h2's gold ("Ada Mews") is in no chunk (rank
+# None): the judge calls it uncertain (not answered, not abstained, its quote without the
+# gold); m1 (Peru) is abstained on, "not in the articles".
 SQUAD_METRICS = {
     "recall@1": 2 / 3, "recall@5": 2 / 3, "recall@10": 2 / 3, "mrr": (1 + 0 + 1) / 3,
-    "answer_hit": 2 / 3, "quote_holds": 2 / 3,
+    "answer_hit": 1 / 3, "quote_holds": 2 / 3,
     "abstain_unanswerable": 1.0, "abstain_answerable": 0.0,
-    "not_answered_unanswerable": 1.0, "not_answered_answerable": 1 / 3,
-    "uncertain_unanswerable": 0.0, "uncertain_answerable": 1 / 3,
-    "trust": 1.0,  # h1 and r1 answered, both right
+    "not_answered_unanswerable": 1.0, "not_answered_answerable": 2 / 3,
+    "uncertain_unanswerable": 0.0, "uncertain_answerable": 2 / 3,
+    "trust": 1.0,  # r1 answered, right
     "ndcg@10": None, "recall@100": None,  # BEIR measures
 }
 LATENCY_KEYS = ("latency_p50_ms", "latency_p95_ms")
@@ -179,7 +182,7 @@ def test_report_baseline_and_calibration(tmp_path: Path) -> None:
     expected["abstain threshold"] = [shown(ours["threshold"]), shown(theirs["threshold"])]
     rows = table_rows("\n".join(lines[1:]))
     assert list(rows) == list(expected) and rows == expected
-    assert rows["recall@1"] == ["0.667", "0.667"] and rows["answer_hit"] == ["0.667", "0.333"]
+    assert rows["recall@1"] == ["0.667", "0.667"] and rows["answer_hit"] == ["0.333", "0.333"]
     assert rows["ndcg@10"] == ["-", "-"]
     # report.md holds the same table, the command and the plots.
     md = (report / "report.md").read_text()
