@@ -144,14 +144,14 @@ class AnswerSettings(_Section):
     min_confidence: float | None = Field(
         None, ge=0.0, le=1.0, description="Judge probability from which a quote is 'answered' (else 'uncertain'); "
                                           "empty: the bar the judge was trained with.")
-    verifier: bool = Field(False, description="Confirm answers with the trained verifier (qa/answering/verifier-int8.onnx); "
-                                              "needs the judge. Off by default: it trades answers for trust (README, "
-                                              "'The verifier').")
+    verifier: bool = Field(False, description="Let the trained verifier (qa/answering/verifier-int8.onnx) choose among "
+                                              "the judge's shortlist; needs the judge. Off by default: it trades answers "
+                                              "for trust and costs a call per candidate (README, 'The verifier').")
     verify_at: float = Field(0.4, ge=0.0, le=1.0,
                              description="Verifier probability from which a sentence holds what was asked ('answered').")
     confirm_at: float | None = Field(
         0.2, ge=0.0, le=1.0,
-        description="With the verifier off: the verifier reads the judge's chosen sentence (one model call) and "
+        description="With verifier off: the trained verifier reads the judge's chosen sentence (one model call) and "
                     "under this probability an 'answered' becomes 'uncertain', the same quote; empty: no check.")
     verify_top: int = Field(12, ge=1, le=50,
                             description="How many of the judge's best candidates the verifier reads (each is one "
