@@ -155,14 +155,14 @@ class Decider:
         verified = dict(zip((s.key for s in sentences),
                             map(float, self.verifier.answers(query.question, [s.text for s in sentences])), strict=True))
         # The verifier chooses; the judge's fast features break its near-ties.
-        ranked = sorted(sentences, key=lambda s: -(verified[s.key] + self.judge_weight * judged[s.key]))
+        combined = {s.key: verified[s.key] + self.judge_weight * judged[s.key] for s in sentences}
+        ranked = sorted(sentences, key=lambda s: -combined[s.key])
         answering = [s for s in ranked if verified[s.key] >= self.verify_at and (s.type_match or not required)]
         if answering:
             lead = verified[answering[0].key]
             chosen = [s for s in answering[: self.max_sentences] if verified[s.key] >= lead - 0.25]
             return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True,
-                            ranked=tuple((s, verified[s.key] + self.judge_weight * judged[s.key]) for s in ranked))
-        combined = {s.key: verified[s.key] + self.judge_weight * judged[s.key] for s in ranked}
+                            ranked=tuple((s, combined[s.key]) for s in ranked))
         # as with the judge alone: the closest quote holds the kind asked for when a near one does
         typed = [s for s in ranked if s.type_match] if required else []
         top = typed[0] if typed and combined[typed[0].key] >= combined[ranked[0].key] / 2 else ranked[0]
