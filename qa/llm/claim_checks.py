@@ -64,7 +64,7 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 
 # A number word joined to a capital is a name ("Double-A"); "the two sides" of a dispute state no figure.
 _FIGURE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s?(thousand|million|billion|trillion)\b|(bn|mn|tn|k|m|b)\b)?"
                      rf"|\b({'|'.join(_NUMBER_WORDS)})(?:\s(thousand|million|billion|trillion))?\b"
-                     r"(?![-\u2010-\u2015][A-Z])",
+                     r"(?![-\u2010-\u2015](?-i:[A-Z]))",  # case-sensitive: "Double-A", not "two-person"
                      _I)
 _NOT_A_FIGURE = re.compile(r"\b(?:the|both) two (?:sides|parties|camps)\b", _I)
 # What a window may say for two: "both" ("both players" for "the two players").
@@ -83,14 +83,15 @@ _DATE = re.compile(r"\b(?:(January|February|March|April|May|June|July|August|Sep
 # "Rutte dismissed the idea" supports "he did not back it".
 _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b)|no(?! doubt\b| one\b)|never|none|"
                        r"neither|nor|nobody|no one|nothing|nowhere|without|cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
-                       r"fail(?:s|ed)? to|declin(?:e|es|ed) to|reject(?:s|ed)?|rul(?:e|es|ed) out|dismiss(?:es|ed)?)\b"
+                       r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|rul(?:e|es|ed) out|"
+                       r"dismiss(?:es|ed)?)\b"
                        r"|n['’]t\b", _I)
 _ROLE_WORDS = 3  # words a sentence's clause shares with a window's clause to say the same of someone
 _SCOPE = 4  # words after a negation or a hedge that it bears on
 _NEGATED = 3  # words after a negation that may be what it negates ("not we think it was near")
 # Negations of a verb: "did not close", "declined to block" (not "no stores", whose next word is a noun).
 _VERBAL_NEGATION = re.compile(r"\b(?:no longer|not yet|not even|not(?! only\b)|never|cannot|declin(?:e|es|ed) to|"
-                              r"refus(?:e|es|ed) to|fail(?:s|ed)? to)\b|n['’]t\b", _I)
+                              r"refus(?:e|es|ed) to|fail(?:s|ed)? to|stop(?:s|ped)? short of)\b|n['’]t\b", _I)
 _NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|"
                        r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|"
                        r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*)\b", _I)
@@ -483,6 +484,8 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
             continue
         if inside[-1] and all(t in named or t in context.passage_words for t in name_terms):
             continue  # "Mark Rutte" for a window's "Rutte", the first name elsewhere in the passage
+        if all(t in named or _demonym(t, named) for t in name_terms):
+            continue  # "Kenyan Samuel Otieno" for a window's "Samuel Otieno, also of Kenya"
         if _described(name, window.text, context.passage):
             continue  # "Hilda" for a window's "the storm", where the cited text says "Storm Hilda"
         reasons.append(f"name {written} not in {where}")
@@ -515,6 +518,17 @@ def _referred(claim: Facts, index: int, window: Facts, passage: str) -> bool:
     value = claim.figures[index][1]
     units, _ = _figure_contexts(passage)
     return any(_same(value, v) and u[:1] == unit for (_, v), u in zip(figures(passage), units, strict=True))
+
+
+def _demonym(term: str, known: frozenset[str]) -> bool:
+    """Whether `term` is the adjective of a place the cited text names: "kenyan" for "Kenya",
+    "texan" for "Texas" ("canadian", "italian", "japanese", "israeli" alike)."""
+    for suffix in ("n", "an", "ian", "es", "ese", "i", "ish"):  # as stemmed: "japanes", "canadian"
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            stem = term[:-len(suffix)]
+            if any(x in known for x in (stem, stem + "a", stem + "i", stem[:-1])):
+                return True
+    return False
 
 
 def _described(name: Name, window: str, passage: str) -> bool:
@@ -663,6 +677,8 @@ def _cause(claim: Facts, window: Facts, parts: Sequence[Facts], label: str) -> l
         return [f"causal link '{claim.causal}' not in {label}"]
     m = _CAUSAL.search(claim.text)
     rest = _clauses(claim.text[m.end():]) if m else []
+    if rest:  # "started late because of a thunderstorm and finished under the lights": the cause is the storm
+        rest[0] = re.split(r"\s+and\s+(?=[a-z]+ed\b)", rest[0], maxsplit=1)[0]
     cause = words(rest[0]) if rest else []
     if not cause:
         return []
@@ -688,7 +704,8 @@ def _new_run(text: str, known: frozenset[str]) -> list[str]:
     breaks a run: the figure checks judge it)."""
     best: list[str] = []
     run: list[str] = []
-    for word in terms(re.sub(r"[-\u2010-\u2015/]", " ", _FIGURE.sub(" 000 ", text))):
+    # Hyphens split before figures are taken out, as `words` does: "two-person" is the figure two.
+    for word in terms(_FIGURE.sub(" 000 ", re.sub(r"[-\u2010-\u2015/]", " ", text))):
         if word in known or word[0].isdigit() or word in _CONNECTIVES:
             run = []
         else:

@@ -49,7 +49,7 @@ from qa.llm.claim_checks import Context, Facts, Thresholds
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")  # not inside a code: "IPX8", "A320"
 
 # Columns of a verifier's answer.
 SUPPORTED, CONTRADICTED, NOT_STATED = 0, 1, 2
@@ -57,6 +57,8 @@ MAX_WINDOW = 3  # sentences
 _PARTIAL_SHARE, _PARTIAL_SLACK = 0.8, 0.2
 _MIN_PART_WORDS = 2  # content words a part of a sentence needs to be checked on its own
 _WIDEN = 2  # words of the sentence a wider window must hold besides those of the window it widens
+_WIDEN_FACTS = 2  # names, figures and dates of the sentence a wider window must add to be tried
+_MISSING_FACT = re.compile(r"(?:figure|date|name) .+ not in ")
 
 
 class Verifier(Protocol):
@@ -275,8 +277,10 @@ class GroundingChecker:
         if best.cosine < floor:
             reasons.append(f"not close to what {cited_sources} say{'s' if len(numbers) == 1 or part else ''} "
                            f"(similarity {best.cosine:.2f})")
-        window, premise = best.facts, _Premise(best.text, f"[{best.source.n}]", text)
         rules = claim_checks.check(claim, claim_names, self._context(best), self.thresholds)
+        if rules and (wider := self._widened_for_facts(best, claim, claim_names, rules)) is not None:
+            best, rules = wider, []
+        window, premise = best.facts, _Premise(best.text, f"[{best.source.n}]", text)
         if rules and len(alignments) > 1:
             # A sentence citing several sources may join what each says: read their windows as one.
             joined = claim_checks.joined([a.facts for a in alignments])
@@ -355,6 +359,30 @@ class GroundingChecker:
             _, _, first, last, cosine = max(wider)
             best = replace(best, window=(first, last), cosine=max(best.cosine, cosine), core=best.window)
         return best
+
+    def _widened_for_facts(self, best: _Alignment, claim: Facts, claim_names: Sequence[claim_checks.Name],
+                           rules: Sequence[str]) -> _Alignment | None:
+        """A wider window (up to `MAX_WINDOW` sentences, around the aligned one) that the sentence
+        passes, where the sentences it adds hold at least `_WIDEN_FACTS` of the names, figures and
+        dates the sentence states and the window lacks: a sentence combining two or three of the
+        source's ("... passed the budget 5-2, with Gary Pruitt and Helen Vasquez voting no").
+        Names and figures do not choose a window (a swapped one would pull it), so a combined
+        sentence can be aligned to the part its other words match; one swapped name or figure
+        from the next sentence is a single fact, and never widens it."""
+        passage, (first, last) = best.passage, best.window
+        if sum(bool(_MISSING_FACT.match(r)) for r in rules) < _WIDEN_FACTS:
+            return None  # names the window refers to ("her" for Brandt) are not missing
+        missing = _stated_facts(claim, claim_names) - _stated_facts(best.facts, claim_names)
+        for a, b in sorted(passage.windows, key=lambda w: w[1] - w[0]):
+            if not (a <= first and b >= last) or (a, b) == (first, last):
+                continue
+            found = missing & _stated_facts(passage.facts(a, b), claim_names)
+            if len(found) < _WIDEN_FACTS:
+                continue
+            wider = replace(best, window=(a, b), core=None)
+            if not claim_checks.check(claim, claim_names, self._context(wider), self.thresholds):
+                return wider
+        return None
 
     def _context(self, alignment: _Alignment) -> Context:
         passage = alignment.passage
@@ -467,6 +495,15 @@ def _values(text: str) -> set[float]:
         if digits:
             found.update(round(v, 6) for _, v in claim_checks.figures(digits.group(0)))
     return found
+
+
+def _stated_facts(facts: Facts, claim_names: Sequence[claim_checks.Name]) -> frozenset[str]:
+    """The claim's names (by their last word), and the figures and dates `facts` states, as keys
+    that compare a sentence with a window."""
+    keys = {f"figure:{round(value, 6)}" for _, value in facts.figures}
+    keys |= {f"date:{key}" for _, key in facts.dates}
+    keys |= {f"name:{name.terms[-1]}" for name in claim_names if name.terms[-1] in facts.word_set}
+    return frozenset(keys)
 
 
 def _alignment_words(claim: Facts, claim_names: Sequence[claim_checks.Name]) -> frozenset[str]:
