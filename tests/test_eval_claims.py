@@ -36,7 +36,8 @@ from ui.cli.serve import app
 
 DATA = ROOT / "tests" / "data"
 CLAIMS = DATA / "claims"
-SPLITS = {"tune": {"natural/tune", "natural/train-a"}, "test": {"natural/holdout", "natural/test"}}
+SPLITS = {"tune": {"natural/tune", "natural/train-a"}, "test": {"natural/holdout", "natural/test"},
+          "fresh": {"natural/train-b", "natural/train-c"}}
 EVAL_DIR = Path(os.environ.get("QA_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 SELQA_DEV = EVAL_DIR / "selqa" / "selqa-ass-dev.json.gz"
 ADDSENT = EVAL_DIR / "squad-adversarial" / "addsent.json.gz"
@@ -70,9 +71,9 @@ def test_claim_files_meet_the_spec(name: str) -> None:
         assert r["source"] == r["source"].strip() and r["claim"] == r["claim"].strip()
 
 
-def test_tune_and_test_claims_share_no_article() -> None:
-    tune, test = ({r["article"] for r in claims(name)} for name in ("tune", "test"))
-    assert tune and test and not tune & test
+def test_the_claim_sets_share_no_article() -> None:
+    tune, test, fresh = ({r["article"] for r in claims(name)} for name in ("tune", "test", "fresh"))
+    assert tune and test and fresh and not tune & test and not fresh & (tune | test)
 
 
 def test_a_claim_set_is_read_as_claims() -> None:

@@ -585,6 +585,9 @@ REGATTA = Source(15, (
     "The winning boat is rated IPX7 for its electronics and carries a 12-meter mast. "
     "The race began late because of fog. It ended under floodlights at the marina."),
     "Harbor Cup opens with 42 boats")
+OUTAGE = Source(16, (
+    "Harlow Electric said 8,200 customers had lost power by noon. Crews led by Osei restored most lines by night."),
+    "Storm cuts power in Harlow")
 
 
 @pytest.mark.parametrize("source, sentence", [
@@ -600,6 +603,10 @@ REGATTA = Source(15, (
     (REGATTA, "The race started late because of fog and ended under floodlights at the marina [15]."),
     # a figure inside a code is not a figure
     (REGATTA, "The winning boat's electronics are rated IPX7 [15]."),
+    # "without power" for "had lost power"
+    (OUTAGE, "About 8,200 Harlow Electric customers were without power by noon [16]."),
+    # a first name beside the surname the source gives
+    (OUTAGE, "Crews led by Maria Osei restored most lines by night [16]."),
 ])
 def test_a_sentence_joining_sentences_or_rewording_is_kept(checker: GroundingChecker, source: Source,
                                                            sentence: str) -> None:
@@ -620,11 +627,23 @@ def test_a_sentence_joining_sentences_or_rewording_is_kept(checker: GroundingChe
     # the storm is the source's reason for the day in port, not for the late start
     (REGATTA, "The race began late because of a storm and ended under floodlights at the marina [15].",
      "cause 'a storm' not in [15]"),
+    # a possessive place before the surname is another name, not a first name
+    (OUTAGE, "Crews led by Ghana's Osei restored most lines by night [16].",
+     "name Ghana's Osei not in the supporting sentence [16]"),
 ])
+
 def test_a_sentence_with_one_fact_of_another_sentence_is_still_removed(checker: GroundingChecker, source: Source,
                                                                        sentence: str, reason: str) -> None:
     (checked,) = checker.check(sentence, [source]).sentences
     assert not checked.supported and checked.reason == reason, checked.reasons
+
+
+def test_a_run_of_new_words_is_a_phrase() -> None:
+    known = frozenset(claim_checks.words("After the free weekend, a ride will cost $1.50."))
+    # two rewordings in two clauses are not an invented detail; three new words in one phrase are
+    assert claim_checks._new_run("Once the free weekend ends, riders pay $1.50.", known) == ["rider", "pay"]
+    assert claim_checks._new_run("After the free weekend, a ride with helmet rental included costs $1.50.",
+                                 known) == ["helmet", "rental", "includ"]
 
 
 def test_names_dates_and_clauses_are_read() -> None:

@@ -13,7 +13,8 @@ leave behind, in pure Python over a few sentences:
   and a figure of the window that counts something else, while another figure counts what the
   sentence counts with it, is a swap ("22 stitches" for "22 years, needed 40 stitches");
 - names: every capitalised name (people, organisations, places, nationalities) is in the
-  window (a surname there and the rest elsewhere in the passage will do, as will a name of the
+  window (a surname there will do, with one first name the cited text need not give, as will a
+  nationality for the country the window names: "Kenyan" for "of Kenya", and a name of the
   two sentences before a window or of the source's title that it refers to: "he said", "The
   company expects ...", or a word the cited text writes in the name: "the storm" for "Storm
   Hilda"); and a clause that opens with one name and says what a clause of the window opening
@@ -29,7 +30,7 @@ leave behind, in pure Python over a few sentences:
   has no word of cause for, or a cause whose words are not in a sentence of it that states a
   cause (a fact of the next sentence given as the cause is a cause nobody wrote);
 - words: the share of the sentence's content words found in the window, and new words (in
-  none of the cited text) that come as a run, the shape of an invented detail (connectives a
+  none of the cited text) that come as a run inside one phrase, the shape of an invented detail (connectives a
   paraphrase adds, "even though", "like", are not content words).
 
 What they cannot see is a role swapped inside one clause of the window ("Meta sued" where the
@@ -93,7 +94,7 @@ _NEGATED = 3  # words after a negation that may be what it negates ("not we thin
 _VERBAL_NEGATION = re.compile(r"\b(?:no longer|not yet|not even|not(?! only\b)|never|cannot|declin(?:e|es|ed) to|"
                               r"refus(?:e|es|ed) to|fail(?:s|ed)? to|stop(?:s|ped)? short of)\b|n['’]t\b", _I)
 _NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|"
-                       r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|"
+                       r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|lost|los(?:e|es|ing)|"
                        r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*)\b", _I)
 # "No other injuries" is "the only injury".
 _NO_OTHER = re.compile(r"\b(?:no|none|nothing|nobody|no one) (?:other|else|further|more)\b", _I)
@@ -482,8 +483,9 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
         inside = [t in named for t in name_terms]
         if all(inside):
             continue
-        if inside[-1] and all(t in named or t in context.passage_words for t in name_terms):
-            continue  # "Mark Rutte" for a window's "Rutte", the first name elsewhere in the passage
+        unknown = [t for t in name_terms[:-1] if t not in named and t not in context.passage_words]
+        if inside[-1] and len(unknown) <= 1 and not re.search(r"['’]s\b", name.text):
+            continue  # "Mark Rutte" for a window's "Rutte" (not "Kenya's Alemu" for "Ethiopia's Alemu")
         if all(t in named or _demonym(t, named) for t in name_terms):
             continue  # "Kenyan Samuel Otieno" for a window's "Samuel Otieno, also of Kenya"
         if _described(name, window.text, context.passage):
@@ -705,7 +707,9 @@ def _new_run(text: str, known: frozenset[str]) -> list[str]:
     best: list[str] = []
     run: list[str] = []
     # Hyphens split before figures are taken out, as `words` does: "two-person" is the figure two.
-    for word in terms(_FIGURE.sub(" 000 ", re.sub(r"[-\u2010-\u2015/]", " ", text))):
+    # A clause mark ends a run ("Once the weekend ends, riders pay" is two rewordings, not a detail).
+    plain = re.sub(r"\s*[,;:()\u2013\u2014]\s*", " 000 ", re.sub(r"[-\u2010-\u2015/]", " ", text))
+    for word in terms(_FIGURE.sub(" 000 ", plain)):
         if word in known or word[0].isdigit() or word in _CONNECTIVES:
             run = []
         else:
