@@ -135,3 +135,11 @@ def test_records_url_names_the_record_managers_database(settings: Settings, embe
     assistant.ingest([SAMPLE_DIR])
     assert shared.is_file() and not (settings.data.dir / "records.sqlite").exists()
     assert assistant.ingest([SAMPLE_DIR]).count("unchanged") == 1
+
+
+@server_mode
+def test_an_empty_server_collection_answers_a_search_with_no_hits(settings: Settings, embedder: Embedder,
+                                                                  tmp_path: Path) -> None:
+    client = server_client(settings.store.host, settings.store.port)
+    store = ArticleStore(client, embedder, data_dir=tmp_path, collection="empty-for-search")
+    assert store.count() == 0 and store.search(embedder.embed_query("storm"), k=5) == []

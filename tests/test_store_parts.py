@@ -138,6 +138,7 @@ def test_the_store_works_without_langchain_chroma(tmp_path: Path) -> None:
         assert store.upsert(article, [Chunk(article_id="a", ordinal=0, start=0, end=len(text), text=text)]) == (1, 0)
         assert store.search(embedder.embed_query("storm"), k=1)[0].article_id == "a"
         assert store.delete_article("a") == 1 and store.count() == 0
+        assert store.search(embedder.embed_query("storm"), k=5) == []  # an empty collection: no hits, no error
         print("ok")
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
