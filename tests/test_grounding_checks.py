@@ -243,6 +243,18 @@ LEAGUE = Source(13, (
 SUMMIT = Source(14, (
     "While some ministers, such as Spanish Foreign Minister Elena Ruiz, have rejected the idea of new sanctions, "
     "Schmidt stressed the importance of keeping every option open."), "Schmidt on sanctions")
+# (#23, 2026-12-02) for sentences drawing on two sentences of their source, or rewording it
+REGATTA = Source(15, (
+    "The Harbor Cup regatta opened on Friday with 42 boats, after a storm kept the fleet in port for a day. "
+    "Crews from Lisbon and Oslo finished first and second in the opening race, ahead of a crew from Canada. "
+    "The two-person team from Halden, Norway, was disqualified for missing a mark. "
+    "Organizers said on Friday that they would review the course but stopped short of changing it. "
+    "The winning boat is rated IPX7 for its electronics and carries a 12-meter mast. "
+    "The race began late because of fog. It ended under floodlights at the marina."),
+    "Harbor Cup opens with 42 boats")
+OUTAGE = Source(16, (
+    "Harlow Electric said 8,200 customers had lost power by noon. Crews led by Osei restored most lines by night."),
+    "Storm cuts power in Harlow")
 
 
 @pytest.mark.parametrize("source, sentence", [
@@ -275,6 +287,22 @@ SUMMIT = Source(14, (
     # "even though" and "like" are connectives, not an invented detail
     (SUMMIT, "Schmidt stressed keeping every option open, even though some, like Elena Ruiz, have rejected new "
              "sanctions [14]."),
+    # names of the next sentence, two of them: the window widens to hold them
+    (REGATTA, "The Harbor Cup regatta opened on Friday with 42 boats, led by crews from Lisbon and Oslo [15]."),
+    # "two-person" states the figure two, as the source writes it
+    (REGATTA, "The Halden team of two was disqualified for missing a mark [15]."),
+    # a nationality for the country the source names
+    (REGATTA, "Crews from Lisbon and Oslo finished ahead of a Canadian crew in the opening race [15]."),
+    # "stopped short of" is a negation
+    (REGATTA, "Organizers said they would review the course but did not change it [15]."),
+    # a cause, then a second verb: the cause is the fog
+    (REGATTA, "The race started late because of fog and ended under floodlights at the marina [15]."),
+    # a figure inside a code is not a figure
+    (REGATTA, "The winning boat's electronics are rated IPX7 [15]."),
+    # "without power" for "had lost power"
+    (OUTAGE, "About 8,200 Harlow Electric customers were without power by noon [16]."),
+    # a first name beside the surname the source gives
+    (OUTAGE, "Crews led by Maria Osei restored most lines by night [16]."),
 ])
 def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: GroundingChecker, source: Source,
                                                                sentence: str) -> None:
@@ -306,6 +334,21 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     # a fact of the window given as the cause of another
     (WILDFIRE, "About 4,800 people remain under evacuation orders because Cedar Flats residents were allowed to "
                "return home [9].", "cause 'Cedar Flats residents were allowed to return home' not in [9]"),
+    # one name of the next sentence in another's place: a single fact never widens the window
+    (REGATTA, "Crews from Lisbon and Halden finished first and second in the opening race [15].",
+     "name Halden not in the supporting sentence [15]"),
+    # one figure of another sentence: the same
+    (REGATTA, "The Harbor Cup regatta opened on Friday with 12 boats [15].",
+     "figure 12 not in the supporting sentence [15]"),
+    # a nationality of a country the source does not name
+    (REGATTA, "Crews from Lisbon and Oslo finished ahead of a Mexican crew in the opening race [15].",
+     "name Mexican not in the supporting sentence [15]"),
+    # the storm is the source's reason for the day in port, not for the late start
+    (REGATTA, "The race began late because of a storm and ended under floodlights at the marina [15].",
+     "cause 'a storm' not in [15]"),
+    # a possessive place before the surname is another name, not a first name
+    (OUTAGE, "Crews led by Ghana's Osei restored most lines by night [16].",
+     "name Ghana's Osei not in the supporting sentence [16]"),
 ])
 def test_an_unfaithful_sentence_next_to_those_is_removed(checker: GroundingChecker, source: Source, sentence: str,
                                                          reason: str) -> None:
@@ -572,70 +615,6 @@ def test_what_a_figure_counts_is_read() -> None:
                               "95 more flight attendants, 260 scheduled flights and $11,746 a year.")
     assert [v for _, v in read.figures] == [58, 22, 40, 48, 95, 260, 11746]
     assert list(read.figure_units) == [(), ("year",), ("stitch",), (), ("flight", "attend"), ("schedul", "flight"), ()]
-
-
-# --- A sentence drawing on two sentences of its source, and what a source says in other words ------
-# (#23, 2026-12-02: each faithful case was removed before; each unfaithful one must stay removed)
-
-REGATTA = Source(15, (
-    "The Harbor Cup regatta opened on Friday with 42 boats, after a storm kept the fleet in port for a day. "
-    "Crews from Lisbon and Oslo finished first and second in the opening race, ahead of a crew from Canada. "
-    "The two-person team from Halden, Norway, was disqualified for missing a mark. "
-    "Organizers said on Friday that they would review the course but stopped short of changing it. "
-    "The winning boat is rated IPX7 for its electronics and carries a 12-meter mast. "
-    "The race began late because of fog. It ended under floodlights at the marina."),
-    "Harbor Cup opens with 42 boats")
-OUTAGE = Source(16, (
-    "Harlow Electric said 8,200 customers had lost power by noon. Crews led by Osei restored most lines by night."),
-    "Storm cuts power in Harlow")
-
-
-@pytest.mark.parametrize("source, sentence", [
-    # names of the next sentence, two of them: the window widens to hold them
-    (REGATTA, "The Harbor Cup regatta opened on Friday with 42 boats, led by crews from Lisbon and Oslo [15]."),
-    # "two-person" states the figure two, as the source writes it
-    (REGATTA, "The Halden team of two was disqualified for missing a mark [15]."),
-    # a nationality for the country the source names
-    (REGATTA, "Crews from Lisbon and Oslo finished ahead of a Canadian crew in the opening race [15]."),
-    # "stopped short of" is a negation
-    (REGATTA, "Organizers said they would review the course but did not change it [15]."),
-    # a cause, then a second verb: the cause is the fog
-    (REGATTA, "The race started late because of fog and ended under floodlights at the marina [15]."),
-    # a figure inside a code is not a figure
-    (REGATTA, "The winning boat's electronics are rated IPX7 [15]."),
-    # "without power" for "had lost power"
-    (OUTAGE, "About 8,200 Harlow Electric customers were without power by noon [16]."),
-    # a first name beside the surname the source gives
-    (OUTAGE, "Crews led by Maria Osei restored most lines by night [16]."),
-])
-def test_a_sentence_joining_sentences_or_rewording_is_kept(checker: GroundingChecker, source: Source,
-                                                           sentence: str) -> None:
-    (checked,) = checker.check(sentence, [source]).sentences
-    assert checked.supported, checked.reasons
-
-
-@pytest.mark.parametrize("source, sentence, reason", [
-    # one name of the next sentence in another's place: a single fact never widens the window
-    (REGATTA, "Crews from Lisbon and Halden finished first and second in the opening race [15].",
-     "name Halden not in the supporting sentence [15]"),
-    # one figure of another sentence: the same
-    (REGATTA, "The Harbor Cup regatta opened on Friday with 12 boats [15].",
-     "figure 12 not in the supporting sentence [15]"),
-    # a nationality of a country the source does not name
-    (REGATTA, "Crews from Lisbon and Oslo finished ahead of a Mexican crew in the opening race [15].",
-     "name Mexican not in the supporting sentence [15]"),
-    # the storm is the source's reason for the day in port, not for the late start
-    (REGATTA, "The race began late because of a storm and ended under floodlights at the marina [15].",
-     "cause 'a storm' not in [15]"),
-    # a possessive place before the surname is another name, not a first name
-    (OUTAGE, "Crews led by Ghana's Osei restored most lines by night [16].",
-     "name Ghana's Osei not in the supporting sentence [16]"),
-])
-
-def test_a_sentence_with_one_fact_of_another_sentence_is_still_removed(checker: GroundingChecker, source: Source,
-                                                                       sentence: str, reason: str) -> None:
-    (checked,) = checker.check(sentence, [source]).sentences
-    assert not checked.supported and checked.reason == reason, checked.reasons
 
 
 def test_a_run_of_new_words_is_a_phrase() -> None:
