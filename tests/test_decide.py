@@ -3,6 +3,7 @@ and whether any does."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -216,3 +217,47 @@ def test_a_follow_up_is_not_answered_by_what_the_conversation_already_said() -> 
     matches = {s.text: s.type_match for s in chunks[0].sentences}
     assert not matches["Pagewise on Tuesday announced the Kestrel, a color e-reader."]
     assert matches["Its product lead is Jonah Reyes."]
+
+
+REWARD = hit("first", "The museum is offering a reward of $50,000 for the return of the objects.", date="2025-05-19")
+RAISED = hit("update", "It has raised the sum to $100,000.", date="2025-06-03")  # names neither museum nor reward
+
+
+def updates_decider(verifier: ScriptedVerifier, **options) -> Decider:
+    """A judge that trusts the cosine (the first report shares the question's words), every
+    candidate over its bar, and the verifier confirming its choice at 0.2."""
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index("cosine")] = 4.0
+    judge = Judge(coef, 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.0, {})
+    return Decider(judge=judge, threshold=0.0, verifier=verifier, **({"verifier_chooses": False, "confirm_at": 0.2}
+                                                                    | options))
+
+
+@pytest.mark.parametrize("question, as_of, rated, quoted, outcome", [
+    # "now": the newer report, rated within 0.3 of the judge's choice, is quoted and confirmed
+    ("What is the museum's reward now?", "2025-06-04", 0.45, "$100,000", "answered"),
+    ("How much is the museum's reward so far?", None, 0.45, "$100,000", "answered"),
+    # rated more than 0.3 under the judge's choice: the judge's choice stays
+    ("What is the museum's reward now?", "2025-06-04", 0.15, "$50,000", "answered"),
+    # no current-state word: the judge's choice
+    ("What reward is the museum offering?", "2025-06-04", 0.45, "$50,000", "answered"),
+    # "now" on May 20 is before the update was published
+    ("What is the museum's reward now?", "2025-05-20", 0.45, "$50,000", "answered"),
+])
+def test_a_question_about_now_quotes_the_newest_report_the_verifier_rates_about_as_well(
+        question: str, as_of: str | None, rated: float, quoted: str, outcome: str) -> None:
+    q, chunks = scored(question, [REWARD, RAISED])
+    q = dataclasses.replace(q, as_of=as_of)
+    verifier = ScriptedVerifier({"$50,000": 0.6, "$100,000": rated})
+    decision = updates_decider(verifier).decide(q, chunks)
+    assert decision.outcome == outcome and quoted in decision.chosen[0].text
+
+
+def test_a_newer_report_the_verifier_does_not_confirm_is_quoted_as_uncertain() -> None:
+    q, chunks = scored("What is the museum's reward now?", [REWARD, RAISED])
+    decision = updates_decider(ScriptedVerifier({"$50,000": 0.45, "$100,000": 0.3}), confirm_at=0.4).decide(q, chunks)
+    assert decision.outcome == "uncertain" and "$100,000" in decision.chosen[0].text
+    # when the verifier chooses, the same preference among the sentences it confirms
+    chooses = updates_decider(ScriptedVerifier({"$50,000": 0.7, "$100,000": 0.5}), verifier_chooses=True,
+                              confirm_at=None, verify_at=0.4).decide(q, chunks)
+    assert chooses.outcome == "answered" and [s.text for s in chooses.chosen] == [RAISED.text]

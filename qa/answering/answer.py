@@ -10,7 +10,9 @@ Three honest outcomes:
 Who decides: the trained judge (`qa.answering.judge`) ranks and shortlists the candidates from
 the fast features and decides; by default (`answer.confirm_at`) the verifier then reads the
 question with the one sentence the judge answers with, and an answer it does not confirm is
-"uncertain", the same quote. With `answer.verifier: true` (off by default: it trades right
+"uncertain", the same quote; for a question about how things stand now ("what's the reward
+now?") it also reads the newer reports of the story, and the newest one it rates about as well
+is quoted instead (`qa.answering.updates`). With `answer.verifier: true` (off by default: it trades right
 answers for trust, README "The verifier"), the verifier (`qa.answering.verifier`, a small model
 trained here) then reads the question with each shortlisted sentence and says whether it holds
 what was asked: "answered" needs its yes; a sentence it does not confirm is at most "uncertain", and
@@ -35,6 +37,7 @@ from index.models import Hit
 from qa.answering.answer_type import SHORT_KINDS, new_spans
 from qa.answering.judge import Judge, candidates, feature_matrix, shortlist
 from qa.answering.lexical import terms
+from qa.answering.updates import asks_current_state, later_reports, newest_report
 from qa.answering.verifier import Verifier
 from qa.models import Answer, Citation
 from qa.answering.scoring import Query, ScoredChunk, ScoredSentence
@@ -131,7 +134,11 @@ class Decider:
             margin = self.weights.near_best if self.judge is None else self.weights.near_best_probability
             chosen = [s for s, _ in answering[: self.max_sentences] if selection[s.key] >= lead - margin]
             confidence = lead if self.judge is not None else None
-            if not self._confirmed(query, chosen[0]):
+            sentence, confirmed = self._confirm(query, chosen[0], [s for s, _ in ranked], required)
+            if sentence is not chosen[0]:  # a newer report of the story (`updates`)
+                chosen = [sentence]
+                confidence = selection[sentence.key] if self.judge is not None else None
+            if not confirmed:
                 return Decision("uncertain", chosen, best_evidence, confidence)
             return Decision("answered", chosen, best_evidence, confidence,
                             ranked=tuple((s, selection[s.key]) for s, _ in ranked))
@@ -161,6 +168,11 @@ class Decider:
         if answering:
             lead = verified[answering[0].key]
             chosen = [s for s in answering[: self.max_sentences] if verified[s.key] >= lead - 0.25]
+            if asks_current_state(query.asked):  # a newer report of the story it also confirms (`updates`)
+                later = later_reports(answering[0], answering, query.as_of, required)
+                newer = newest_report(lead, [(s, verified[s.key]) for s in later])
+                if newer is not None:
+                    chosen, lead = [newer[0]], newer[1]
             return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True,
                             ranked=tuple((s, combined[s.key]) for s in ranked))
         # as with the judge alone: the closest quote holds the kind asked for when a near one does
@@ -171,12 +183,18 @@ class Decider:
             return Decision("not_in_articles", self._closest(chunks), best_evidence, None)
         return Decision("uncertain", [top], best_evidence, round(verified[top.key], 4), verified=True)
 
-    def _confirmed(self, query: Query, sentence: ScoredSentence) -> bool:
-        """Whether the verifier confirms the judge's answer (always, when not asked to check).
-        A follow-up is left to the judge: the verifier reads a question without its conversation."""
+    def _confirm(self, query: Query, lead: ScoredSentence, others: Sequence[ScoredSentence],
+                 required: bool) -> tuple[ScoredSentence, bool]:
+        """The sentence to answer with and whether the verifier confirms it (always, when not
+        asked to check): the judge's choice `lead`, or for a question about how things stand now,
+        a newer report among `others` that the verifier rates about as well (`updates`). A
+        follow-up is left to the judge: the verifier reads a question without its conversation."""
         if self.verifier is None or self.verifier_chooses or self.confirm_at is None or query.context:
-            return True
-        return float(self.verifier.answers(query.question, [sentence.text])[0]) >= self.confirm_at
+            return lead, True
+        later = later_reports(lead, others, query.as_of, required) if asks_current_state(query.asked) else []
+        scores = [float(p) for p in self.verifier.answers(query.question, [lead.text] + [s.text for s in later])]
+        sentence, score = newest_report(scores[0], list(zip(later, scores[1:], strict=True))) or (lead, scores[0])
+        return sentence, score >= self.confirm_at
 
     def _short(self, query: Query, sentence: ScoredSentence) -> str | None:
         """The span of the asked kind that fills the asked role in the quote, or None."""

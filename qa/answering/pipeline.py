@@ -118,7 +118,8 @@ class AnswerPipeline:
         vectors = found.vector if retrieval_text == asked_now else \
             np.stack([self.embedder.encode([asked_now])[0], found.vector])
         query = Query(asked=question.strip(), question=asked_now, retrieval=retrieval_text, vectors=vectors,
-                      tokens=found.tokens, kind=expected_type(asked_now), window=window, context=follow.context)
+                      tokens=found.tokens, kind=expected_type(asked_now), window=window, context=follow.context,
+                      as_of=today.isoformat())
         chunks = score_chunks(query, self.search.with_evidence(hits), self.weights)
         # One copy per wire story, the best scored (`copies`); scored among all, so features are unchanged.
         chunks = self.search.distinct(chunks, lambda chunk: chunk.hit.article_id)

@@ -51,6 +51,7 @@ class Query:
     kind: str | None = None  # the kind of answer asked for, `qa.answering.answer_type.expected_type`
     window: Window | None = None
     context: str = ""  # a follow-up's conversation: the last question and its answer's lead
+    as_of: str | None = None  # the ISO day the question is asked on: "now" means then (`updates`)
 
     @property
     def known(self) -> str:
