@@ -256,6 +256,16 @@ OUTAGE = Source(16, (
     "Harlow Electric said 8,200 customers had lost power by noon. Crews led by Osei restored most lines by night."),
     "Storm cuts power in Harlow")
 
+# (#23, 2026-12-02, second pass) quotations, prefixed negations, habits and hopes, a figure out of place
+GALLERY = Source(17, (
+    "The Corran Gallery reopened on Tuesday after a two-month renovation, said its director, Ines Varga. "
+    "\"We had visitors waiting at 10 a.m., when the doors opened, and we still had a line at closing time.\" "
+    "\"The line stretched past the corner twice before noon,\" said Mayor Tom Reyes. "
+    "The gallery had not insured the damaged paintings, and its board hopes to raise $2 million for repairs. "
+    "The city usually approves such grants within 60 days. "
+    "Ticket sales began picking up at about 1 p.m. and were sold out by 4 p.m. "
+    "The gallery sold 4,000 tickets at $15 each on Tuesday, above the $10 to $12 it had charged before."),
+    "Corran Gallery reopens")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -303,6 +313,12 @@ OUTAGE = Source(16, (
     (OUTAGE, "About 8,200 Harlow Electric customers were without power by noon [16]."),
     # a first name beside the surname the source gives
     (OUTAGE, "Crews led by Maria Osei restored most lines by night [16]."),
+    # a quotation going on without its speaker speaks for the one named before it
+    (GALLERY, "Varga said visitors were waiting from the moment the doors opened at 10 a.m. until closing time [17]."),
+    # "uninsured" carries the source's "had not insured"
+    (GALLERY, "The damaged paintings were uninsured [17]."),
+    # "around" for "about" is no new detail
+    (GALLERY, "Ticket sales, which began coming back around 1 p.m., were sold out by 4 p.m. [17]."),
 ])
 def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: GroundingChecker, source: Source,
                                                                sentence: str) -> None:
@@ -349,6 +365,17 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     # a possessive place before the surname is another name, not a first name
     (OUTAGE, "Crews led by Ghana's Osei restored most lines by night [16].",
      "name Ghana's Osei not in the supporting sentence [16]"),
+    # a quotation that names its own speaker speaks for no one before it
+    (GALLERY, "Varga said the line stretched past the corner twice before noon [17].",
+     "name Varga not in the supporting sentence [17]"),
+    # the prefix carries a negation only where the source has one
+    (GALLERY, "The gallery had insured the damaged paintings [17].", "negation of [17] dropped ('not')"),
+    # what the city usually does, and what the board hopes to do, made certain
+    (GALLERY, "The city will approve the grant within 60 days [17].", "'will' where [17] hedges ('usually')"),
+    (GALLERY, "The board will raise $2 million for repairs [17].", "'will' where [17] hedges ('hopes to')"),
+    # a figure of the window, where the window writes another: $12 is the old price, not Tuesday's
+    (GALLERY, "The gallery sold 4,000 tickets at $12 each on Tuesday [17].",
+     "figure 12 where [17] says 15"),
 ])
 def test_an_unfaithful_sentence_next_to_those_is_removed(checker: GroundingChecker, source: Source, sentence: str,
                                                          reason: str) -> None:

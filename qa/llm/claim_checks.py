@@ -101,6 +101,8 @@ _NO_OTHER = re.compile(r"\b(?:no|none|nothing|nobody|no one) (?:other|else|furth
 _ONLY = re.compile(r"\b(?:only|sole(?:ly)?)\b", _I)
 # A negation written as a prefix: "a non-voting member" (dropped in "a voting member").
 _PREFIX_NEGATION = re.compile(r"\bnon[-\u2010-\u2015]([a-z]\w+)", _I)
+# A negation carried by the negated word's prefix: "unknown" for "not known" (`_prefix_negates`).
+_UN_PREFIXED = re.compile(r"\bun[-\u2010]?([a-z]{3,})", _I)
 
 # Certainty. Universal quantifiers and confirmation words must be in the window; "will" must
 # not stand where the window hedges.
@@ -116,6 +118,7 @@ _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unli
                     r"alleged(?:ly)?|suspect(?:ed)?|apparent(?:ly)?|expect(?:s|ed)?|believ(?:e|es|ed)|thought to|"
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
+                    r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
                     r"unconfirmed|unclear|could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
 _CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|forecast\w*|predict\w*|estimat\w*|"
@@ -156,7 +159,7 @@ _TITLES = frozenset(
 # Words that join or weigh what a sentence says, not what it says: a paraphrase adds them freely.
 _CONNECTIVES = frozenset(terms(
     """even though although whereas while like just also either instead rather despite besides
-    whether already still yet meanwhile""")) - STOPWORDS
+    whether already still yet meanwhile around roughly approximately""")) - STOPWORDS
 _NAME_LINKS = frozenset({"of", "de", "van", "von", "der", "da", "del", "du", "la", "le", "al", "bin", "&"})
 _WORD = re.compile(r"[^\W\d_][\w'’]*|\d[\d.,]*(?:st|nd|rd|th)?")
 # What a figure counts follows it after a space, a hyphen or "%", as one or two words.
@@ -172,7 +175,12 @@ _TOKEN = re.compile(r"[\w][\w'’.]*[\w]|[\w]|&")
 # description ("The company expects ...") the name a sentence opens with ("Norland expects ...").
 _REFERS_BACK = re.compile(r"\b(?:he|she|they|his|her|him|their|them|it|its)\b|^(?:the|this) \w+", _I)
 _PERSONAL = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", _I)
-_OPENS_WITH_REFERENCE = re.compile(r"^\W*(?:the|this|these|those|it|its)\b", _I)
+# A sentence that opens a quotation without saying who speaks goes on quoting the speaker named
+# before it ("... said Carla Benedetti. \"We had lines at 11 a.m. ...\""): it names them by reference.
+_CONTINUED_QUOTE = re.compile(r"^\s*[\"\u201c]")
+_SPEECH = re.compile(r"\b(?:said|says|say|told|tells|added|adds|asked|asks|wrote|writes|according to)\b", _I)
+# Not inside a quotation: its "The line ..." is the speaker's, not a description of a name before it.
+_OPENS_WITH_REFERENCE = re.compile(r"^[^\w\"\u201c]*(?:the|this|these|those|it|its)\b", _I)
 # Clauses, for polarity and certainty: a "but" or "because" clause carries its own negation and hedge
 # ("all but 300", "nothing but" are not two clauses).
 _CLAUSE = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|[;:()\u2013\u2014])\s*|\s+-\s+|"
@@ -230,8 +238,13 @@ def facts(text: str) -> Facts:
     causal = _CAUSAL.search(text)
     return Facts(text, tuple(words(text)), tuple(figures(text)), tuple(dates(text)),
                  tuple(_clause(c) for c in _clauses(text)), causal.group(0).lower() if causal else "",
-                 bool(_WINDOW_CAUSAL.search(text)), bool(_REFERS_BACK.search(text)), bool(_PERSONAL.search(text)),
+                 bool(_WINDOW_CAUSAL.search(text)), bool(_REFERS_BACK.search(text)), _names_by_reference(text),
                  bool(_OPENS_WITH_REFERENCE.match(text)), capitals(text), *_figure_contexts(text))
+
+
+def _names_by_reference(text: str) -> bool:
+    """A pronoun for a person, or a quotation going on without saying who speaks."""
+    return bool(_PERSONAL.search(text) or (_CONTINUED_QUOTE.match(text) and not _SPEECH.search(text)))
 
 
 def capitals(text: str) -> frozenset[str]:
@@ -468,7 +481,7 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     values = [v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else [])
     for index, (written, value) in enumerate(claim.figures):
         if any(_same(value, v) for v in values):
-            reasons += _swapped(claim, index, stated, context.label)
+            reasons += _swapped(claim, index, stated, context.label) or _displaced(claim, index, stated, context.label)
         elif not (_beside(claim, index, context.neighbours) or _referred(claim, index, window, context.passage)):
             reasons.append(f"figure {written} not in {where}")
     keys = {k for _, k in stated.dates}
@@ -585,6 +598,23 @@ def _swapped(claim: Facts, index: int, window: Facts, label: str) -> list[str]:
     return [f"figure {claim.figures[index][0]} counts {counted[0][0]!r} in {label}, not {unit[0]!r}"]
 
 
+def _displaced(claim: Facts, index: int, window: Facts, label: str) -> list[str]:
+    """A figure the window states, written where the window writes another one: the words around
+    it are two or more of the other's and none of its own, and the sentence does not state the
+    other ("sold 28 million shares at $20 each" where the window sells them "at $22 each, above
+    the range of $18 to $20")."""
+    if index >= len(claim.figure_near) or len(window.figure_near) != len(window.figures):
+        return []
+    value, near = claim.figures[index][1], claim.figure_near[index]
+    pairs = list(zip(window.figures, window.figure_near, strict=True))
+    if any(_same(v, value) and near & around for (_, v), around in pairs):
+        return []
+    for (written, v), around in pairs:
+        if len(near & around) >= 2 and not any(_same(v, stated) for _, stated in claim.figures):
+            return [f"figure {claim.figures[index][0]} where {label} says {written}"]
+    return []
+
+
 def _beside(claim: Facts, index: int, neighbours: Sequence[Facts]) -> bool:
     """Whether a figure the window lacks is in a sentence next to it, the same figure of the same
     thing: among the words the sentence writes around it, besides what it counts ("the
@@ -628,6 +658,7 @@ def _polarity(claim: Facts, window: Facts, label: str) -> list[str]:
         # "not unsafe" restated as "unsafe", "dismissed the idea of sending troops" as "backed sending troops".
         restating = _restating(source_clause, source_clause.negation_scope, claim, lambda c: c.negative)
         if (source_clause.negation and restating is not None and not restating.negative
+                and not _prefix_negates(restating.text, source_clause.negation_scope)
                 and not (_NO_OTHER.search(source_clause.text) and _ONLY.search(restating.text))):
             reasons.append(f"negation of {label} dropped ('{source_clause.negation}')")
         restating = _restating(source_clause, source_clause.hedge_scope, claim,
@@ -648,6 +679,12 @@ def _polarity(claim: Facts, window: Facts, label: str) -> list[str]:
                 c.negative for c in claim.clauses if negated[0] in c.words):
             reasons.append(f"negation of {label} dropped ('{m.group(0)}')")
     return list(dict.fromkeys(reasons))
+
+
+def _prefix_negates(text: str, scope: Sequence[str]) -> bool:
+    """Whether `text` carries a negation as the prefix of the word negated: "unknown to the bank"
+    for "the bank had not known", "uninsured" for "without insurance"."""
+    return any(set(terms(m.group(1))) & set(scope) for m in _UN_PREFIXED.finditer(text))
 
 
 def _negated_in(clause: Clause, window: Facts) -> bool:
