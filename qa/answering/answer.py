@@ -37,7 +37,7 @@ from index.models import Hit
 from qa.answering.answer_type import SHORT_KINDS, new_spans
 from qa.answering.judge import Judge, candidates, feature_matrix, shortlist
 from qa.answering.lexical import terms
-from qa.answering.updates import asks_current_state, later_reports, newest_report
+from qa.answering.updates import UPDATE_READS, asks_current_state, later_reports, newest_report
 from qa.answering.verifier import Verifier
 from qa.models import Answer, Citation
 from qa.answering.scoring import Query, ScoredChunk, ScoredSentence
@@ -191,7 +191,8 @@ class Decider:
         follow-up is left to the judge: the verifier reads a question without its conversation."""
         if self.verifier is None or self.verifier_chooses or self.confirm_at is None or query.context:
             return lead, True
-        later = later_reports(lead, others, query.as_of, required) if asks_current_state(query.asked) else []
+        later = later_reports(lead, others, query.as_of, required)[:UPDATE_READS] \
+            if asks_current_state(query.asked) else []
         scores = [float(p) for p in self.verifier.answers(query.question, [lead.text] + [s.text for s in later])]
         sentence, score = newest_report(scores[0], list(zip(later, scores[1:], strict=True))) or (lead, scores[0])
         return sentence, score >= self.confirm_at

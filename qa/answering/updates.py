@@ -25,6 +25,9 @@ CURRENT_STATE = re.compile(
 # How far under the judge's choice the verifier may rate a newer report and still have it quoted:
 # an update is often worded without the story's names ("raised its reward to $100,000").
 UPDATE_MARGIN = 0.3
+# How many newer sentences the verifier reads when confirming, the judge's best first: each is a
+# model call; on the natural training splits 2 to 12 give the same answers.
+UPDATE_READS = 3
 
 
 def asks_current_state(question: str) -> bool:
