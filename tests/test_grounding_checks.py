@@ -266,6 +266,27 @@ GALLERY = Source(17, (
     "Ticket sales began picking up at about 1 p.m. and were sold out by 4 p.m. "
     "The gallery sold 4,000 tickets at $15 each on Tuesday, above the $10 to $12 it had charged before."),
     "Corran Gallery reopens")
+FERRY = Source(18, (
+    "Investigators believe the two crew members left the cargo door open for at least 20 minutes before the ferry "
+    "sailed. The Harlan Line reported a net loss of $14 million last year, up from $9 million a year earlier. "
+    "Eleven passengers were treated for minor injuries, up from six cases reported on Monday. "
+    "Two of them were visitors who watched from the pier but did not go aboard. "
+    "The port authority said no staff would be laid off, because it expects to lose about 30 staff to "
+    "retirement this year. A decade of falling ticket sales has left the line with an old fleet. "
+    "The line has not yet calculated the cost of the repairs but estimated it could reach $2 million. "
+    "The cargo weighed about 12 tons, not the 9 tons first reported. "
+    "The line suspended Omar Lind, 29, and Peter Sayle, 41, on Tuesday. "
+    "Harlan and Westsea agreed to merge in May, and the antitrust review will focus on the routes where they "
+    "overlap. Lind's lawyer said he denied the charges and would plead not guilty. "
+    "The line said it had not known the door sensor was broken."), "Ferry sailed with its cargo door open")
+WARMING = Source(19, (
+    "County emergency manager Priya Deshmukh urged residents never to run generators indoors. "
+    "The county has opened four warming centers, and about 310 people spent Tuesday night in them. "
+    "No shelter had reached capacity, Deshmukh said."), "Warming centers open")
+CUP = Source(20, (
+    "Highbury led 2-0 at halftime through goals from Vaughn in the 18th minute and Prior in the 39th. "
+    "Neither side scored in extra time, although Highbury had a goal by Prior ruled out for offside in the "
+    "112th minute."), "Highbury held to a draw")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -319,6 +340,30 @@ GALLERY = Source(17, (
     (GALLERY, "The damaged paintings were uninsured [17]."),
     # "around" for "about" is no new detail
     (GALLERY, "Ticket sales, which began coming back around 1 p.m., were sold out by 4 p.m. [17]."),
+    # a clause that only says who hedges hedges the whole sentence
+    (FERRY, "The two crew members left the cargo door open for at least 20 minutes before the ferry sailed, "
+            "investigators believe [18]."),
+    # "reported" attributes: a company's own results, cases counted before
+    (FERRY, "The Harlan Line had a net loss of $14 million last year, after $9 million a year earlier [18]."),
+    (FERRY, "Eleven passengers were treated for minor injuries, up from six on Monday [18]."),
+    # "never went" for "did not go"
+    (FERRY, "Two of them watched from the pier and never went aboard [18]."),
+    # the hedge is on the reason given ("because it expects to lose"), which the sentence does not restate
+    (FERRY, "The port authority said no staff would lose their jobs [18]."),
+    # a decade is ten years
+    (FERRY, "Ten years of falling ticket sales have left the line with an old fleet [18]."),
+    # what the line estimated, not what it has not calculated
+    (FERRY, "The line estimated the cost of the repairs could reach $2 million [18]."),
+    # "the two" of a pair the passage counts nothing of
+    (FERRY, "The antitrust review will focus on the routes where the two lines overlap [18]."),
+    # "unknown to" carries "had not known", wherever the sentence says it
+    (FERRY, "The door sensor was broken, unknown to the line [18]."),
+    # guards of the two figure rules below: the undenied figure, a figure with its own name
+    (FERRY, "The cargo weighed about 12 tons [18]."),
+    (FERRY, "Peter Sayle, 41, was suspended by the line on Tuesday [18]."),
+    # "disallowed" carries "ruled out"
+    (CUP, "Neither side scored in extra time, in which a 112th-minute Prior goal for Highbury was disallowed for "
+          "offside [20]."),
 ])
 def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: GroundingChecker, source: Source,
                                                                sentence: str) -> None:
@@ -376,6 +421,20 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     # a figure of the window, where the window writes another: $12 is the old price, not Tuesday's
     (GALLERY, "The gallery sold 4,000 tickets at $12 each on Tuesday [17].",
      "figure 12 where [17] says 15"),
+    # "not yet" is one negation: the clause is not cut before "yet"
+    (FERRY, "The line has calculated the cost of the repairs at $2 million [18].", "negation of [18] dropped ('not yet')"),
+    # a figure the source states only to deny it
+    (FERRY, "The cargo weighed about 9 tons [18].", "figure 9 is what [18] says it is not"),
+    # figures given to each other's names
+    (FERRY, "The line suspended Omar Lind, 41, and Peter Sayle, 29, on Tuesday [18].",
+     "figure 41 is of Peter Sayle in [18], not Omar Lind"),
+    (CUP, "Highbury led 2-0 at halftime through goals from Vaughn in the 39th minute and Prior in the 18th [20].",
+     "figure 39 is of Prior in [20], not Vaughn"),
+    # a negation of the sentence the window was widened to, dropped
+    (WARMING, "About 310 people spent Tuesday night in the county's four warming centers, and the shelters reached "
+              "capacity, Deshmukh said [19].", "negation of [19] dropped ('no')"),
+    # a guard: "did not deny" is not "denied"
+    (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
 ])
 def test_an_unfaithful_sentence_next_to_those_is_removed(checker: GroundingChecker, source: Source, sentence: str,
                                                          reason: str) -> None:

@@ -11,7 +11,9 @@ leave behind, in pure Python over a few sentences:
   words ("the 19-year-old Holt" for "Holt, 19, signed ..."), or counts what the window names
   ("the two men" for "The men, aged 24 and 31", where the passage says "arrested two men");
   and a figure of the window that counts something else, while another figure counts what the
-  sentence counts with it, is a swap ("22 stitches" for "22 years, needed 40 stitches");
+  sentence counts with it, is a swap ("22 stitches" for "22 years, needed 40 stitches"), as
+  is a figure given to another name than the window gives it to ("Loftus, 38" for "Marsh, 38,
+  and Loftus, 44") and one the window states only to deny it ("not the 41 tons first reported");
 - names: every capitalised name (people, organisations, places, nationalities) is in the
   window (a surname there will do, with one first name the cited text need not give, as will a
   nationality for the country the window names: "Kenyan" for "of Kenya", and a name of the
@@ -22,10 +24,12 @@ leave behind, in pure Python over a few sentences:
 - polarity, clause by clause: a negation the matching clause of the window does not carry and
   no clause of it negates what the sentence negates ("should not eat the recalled meals" for
   "Customers should not eat the meals." beside a refund), or one the window carries, prefix
-  negations included ("non-voting"), that the sentence drops while restating what it negates;
+  negations included ("non-voting"), that the sentence drops while restating what it negates
+  (read in the whole window where the aligned sentence was widened to its neighbours);
 - certainty: "all", "every", "confirmed", "definitely" the window does not carry, "will"
   where the window hedges, and a hedge of the window ("may", "could", "reportedly", "believe",
-  "estimate", "potentially") the sentence drops ("would" does not keep it);
+  "estimate", "potentially") the sentence drops ("would" does not keep it; a clause that only
+  says who hedges, "..., investigators believe.", keeps it for the whole sentence);
 - cause: a causal link ("because", "due to", "led to"; not "due to be replaced") the window
   has no word of cause for, or a cause whose words are not in a sentence of it that states a
   cause (a fact of the next sentence given as the cause is a cause nobody wrote);
@@ -59,7 +63,7 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 
                  "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
                  "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
                  "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-                 "hundred": 100, "dozen": 12, "twice": 2, "double": 2, "triple": 3, "half": 0.5}
+                 "hundred": 100, "dozen": 12, "decade": 10, "twice": 2, "double": 2, "triple": 3, "half": 0.5}
 # "one" is left out: "one of the leaders" states no figure a paraphrase must keep.
 # Scale words may stand apart ("4.5 million"), abbreviations only attached ("4bn", "$5m": "5 m" is metres).
 # A number word joined to a capital is a name ("Double-A"); "the two sides" of a dispute state no figure.
@@ -90,12 +94,16 @@ _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b)|
 _ROLE_WORDS = 3  # words a sentence's clause shares with a window's clause to say the same of someone
 _SCOPE = 4  # words after a negation or a hedge that it bears on
 _NEGATED = 3  # words after a negation that may be what it negates ("not we think it was near")
+_ATTRIBUTION = 3  # most words of a clause that says only who hedges ("investigators believe")
 # Negations of a verb: "did not close", "declined to block" (not "no stores", whose next word is a noun).
 _VERBAL_NEGATION = re.compile(r"\b(?:no longer|not yet|not even|not(?! only\b)|never|cannot|declin(?:e|es|ed) to|"
                               r"refus(?:e|es|ed) to|fail(?:s|ed)? to|stop(?:s|ped)? short of)\b|n['’]t\b", _I)
+# A negation that is a word of its own, not a verb of refusal ("denied the charges" is negated by "did not deny").
+_PARTICLE_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|nobody|nothing|without)\b|n['’]t\b", _I)
 _NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|"
                        r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|lost|los(?:e|es|ing)|"
-                       r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*)\b", _I)
+                       r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*|disallow\w*|overturn\w*|annul\w*|"
+                       r"revok\w*|rescind\w*|withdr[ae]w\w*|invalid\w*)\b", _I)
 # "No other injuries" is "the only injury".
 _NO_OTHER = re.compile(r"\b(?:no|none|nothing|nobody|no one) (?:other|else|further|more)\b", _I)
 _ONLY = re.compile(r"\b(?:only|sole(?:ly)?)\b", _I)
@@ -114,14 +122,14 @@ _CONFIRMED = re.compile(r"\b(?:confirm(?:s|ed|ing)?|prov(?:e|es|ed|en)|definite(
 _FUTURE = re.compile(r"\b(?:will|shall|won['’]t)\b|\bgoing to\b", _I)
 # Hedges a window may carry ("could" before a negation is ability, not a hedge: "could no longer").
 # Case-sensitive: "May" is the month.
-_HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unlikely|reported(?:ly)?|"
+_HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unlikely|reportedly|reported to|"
                     r"alleged(?:ly)?|suspect(?:ed)?|apparent(?:ly)?|expect(?:s|ed)?|believ(?:e|es|ed)|thought to|"
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
                     r"unconfirmed|unclear|could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
-_CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|forecast\w*|predict\w*|estimat\w*|"
+_CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|reported|forecast\w*|predict\w*|estimat\w*|"
                           r"project\w*|plan\w*|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
                           r"argu\w*|contend\w*|"
                           r"seem\w*|appear\w*|suggest\w*)\b", _I)
@@ -182,9 +190,9 @@ _SPEECH = re.compile(r"\b(?:said|says|say|told|tells|added|adds|asked|asks|wrote
 # Not inside a quotation: its "The line ..." is the speaker's, not a description of a name before it.
 _OPENS_WITH_REFERENCE = re.compile(r"^[^\w\"\u201c]*(?:the|this|these|those|it|its)\b", _I)
 # Clauses, for polarity and certainty: a "but" or "because" clause carries its own negation and hedge
-# ("all but 300", "nothing but" are not two clauses).
-_CLAUSE = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|[;:()\u2013\u2014])\s*|\s+-\s+|"
-                     r"(?<!\ball)(?<!\banything)(?<!\bnothing)\s+(?=\b(?:but|while|although|though|whereas|"
+# ("all but 300", "nothing but", "not yet" are not two clauses).
+_CLAUSE = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|[;:()\u2013\u2014])\s*|\s+-\s+|(?<=[a-z][.!?])\s+(?=[\"\u201c]?[A-Z])|"
+                     r"(?<!\ball)(?<!\banything)(?<!\bnothing)(?<!\bnot)\s+(?=\b(?:but|while|although|though|whereas|"
                      r"however|yet|because|since|unless)\b)", _I)
 
 
@@ -481,8 +489,11 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     values = [v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else [])
     for index, (written, value) in enumerate(claim.figures):
         if any(_same(value, v) for v in values):
-            reasons += _swapped(claim, index, stated, context.label) or _displaced(claim, index, stated, context.label)
-        elif not (_beside(claim, index, context.neighbours) or _referred(claim, index, window, context.passage)):
+            reasons += (_swapped(claim, index, stated, context.label) or _displaced(claim, index, stated, context.label)
+                        or _denied(claim, index, stated, context.label)
+                        or _misattributed(claim, index, stated, context.label, context.known_names))
+        elif not (_beside(claim, index, context.neighbours) or _referred(claim, index, window, context.passage)
+                  or _known_pair(claim, index, context.passage)):
             reasons.append(f"figure {written} not in {where}")
     keys = {k for _, k in stated.dates}
     for written, key in claim.dates:
@@ -507,7 +518,7 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     if not reasons:
         reasons += _roles(claim, claim_names, window, context)
     core = context.core or window
-    reasons += _polarity(claim, core, context.label)
+    reasons += _polarity(claim, core, context.label, window)
     reasons += _cause(claim, window, context.parts, context.label)
     # Words may come from what the window refers back to: "half of them" are the homes before.
     window_words |= context.antecedents if window.refers_back else frozenset()
@@ -533,6 +544,18 @@ def _referred(claim: Facts, index: int, window: Facts, passage: str) -> bool:
     value = claim.figures[index][1]
     units, _ = _figure_contexts(passage)
     return any(_same(value, v) and u[:1] == unit for (_, v), u in zip(figures(passage), units, strict=True))
+
+
+def _known_pair(claim: Facts, index: int, passage: str) -> bool:
+    """Whether the figure is "the two" of a pair the sentence refers to ("where the two chains
+    overlap" in a story of two chains merging), while the cited text counts none of those with
+    another figure ("the two men" where it says three men were arrested is still a figure)."""
+    written, value = claim.figures[index]
+    unit = claim.figure_units[index][:1] if index < len(claim.figure_units) else ()
+    if value != 2 or not unit or not re.search(rf"\b(?:the|both|these|those) {re.escape(written)}\b", claim.text, _I):
+        return False
+    units, _ = _figure_contexts(passage)
+    return not any(u[:1] == unit for u in units)
 
 
 def _demonym(term: str, known: frozenset[str]) -> bool:
@@ -615,6 +638,66 @@ def _displaced(claim: Facts, index: int, window: Facts, label: str) -> list[str]
     return []
 
 
+# A figure the text says is not so: "about 47 tons, not the 41 tons first reported".
+_DENIED_BEFORE = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+|an?\s+)?(?:about\s+)?[$€£¥]?\s?$", _I)
+
+
+def _denied(claim: Facts, index: int, window: Facts, label: str) -> list[str]:
+    """A figure the window writes only to deny it, which the sentence states without denying it
+    ("weighed about 41 tons" where the window says "about 47 tons, not the 41 tons first reported")."""
+    value = claim.figures[index][1]
+
+    def denied_in(text: str) -> list[bool]:
+        return [bool(_DENIED_BEFORE.search(text[max(0, m.start() - 40):m.start()]))
+                for m, _, v in _figures(text) if _same(v, value)]
+
+    in_window = denied_in(window.text)
+    if not in_window or not all(in_window) or any(denied_in(claim.text)):
+        return []
+    return [f"figure {claim.figures[index][0]} is what {label} says it is not"]
+
+
+_BOUND_GAP = 3  # most words between a name and the figure it states of it: "Marsh, 38", "Pryor in the 39th"
+
+
+def _bindings(text: str, known: frozenset[str]) -> list[tuple[float, Name]]:
+    """Each figure that follows a name closely, with that name: (38, Kevin Marsh) for "Kevin
+    Marsh, 38, and Dwayne Loftus, 44"; (18, Vaughan) for "goals from Vaughan in the 18th minute";
+    (15, Port Avery General) for "Port Avery General (15)"."""
+    spans, at = [], 0
+    for name in names(text, known):
+        start = text.find(name.text, at)
+        if start >= 0:
+            spans.append((start + len(name.text), name))
+            at = start + len(name.text)
+    bound = []
+    for m, _, value in _figures(text):
+        before = [(end, terms) for end, terms in spans if end <= m.start()]
+        gap = text[before[-1][0]:m.start()] if before else ""
+        # An apposition ("Marsh, 38") or words alone ("Pryor in the 39th"), not across punctuation.
+        if before and (re.fullmatch(r"\s*[,(]\s*", gap) or (re.fullmatch(r"[\w\s'’-]*[$€£¥]?", gap)
+                                                          and len(_WORD.findall(gap)) <= _BOUND_GAP)):
+            bound.append((value, before[-1][1]))
+    return bound
+
+
+def _misattributed(claim: Facts, index: int, window: Facts, label: str, known: frozenset[str]) -> list[str]:
+    """A figure the window states of one name, stated of another that the window gives another
+    figure ("Dwayne Loftus, 38, and Kevin Marsh, 44" where it says "Kevin Marsh, 38, and Dwayne
+    Loftus, 44"; "Vaughan in the 39th minute" where Vaughan scored in the 18th, Pryor in the 39th)."""
+    value = claim.figures[index][1]
+    mine = [name for v, name in _bindings(claim.text, known) if _same(v, value)]
+    if not mine:
+        return []
+    theirs = _bindings(window.text, known)
+    owners = [name for v, name in theirs if _same(v, value)]
+    if not owners or any(set(o.terms) & set(mine[0].terms) for o in owners):
+        return []
+    if not any(set(name.terms) & set(mine[0].terms) and not _same(v, value) for v, name in theirs):
+        return []
+    return [f"figure {claim.figures[index][0]} is of {owners[0].text} in {label}, not {mine[0].text}"]
+
+
 def _beside(claim: Facts, index: int, neighbours: Sequence[Facts]) -> bool:
     """Whether a figure the window lacks is in a sentence next to it, the same figure of the same
     thing: among the words the sentence writes around it, besides what it counts ("the
@@ -630,13 +713,16 @@ def _beside(claim: Facts, index: int, neighbours: Sequence[Facts]) -> bool:
                for (_, v), around, counts in zip(other.figures, other.figure_near, other.figure_units, strict=False))
 
 
-def _polarity(claim: Facts, window: Facts, label: str) -> list[str]:
+def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = None) -> list[str]:
     """Negation and certainty, clause by clause: each clause of the sentence against the window
     clause sharing most words with it, and each negated or hedged window clause against the
-    sentence clause that states what it negates or hedges."""
+    sentence clause that states what it negates or hedges (negations in all of `whole`, the
+    window widened around `window`, where it was)."""
     reasons: list[str] = []
     any_universal = bool(_WINDOW_UNIVERSAL.search(window.text))
     any_confirmed = bool(_CONFIRMED.search(window.text))
+    # "..., investigators believe.": a clause that is only who hedges hedges the whole sentence.
+    attributed = frozenset().union(*(c.hedges for c in claim.clauses if c.hedges and len(c.words) <= _ATTRIBUTION))
     for clause in claim.clauses:
         match = _best_clause(clause.words, window.clauses)
         if match is None:
@@ -652,21 +738,34 @@ def _polarity(claim: Facts, window: Facts, label: str) -> list[str]:
         if clause.confirmed and (not any_confirmed or (match.hedge and not clause.hedge)):
             says = f" (it says '{match.hedge}')" if match.hedge else ""
             reasons.append(f"'{clause.confirmed}' not in {label}{says}")
-        elif clause.future and match.hedge and not clause.claim_hedge:  # "will probably" keeps the hedge
+        elif clause.future and match.hedge and not (clause.claim_hedge or attributed):  # "will probably" keeps it
             reasons.append(f"'{clause.future}' where {label} hedges ('{match.hedge}')")
-    for source_clause in window.clauses:
+    whole = whole or window
+    for source_clause in whole.clauses:
         # "not unsafe" restated as "unsafe", "dismissed the idea of sending troops" as "backed sending troops".
+        # Read in the whole window: a sentence widened to a window's next sentence restates its negation too.
         restating = _restating(source_clause, source_clause.negation_scope, claim, lambda c: c.negative)
+        if restating is not None and not _restates(restating, source_clause, source_clause.negation_scope[:1], claim,
+                                                   whole):
+            restating = None
+        if (restating is not None and source_clause not in window.clauses
+                and len(set(source_clause.negation_scope) & claim.word_set) < 2):
+            restating = None  # outside the aligned sentences, a word of it is not enough: "homes without
+            # power" before "crews had restored electricity" is not what "brought power back" restates
         if (source_clause.negation and restating is not None and not restating.negative
-                and not _prefix_negates(restating.text, source_clause.negation_scope)
+                and not _prefix_negates(claim.text, source_clause.negation_scope)
                 and not (_NO_OTHER.search(source_clause.text) and _ONLY.search(restating.text))):
             reasons.append(f"negation of {label} dropped ('{source_clause.negation}')")
+    for source_clause in window.clauses:
         restating = _restating(source_clause, source_clause.hedge_scope, claim,
                                lambda c: c.claim_hedge or bool(c.confirmed or c.future))
+        if restating is not None and not _restates(restating, source_clause, source_clause.hedge_scope[:_NEGATED],
+                                                   claim, window):
+            restating = None
         # What keeps the hedge is a hedge, or a word of prediction the clause does not use
         # otherwise ("a replacement plan would likely require" restated "a plan would require" drops it).
         plain = source_clause.hedges - {m.group(0).lower() for m in _HEDGE.finditer(source_clause.text)}
-        kept = restating is not None and (bool(restating.hedges - plain) or (  # "estimated" as "about"
+        kept = restating is not None and (bool((restating.hedges | attributed) - plain) or (  # "estimated" as "about"
             source_clause.hedge.startswith("estimat") and bool(_APPROXIMATE.search(restating.text))))
         if (source_clause.hedge and restating is not None
                 and not (kept or restating.confirmed or restating.future)):
@@ -689,9 +788,35 @@ def _prefix_negates(text: str, scope: Sequence[str]) -> bool:
 
 def _negated_in(clause: Clause, window: Facts) -> bool:
     """Whether what a sentence's clause negates is negated in some clause of the window ("should
-    not eat the recalled meals" for "Customers should not eat the meals." beside the refund)."""
+    not eat the recalled meals" for "Customers should not eat the meals." beside the refund), or
+    a word of what it negates is among the words a negation of the window is followed by ("never
+    went inside" for "did not go inside")."""
     anchors = clause.negation_anchors
-    return bool(anchors) and any(c.negative and anchors <= c.negated for c in window.clauses)
+    if bool(anchors) and any(c.negative and anchors <= c.negated for c in window.clauses):
+        return True
+    negated = [set(words(clause.text[m.end():])[:_NEGATED]) for m in _NEGATION.finditer(clause.text)]
+    window_negated = [set(words(c.text[m.end():])[:_NEGATED]) for c in window.clauses if c.negation
+                      for m in _PARTICLE_NEGATION.finditer(c.text)]
+    return all(any(scope & other for other in window_negated) for scope in negated if scope) and any(negated)
+
+
+def _restates(clause: Clause, source_clause: Clause, core: tuple[str, ...], claim: Facts, window: Facts) -> bool:
+    """Whether the sentence's `clause`, which states words of what `source_clause` negates or
+    hedges, says what that clause says: it states the `core` of it (what a negation bears on is
+    the word after it, a hedge the words after it), or no clause of the window shares more words
+    and figures with it. Sharing a word or two, it may say what another clause says ("no teachers
+    laid off, because the district expects to lose 40" restated "no teachers would lose their
+    jobs"; "had not yet calculated the cost of the delay but estimated it could reach $20
+    million" restated "estimated the cost could reach ...")."""
+    if core and set(core) <= claim.word_set:
+        return True
+
+    def shared(other: Clause) -> int:
+        values = [v for _, v in figures(other.text)]
+        return len(clause.words & other.words) + sum(any(_same(v, w) for w in values) for _, v in figures(clause.text))
+
+    mine = shared(source_clause)
+    return all(shared(c) < mine for c in window.clauses if c is not source_clause)
 
 
 def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts,
