@@ -4,7 +4,8 @@ SQuAD (v1.1 and 2.0): each `title` is one article made of its paragraphs joined 
 a question's evidence is its gold article, and a retrieved chunk is relevant when it belongs to
 that article and contains a gold answer. BEIR: each corpus record is one article; relevance
 comes from the qrels. The natural sets and RealTimeQA are read by `qa.evaluation.natural`, SelQA
-and adversarial SQuAD by `qa.evaluation.sentences`, claim sets by `qa.evaluation.claims`.
+and adversarial SQuAD by `qa.evaluation.sentences`, claim sets by `qa.evaluation.claims`, entailment
+pairs (read as claims) by `qa.evaluation.nli`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from index.models import Article
 from index.loading.text import normalize_text
 from qa.evaluation.claims import load_claims, looks_like_claims
 from qa.evaluation.natural import load_natural, load_realtimeqa
+from qa.evaluation.nli import load_nli, looks_like_nli
 from qa.evaluation.questions import FORMATS, Dataset, EvalQuestion, Format
 from qa.evaluation.sentences import (load_selqa, load_squad_adversarial, looks_like_adversarial, looks_like_selqa,
                                      read_json)
@@ -31,6 +33,8 @@ def detect_format(path: Path) -> Format:
         return "realtimeqa"
     if path.is_dir() and (path / "questions.jsonl").exists():
         return "natural"
+    if looks_like_nli(path):
+        return "nli"
     if path.is_dir() or path.name.endswith((".jsonl", ".jsonl.gz")):
         first = {} if path.is_dir() else next(_jsonl(path), {})
         if looks_like_claims(first):
@@ -69,6 +73,8 @@ def load_dataset(path: str | Path, fmt: Format | None = None) -> Dataset:
             return load_realtimeqa(path)
         if fmt == "claims":
             return load_claims(path)
+        if fmt == "nli":
+            return load_nli(path)
         if fmt == "selqa":
             return load_selqa(path)
         if fmt == "squad-adversarial":

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from index.models import Article
 
-Format = Literal["squad", "beir", "natural", "realtimeqa", "claims", "selqa", "squad-adversarial"]
+Format = Literal["squad", "beir", "natural", "realtimeqa", "claims", "selqa", "squad-adversarial", "nli"]
 FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
 
 

@@ -336,8 +336,8 @@ def reindex(ctx: typer.Context,
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
-    dataset: Annotated[Path, typer.Option("--dataset", help="A SQuAD, SelQA, adversarial SQuAD or claims file, "
-                                                          "or a BEIR, natural or RealTimeQA folder.")],
+    dataset: Annotated[Path, typer.Option("--dataset", help="A SQuAD, SelQA, adversarial SQuAD, claims or NLI "
+                                                          "file, or a BEIR, natural, RealTimeQA or SNLI folder.")],
     fmt: Annotated[str | None, typer.Option("--format", help=f"{', '.join(FORMATS)} (default: guessed).")] = None,
     limit: Annotated[int | None, typer.Option(help="Questions drawn at random (default: all).", min=1)] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random draw.")] = 0,
