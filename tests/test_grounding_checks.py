@@ -719,6 +719,9 @@ def test_names_dates_and_clauses_are_read() -> None:
         ("Macron", ("macron",), True), ("Dutch Prime Minister Mark Rutte", ("dutch", "mark", "rutt"), False),
         ("Baxter & Lowe", ("baxter", "low"), False), ("Paris", ("pari",), False)]
     assert claim_checks.names("Around 14,000 vehicles use it.", known) == []
+    # a hyphen joins a name ("Keegan-Michael Key" is one person), not a place and what follows it
+    assert [n.text for n in claim_checks.names("Keegan-Michael Key met the Copenhagen-based Anne-Marie Dubois.",
+                                               known)] == ["Keegan-Michael Key", "Copenhagen", "Anne-Marie Dubois"]
     assert [k for _, k in claim_checks.dates("It may open on Tuesday, May 18, or in March.")] == ["tuesday", "may",
                                                                                                 "march"]
     (first, second) = claim_checks.facts("The bridge was not unsafe, but lorries may no longer use it.").clauses

@@ -169,6 +169,7 @@ _CONNECTIVES = frozenset(terms(
     """even though although whereas while like just also either instead rather despite besides
     whether already still yet meanwhile around roughly approximately""")) - STOPWORDS
 _NAME_LINKS = frozenset({"of", "de", "van", "von", "der", "da", "del", "du", "la", "le", "al", "bin", "&"})
+_NAME_HYPHENS = frozenset({"-", "\u2010", "\u2011"})
 _WORD = re.compile(r"[^\W\d_][\w'’]*|\d[\d.,]*(?:st|nd|rd|th)?")
 # What a figure counts follows it after a space, a hyphen or "%", as one or two words.
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)?(?!\w)|")
@@ -384,8 +385,9 @@ def names(text: str, known: frozenset[str]) -> list[Name]:
         run.clear()
 
     for index, (token, start) in enumerate(tokens):
-        if run and text[run[-1][1] + len(run[-1][0]):start].strip():
-            close()  # punctuation ends a name: "Walgreens, Trader Joe's"
+        gap = text[run[-1][1] + len(run[-1][0]):start] if run else ""
+        if gap.strip() and not (gap in _NAME_HYPHENS and token[:1].isupper()):
+            close()  # punctuation ends a name: "Walgreens, Trader Joe's"; a hyphen does not: "Keegan-Michael Key"
         lower = token.lower()
         # Number words are figures ("Four days later"), months and days dates: checked as such.
         capital = (token[0].isupper() and lower not in _NOT_NAMES and lower not in _NUMBER_WORDS
