@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=int, default=2000, help="pairs drawn from each set (seed 0)")
     parser.add_argument("--bars", default="0.02,0.1,0.3,0.5,0.7", help="min_support values, comma-separated")
-    parser.add_argument("--eval-dir", type=Path, default=Path(os.environ.get("QA_EVAL_DIR") or ROOT.parent / "shared" / "eval"))
+    parser.add_argument("--eval-dir", type=Path,
+                        default=Path(os.environ.get("QA_EVAL_DIR") or ROOT.parent / "shared" / "eval"))
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     bars = [float(b) for b in args.bars.split(",")]

@@ -422,7 +422,8 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     (GALLERY, "The gallery sold 4,000 tickets at $12 each on Tuesday [17].",
      "figure 12 where [17] says 15"),
     # "not yet" is one negation: the clause is not cut before "yet"
-    (FERRY, "The line has calculated the cost of the repairs at $2 million [18].", "negation of [18] dropped ('not yet')"),
+    (FERRY, "The line has calculated the cost of the repairs at $2 million [18].",
+     "negation of [18] dropped ('not yet')"),
     # a figure the source states only to deny it
     (FERRY, "The cargo weighed about 9 tons [18].", "figure 9 is what [18] says it is not"),
     # figures given to each other's names

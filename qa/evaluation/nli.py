@@ -101,7 +101,8 @@ def _snli(path: Path) -> Iterator[tuple[str, str, str]]:
         raise QAError(f"{path}: an SNLI folder needs {', '.join(missing)}")
     labels, premises, hypotheses = (list(_lines(f, blank=True)) for f in files)  # line n of each is pair n
     if not len(labels) == len(premises) == len(hypotheses):
-        raise QAError(f"{path}: {split} has {len(labels)} labels, {len(premises)} premises, {len(hypotheses)} hypotheses")
+        raise QAError(f"{path}: {split} has {len(labels)} labels, {len(premises)} premises, "
+                      f"{len(hypotheses)} hypotheses")
     for label, premise, hypothesis in zip(labels, premises, hypotheses, strict=True):
         if label in SNLI_LABELS:  # SNLI marks pairs its annotators disagreed on "-"
             yield label, premise, hypothesis
