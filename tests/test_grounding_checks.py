@@ -287,6 +287,12 @@ CUP = Source(20, (
     "Highbury led 2-0 at halftime through goals from Vaughn in the 18th minute and Prior in the 39th. "
     "Neither side scored in extra time, although Highbury had a goal by Prior ruled out for offside in the "
     "112th minute."), "Highbury held to a draw")
+FAIR = Source(21, (
+    "The final of the county fair's tug-of-war was scheduled for 1:30 p.m. but did not start until 3:10 p.m. "
+    "because of rain. A water main under the fairground burst on Monday; crews had slowed the leak by Tuesday "
+    "morning but had not yet stopped it. The fair's new ticket reader has no web browser and cannot play video. "
+    "The fair's director, Ida Lane, said the prize quilt's frame was cracked but that the quilt appeared undamaged. "
+    "Organizers will decide by January whether the fair returns in 2027, possibly as a two-day event."), "County fair")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -361,6 +367,12 @@ CUP = Source(20, (
     # guards of the two figure rules below: the undenied figure, a figure with its own name
     (FERRY, "The cargo weighed about 12 tons [18]."),
     (FERRY, "Peter Sayle, 41, was suspended by the line on Tuesday [18]."),
+    # "did not start until 3:10 p.m." says when it started: no negation to keep (and "3:10" is one clause)
+    (FAIR, "The tug-of-war final started late, at 3:10 p.m., because of rain [21]."),
+    # guards of the four rules below: the prefix kept, the hedge kept, the negation kept
+    (FAIR, "Lane said the frame was cracked but the quilt itself appeared undamaged [21]."),
+    (FAIR, "Organizers will decide by January whether the fair comes back in 2027 [21]."),
+    (FAIR, "The ticket reader cannot play video [21]."),
     # "disallowed" carries "ruled out"
     (CUP, "Neither side scored in extra time, in which a 112th-minute Prior goal for Highbury was disallowed for "
           "offside [20]."),
@@ -434,6 +446,19 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     # a negation of the sentence the window was widened to, dropped
     (WARMING, "About 310 people spent Tuesday night in the county's four warming centers, and the shelters reached "
               "capacity, Deshmukh said [19].", "negation of [19] dropped ('no')"),
+    # a negation of a clause of one word ("but had not yet stopped it"), dropped; "stopped" is not
+    # a negative verb where it is the word negated
+    (FAIR, "Crews had slowed and then stopped the leak by Tuesday morning [21].",
+     "negation of [21] dropped ('not yet')"),
+    # the clause restating "has no web browser" is the one saying "web browser", not the other negated one
+    (FAIR, "The new ticket reader has a web browser, but it cannot play video [21].",
+     "negation of [21] dropped ('no')"),
+    # "damaged" for "undamaged"
+    (FAIR, "Lane said the quilt's frame was cracked and the quilt appeared damaged [21].",
+     "negation of [21] dropped ('undamaged')"),
+    # "whether" is not yet decided
+    (FAIR, "Organizers said the fair will return in 2027 as a two-day event [21].",
+     "'will' where [21] hedges ('whether')"),
     # a guard: "did not deny" is not "denied"
     (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
 ])

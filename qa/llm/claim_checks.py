@@ -24,11 +24,12 @@ leave behind, in pure Python over a few sentences:
 - polarity, clause by clause: a negation the matching clause of the window does not carry and
   no clause of it negates what the sentence negates ("should not eat the recalled meals" for
   "Customers should not eat the meals." beside a refund), or one the window carries, prefix
-  negations included ("non-voting"), that the sentence drops while restating what it negates
-  (read in the whole window where the aligned sentence was widened to its neighbours);
+  negations included ("non-voting", "undamaged"), that the sentence drops while restating what it
+  negates (read in the whole window where the aligned sentence was widened to its neighbours;
+  "did not start until 3:10 p.m." negates nothing);
 - certainty: "all", "every", "confirmed", "definitely" the window does not carry, "will"
   where the window hedges, and a hedge of the window ("may", "could", "reportedly", "believe",
-  "estimate", "potentially") the sentence drops ("would" does not keep it; a clause that only
+  "estimate", "potentially", "whether") the sentence drops ("would" does not keep it; a clause that only
   says who hedges, "..., investigators believe.", keeps it for the whole sentence);
 - cause: a causal link ("because", "due to", "led to"; not "due to be replaced") the window
   has no word of cause for, or a cause whose words are not in a sentence of it that states a
@@ -86,11 +87,14 @@ _DATE = re.compile(r"\b(?:(January|February|March|April|May|June|July|August|Sep
 # Polarity. A negation a sentence must not add, nor drop from its window (`_NEGATION`, with
 # verbs of refusal), and what counts as carrying one (`_NEGATIVE`, with more negative verbs):
 # "Rutte dismissed the idea" supports "he did not back it".
-_NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b)|no(?! doubt\b| one\b)|never|none|"
-                       r"neither|nor|nobody|no one|nothing|nowhere|without|cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
+# "did not start until 3:10 p.m." says when it started, not that it did not: no negation.
+_UNTIL = r"(?!\s+\w+\s+until\b)"
+_NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b)" + _UNTIL
+                       + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
+                       r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
                        r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|rul(?:e|es|ed) out|"
                        r"dismiss(?:es|ed)?)\b"
-                       r"|n['’]t\b", _I)
+                       r"|n['’]t\b" + _UNTIL, _I)
 _ROLE_WORDS = 3  # words a sentence's clause shares with a window's clause to say the same of someone
 _SCOPE = 4  # words after a negation or a hedge that it bears on
 _NEGATED = 3  # words after a negation that may be what it negates ("not we think it was near")
@@ -111,6 +115,9 @@ _ONLY = re.compile(r"\b(?:only|sole(?:ly)?)\b", _I)
 _PREFIX_NEGATION = re.compile(r"\bnon[-\u2010-\u2015]([a-z]\w+)", _I)
 # A negation carried by the negated word's prefix: "unknown" for "not known" (`_prefix_negates`).
 _UN_PREFIXED = re.compile(r"\bun[-\u2010]?([a-z]{3,})", _I)
+# A state negated by "un-" that a sentence may state un-negated ("damaged" for "undamaged",
+# "harmed" for "unharmed"): participles and adjectives by their endings, not "unrest" or "union".
+_UN_ADJECTIVE = re.compile(r"\bun([a-z]{2,}(?:ed|en|wn|able|ible|ful|ing|ly|ual|afe|are|urt|aid|ear))\b", _I)
 
 # Certainty. Universal quantifiers and confirmation words must be in the window; "will" must
 # not stand where the window hedges.
@@ -127,7 +134,7 @@ _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unli
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
-                    r"unconfirmed|unclear|could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
+                    r"unconfirmed|unclear|whether|could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
 _CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|reported|forecast\w*|predict\w*|estimat\w*|"
                           r"project\w*|plan\w*|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
@@ -191,8 +198,9 @@ _SPEECH = re.compile(r"\b(?:said|says|say|told|tells|added|adds|asked|asks|wrote
 # Not inside a quotation: its "The line ..." is the speaker's, not a description of a name before it.
 _OPENS_WITH_REFERENCE = re.compile(r"^[^\w\"\u201c]*(?:the|this|these|those|it|its)\b", _I)
 # Clauses, for polarity and certainty: a "but" or "because" clause carries its own negation and hedge
-# ("all but 300", "nothing but", "not yet" are not two clauses).
-_CLAUSE = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|[;:()\u2013\u2014])\s*|\s+-\s+|(?<=[a-z][.!?])\s+(?=[\"\u201c]?[A-Z])|"
+# ("all but 300", "nothing but", "not yet", "3:10 p.m." are not two clauses).
+_CLAUSE = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|(?<!\d):|:(?!\d)|[;()\u2013\u2014])\s*|\s+-\s+|"
+                     r"(?<=[a-z][.!?])\s+(?=[\"\u201c]?[A-Z])|"
                      r"(?<!\ball)(?<!\banything)(?<!\bnothing)(?<!\bnot)\s+(?=\b(?:but|while|although|though|whereas|"
                      r"however|yet|because|since|unless)\b)", _I)
 
@@ -754,7 +762,8 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
                 and len(set(source_clause.negation_scope) & claim.word_set) < 2):
             restating = None  # outside the aligned sentences, a word of it is not enough: "homes without
             # power" before "crews had restored electricity" is not what "brought power back" restates
-        if (source_clause.negation and restating is not None and not restating.negative
+        if (source_clause.negation and restating is not None
+                and not _negative_besides(restating, source_clause.negation_scope[:1])
                 and not _prefix_negates(claim.text, source_clause.negation_scope)
                 and not (_NO_OTHER.search(source_clause.text) and _ONLY.search(restating.text))):
             reasons.append(f"negation of {label} dropped ('{source_clause.negation}')")
@@ -772,14 +781,28 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         if (source_clause.hedge and restating is not None
                 and not (kept or restating.confirmed or restating.future)):
             reasons.append(f"hedge of {label} dropped ('{source_clause.hedge}')")
-    for m in _PREFIX_NEGATION.finditer(window.text):
-        # "a voting member" for "a non-voting member", unless the sentence negates it otherwise.
-        negated = words(m.group(1))[:1]
-        prefixed = {w for x in _PREFIX_NEGATION.finditer(claim.text) for w in words(x.group(1))[:1]}
-        if negated and negated[0] in claim.word_set and negated[0] not in prefixed and not any(
-                c.negative for c in claim.clauses if negated[0] in c.words):
-            reasons.append(f"negation of {label} dropped ('{m.group(0)}')")
+    for pattern in (_PREFIX_NEGATION, _UN_ADJECTIVE):
+        for m in pattern.finditer(whole.text):
+            # "a voting member" for "a non-voting member", "damaged" for "undamaged", unless the
+            # sentence negates it otherwise.
+            negated = words(m.group(1))[:1]
+            prefixed = {w for x in pattern.finditer(claim.text) for w in words(x.group(1))[:1]}
+            if negated and negated[0] in claim.word_set and negated[0] not in prefixed and not any(
+                    c.negative for c in claim.clauses if negated[0] in c.words):
+                reasons.append(f"negation of {label} dropped ('{m.group(0)}')")
     return list(dict.fromkeys(reasons))
+
+
+def _negative_besides(clause: Clause, negated: Sequence[str]) -> bool:
+    """Whether the clause states a negation or a negative verb other than the word the window
+    negates: "had slowed and then stopped the leak" does not carry "had not yet stopped it"."""
+    if not clause.negative:
+        return False
+    def only_the_negated(found: str) -> bool:
+        stated = set(words(found))
+        return bool(stated) and stated <= set(negated)
+
+    return any(not only_the_negated(m.group(0)) for m in _NEGATIVE.finditer(clause.text))
 
 
 def _prefix_negates(text: str, scope: Sequence[str]) -> bool:
@@ -828,9 +851,12 @@ def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts,
     clause in all (else None). Of clauses stating as many, one that `carries` the negation or
     hedge ("the stadium, which the team estimates will cost" splits "the stadium" from "cost")."""
     stated = [w for w in scope if w in claim.word_set]
-    if not stated or (stated[0] != scope[0] and len(stated) < 2) or len(clause.words & claim.word_set) < 2:
+    if not stated or (stated[0] != scope[0] and len(stated) < 2) or \
+            len(clause.words & claim.word_set) < min(2, len(clause.words)):  # "but had not yet stopped it"
         return None
-    return max(claim.clauses, key=lambda c: (len(c.words.intersection(stated)), carries(c)))
+    # The clause stating the word right after the negation or hedge first: "has a web browser, but
+    # it cannot play video" restates "has no web browser" in its first clause, not its second.
+    return max(claim.clauses, key=lambda c: (scope[0] in c.words, len(c.words.intersection(stated)), carries(c)))
 
 
 def _cause(claim: Facts, window: Facts, parts: Sequence[Facts], label: str) -> list[str]:
