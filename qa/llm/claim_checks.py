@@ -682,7 +682,7 @@ def _bindings(text: str, known: frozenset[str]) -> list[tuple[float, Name]]:
             at = start + len(name.text)
     bound = []
     for m, _, value in _figures(text):
-        before = [(end, terms) for end, terms in spans if end <= m.start()]
+        before = [(end, name) for end, name in spans if end <= m.start()]
         gap = text[before[-1][0]:m.start()] if before else ""
         # An apposition ("Marsh, 38") or words alone ("Pryor in the 39th"), not across punctuation.
         if before and (re.fullmatch(r"\s*[,(]\s*", gap) or (re.fullmatch(r"[\w\s'’-]*[$€£¥]?", gap)
@@ -798,6 +798,7 @@ def _negative_besides(clause: Clause, negated: Sequence[str]) -> bool:
     negates: "had slowed and then stopped the leak" does not carry "had not yet stopped it"."""
     if not clause.negative:
         return False
+
     def only_the_negated(found: str) -> bool:
         stated = set(words(found))
         return bool(stated) and stated <= set(negated)
@@ -828,8 +829,8 @@ def _negated_in(clause: Clause, window: Facts) -> bool:
 def _restates(clause: Clause, source_clause: Clause, core: tuple[str, ...], claim: Facts, window: Facts) -> bool:
     """Whether the sentence's `clause`, which states words of what `source_clause` negates or
     hedges, says what that clause says: it states the `core` of it (what a negation bears on is
-    the word after it, a hedge the words after it), or no clause of the window shares more words
-    and figures with it. Sharing a word or two, it may say what another clause says ("no teachers
+    the word after it, a hedge the words after it), or every other clause of the window shares
+    fewer of its words and figures. Sharing a word or two, it may say what another clause says ("no teachers
     laid off, because the district expects to lose 40" restated "no teachers would lose their
     jobs"; "had not yet calculated the cost of the delay but estimated it could reach $20
     million" restated "estimated the cost could reach ...")."""
