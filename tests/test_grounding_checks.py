@@ -293,6 +293,14 @@ FAIR = Source(21, (
     "morning but had not yet stopped it. The fair's new ticket reader has no web browser and cannot play video. "
     "The fair's director, Ida Lane, said the prize quilt's frame was cracked but that the quilt appeared undamaged. "
     "Organizers will decide by January whether the fair returns in 2027, possibly as a two-day event."), "County fair")
+# (#23, 2026-12-03, fifth pass) negations said otherwise, and negations of something else
+DOCKS = Source(22, (
+    "A builder who billed the harbor board $2.1 million for dredging that was never done was sentenced to four "
+    "years on Monday. The board said it had begun drawing up a budget for new dredging. A spokesman, Ivo Brandt, "
+    "declined to say how much the work would cost. The board's rules require the dredging to be checked every "
+    "year but do not specify how. The harbor master, Nell Ames, said new cranes were needed because the docks "
+    "could not otherwise load the larger ships now arriving. \"Brandt is not a fraudster. He is the victim of a "
+    "fraudster, and he trusted invoices that auditors also trusted,\" his lawyer said."), "Harbor board")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -373,6 +381,16 @@ FAIR = Source(21, (
     (FAIR, "Lane said the frame was cracked but the quilt itself appeared undamaged [21]."),
     (FAIR, "Organizers will decide by January whether the fair comes back in 2027 [21]."),
     (FAIR, "The ticket reader cannot play video [21]."),
+    # "declined to say how much" is "would not say how much", "do not specify how" is "without saying how"
+    (DOCKS, "Ivo Brandt, a spokesman, would not say how much the new dredging work would cost [22]."),
+    (DOCKS, "The board's rules require the dredging to be checked every year without saying how [22]."),
+    # the negation of a relative clause ("dredging that was never done") is not the sentence's
+    (DOCKS, "A builder was sentenced to four years on Monday for billing the harbor board $2.1 million [22]."),
+    # "could not otherwise load" says what the cranes are for
+    (DOCKS, "Nell Ames said the docks needed new cranes to load the larger ships now arriving [22]."),
+    # one word of a negated clause, said of something else in a long clause
+    (DOCKS, "Brandt's lawyer, in court, said his client had been deceived by a fraudster and had relied on invoices "
+            "that auditors also trusted [22]."),
     # "disallowed" carries "ruled out"
     (CUP, "Neither side scored in extra time, in which a 112th-minute Prior goal for Highbury was disallowed for "
           "offside [20]."),
@@ -459,6 +477,11 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     # "whether" is not yet decided
     (FAIR, "Organizers said the fair will return in 2027 as a two-day event [21].",
      "'will' where [21] hedges ('whether')"),
+    # guards of the fifth pass: the relative clause's own negation dropped, a refusal to say dropped
+    (DOCKS, "The builder was sentenced for dredging that was done [22].", "negation of [22] dropped ('never')"),
+    (DOCKS, "A spokesman, Ivo Brandt, said how much the work would cost [22].",
+     "negation of [22] dropped ('declined to')"),
+    (DOCKS, "His lawyer said Brandt is a fraudster [22].", "negation of [22] dropped ('not')"),
     # a guard: "did not deny" is not "denied"
     (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
 ])

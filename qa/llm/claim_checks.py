@@ -88,13 +88,16 @@ _DATE = re.compile(r"\b(?:(January|February|March|April|May|June|July|August|Sep
 # verbs of refusal), and what counts as carrying one (`_NEGATIVE`, with more negative verbs):
 # "Rutte dismissed the idea" supports "he did not back it".
 # "did not start until 3:10 p.m." says when it started, not that it did not: no negation.
-_UNTIL = r"(?!\s+\w+\s+until\b)"
-_NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b)" + _UNTIL
+_UNTIL = r"(?!(?:\s+[\w'’]+){1,4}\s+until\b)"  # "were not out of the woods until", too
+_NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b| otherwise\b)" + _UNTIL
                        + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
                        r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
                        r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|rul(?:e|es|ed) out|"
                        r"dismiss(?:es|ed)?)\b"
                        r"|n['’]t\b" + _UNTIL, _I)
+# A relative pronoun: a negation after one is said of the noun before it.
+_RELATIVE = re.compile(r"\b(?:that|which|who)\b", _I)
+_AUXILIARIES = re.compile(r"(?:\s+(?:was|were|is|are|has|have|had|did|does|do|would|could|will|can|should|been))*\s*", _I)
 _ROLE_WORDS = 3  # words a sentence's clause shares with a window's clause to say the same of someone
 _SCOPE = 4  # words after a negation or a hedge that it bears on
 _NEGATED = 3  # words after a negation that may be what it negates ("not we think it was near")
@@ -104,6 +107,10 @@ _VERBAL_NEGATION = re.compile(r"\b(?:no longer|not yet|not even|not(?! only\b)|n
                               r"refus(?:e|es|ed) to|fail(?:s|ed)? to|stop(?:s|ped)? short of)\b|n['’]t\b", _I)
 # A negation that is a word of its own, not a verb of refusal ("denied the charges" is negated by "did not deny").
 _PARTICLE_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|nobody|nothing|without)\b|n['’]t\b", _I)
+# A negation that says "not" of what follows it: a particle or a verb of refusal with "to"
+# ("declined to say how much" negates as "would not say how much" does).
+_WORD_NEGATION = re.compile(_PARTICLE_NEGATION.pattern + r"|\b(?:cannot|declin(?:e|es|ed) to|refus(?:e|es|ed) to|"
+                            r"fail(?:s|ed)? to)\b", _I)
 _NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|"
                        r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|lost|los(?:e|es|ing)|"
                        r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*|disallow\w*|overturn\w*|annul\w*|"
@@ -758,6 +765,8 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         if restating is not None and not _restates(restating, source_clause, source_clause.negation_scope[:1], claim,
                                                    whole):
             restating = None
+        if restating is not None and not _of_the_same(source_clause, claim):
+            restating = None
         if (restating is not None and source_clause not in window.clauses
                 and len(set(source_clause.negation_scope) & claim.word_set) < 2):
             restating = None  # outside the aligned sentences, a word of it is not enough: "homes without
@@ -793,6 +802,19 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
     return list(dict.fromkeys(reasons))
 
 
+def _of_the_same(source_clause: Clause, claim: Facts) -> bool:
+    """Whether the sentence speaks of what a negation in a relative clause is said of, the noun
+    before the pronoun: "repairs that were never done" is not restated by a sentence that names
+    no repairs."""
+    negation = _NEGATION.search(source_clause.text)
+    relative = None if negation is None else \
+        next(reversed(list(_RELATIVE.finditer(source_clause.text, 0, negation.start()))), None)
+    if relative is None or not _AUXILIARIES.fullmatch(source_clause.text[relative.end():negation.start()]):
+        return True  # not said of a noun: "said that it had not been contacted", "the bank had not known"
+    said_of = words(source_clause.text[:relative.start()])[-1:]
+    return not said_of or bool(set(said_of) & claim.word_set)
+
+
 def _negative_besides(clause: Clause, negated: Sequence[str]) -> bool:
     """Whether the clause states a negation or a negative verb other than the word the window
     negates: "had slowed and then stopped the leak" does not carry "had not yet stopped it"."""
@@ -820,10 +842,19 @@ def _negated_in(clause: Clause, window: Facts) -> bool:
     anchors = clause.negation_anchors
     if bool(anchors) and any(c.negative and anchors <= c.negated for c in window.clauses):
         return True
-    negated = [set(words(clause.text[m.end():])[:_NEGATED]) for m in _NEGATION.finditer(clause.text)]
-    window_negated = [set(words(c.text[m.end():])[:_NEGATED]) for c in window.clauses if c.negation
-                      for m in _PARTICLE_NEGATION.finditer(c.text)]
+    negated = [_telling(words(clause.text[m.end():])[:_NEGATED]) for m in _NEGATION.finditer(clause.text)]
+    window_negated = [_telling(words(c.text[m.end():])[:_NEGATED]) for c in window.clauses if c.negation
+                      for m in _WORD_NEGATION.finditer(c.text)]
     return all(any(scope & other for other in window_negated) for scope in negated if scope) and any(negated)
+
+
+# Verbs of telling: not saying, not specifying and not disclosing are one negation
+# ("without saying how" for "do not specify how", "would not say" for "did not disclose").
+_TELLING = frozenset(terms("say specify disclose reveal comment explain elaborate discuss detail identify name"))
+
+
+def _telling(scope: Sequence[str]) -> set[str]:
+    return {"say" if w in _TELLING else w for w in scope}
 
 
 def _restates(clause: Clause, source_clause: Clause, core: tuple[str, ...], claim: Facts, window: Facts) -> bool:
@@ -857,7 +888,13 @@ def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts,
         return None
     # The clause stating the word right after the negation or hedge first: "has a web browser, but
     # it cannot play video" restates "has no web browser" in its first clause, not its second.
-    return max(claim.clauses, key=lambda c: (scope[0] in c.words, len(c.words.intersection(stated)), carries(c)))
+    chosen = max(claim.clauses, key=lambda c: (scope[0] in c.words, len(c.words.intersection(stated)), carries(c)))
+    # One word of the window's clause in a long clause of the sentence says something else of it:
+    # "Sorensen is not a forger" is not restated by "had been deceived by a forger and had relied on
+    # documents" ("had not yet stopped it" is, by "had slowed and then stopped the leak").
+    if len(stated) == 1 and len(chosen.words & clause.words) == 1 < len(clause.words) and len(chosen.words) > _SCOPE:
+        return None
+    return chosen
 
 
 def _cause(claim: Facts, window: Facts, parts: Sequence[Facts], label: str) -> list[str]:
