@@ -301,6 +301,13 @@ DOCKS = Source(22, (
     "year but do not specify how. The harbor master, Nell Ames, said new cranes were needed because the docks "
     "could not otherwise load the larger ships now arriving. \"Brandt is not a fraudster. He is the victim of a "
     "fraudster, and he trusted invoices that auditors also trusted,\" his lawyer said."), "Harbor board")
+# names the title gives ("the company") and names of the next sentence said of the same thing
+MERGER = Source(23, (
+    "Tobias Lind, an analyst at Carrow Finch, said the cuts could save the company about $260 million a year. "
+    "Coastal has struggled since the pandemic, and it lost $184 million last year. Skylane earned $520 million. "
+    "The board found no record that the bolts were checked in the last three inspections, in 2019, 2021 and 2023. "
+    "Inspectors from Calder Engineering, the firm the city hired, looked at the deck and railings."),
+    "Quillon Systems to cut 1,800 jobs")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -388,6 +395,12 @@ DOCKS = Source(22, (
     (DOCKS, "A builder was sentenced to four years on Monday for billing the harbor board $2.1 million [22]."),
     # "could not otherwise load" says what the cranes are for
     (DOCKS, "Nell Ames said the docks needed new cranes to load the larger ships now arriving [22]."),
+    # the company the title names, for the window's "the company"
+    (MERGER, "An analyst said the cuts could save Quillon about $260 million a year [23]."),
+    # a name of the next sentence, said of the same figure or the same work there
+    (MERGER, "Coastal lost $184 million last year, compared with a $520 million profit at Skylane [23]."),
+    (MERGER, "The board found no record that the bolts were checked in the 2019, 2021 or 2023 inspections, which were "
+             "carried out by Calder Engineering [23]."),
     # one word of a negated clause, said of something else in a long clause
     (DOCKS, "Brandt's lawyer, in court, said his client had been deceived by a fraudster and had relied on invoices "
             "that auditors also trusted [22]."),
@@ -482,6 +495,12 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     (DOCKS, "A spokesman, Ivo Brandt, said how much the work would cost [22].",
      "negation of [22] dropped ('declined to')"),
     (DOCKS, "His lawyer said Brandt is a fraudster [22].", "negation of [22] dropped ('not')"),
+    # guards: a name of the next sentence said of something else there; the title's name where
+    # the window's "the company" is not said of it
+    (MERGER, "Coastal has struggled since the pandemic, and Skylane lost $184 million last year [23].",
+     "name Skylane not in the supporting sentence [23]"),
+    (MERGER, "The company lost $184 million last year, Quillon said [23].",
+     "name Quillon not in the supporting sentences [23]"),
     # a guard: "did not deny" is not "denied"
     (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
 ])

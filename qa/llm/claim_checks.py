@@ -483,6 +483,9 @@ class Context:
     core: Facts | None = None
     known_names: frozenset[str] = frozenset()  # words the cited text writes capitalised inside a sentence
     passage: str = ""  # the cited text and its title, where a name's description is looked up
+    # Names in a neighbour sentence, said of the same thing there, count (`_name_beside`): asked
+    # once a wider window has been tried, which reads all of a sentence joining two.
+    names_beside: bool = False
 
 
 @dataclass(frozen=True)
@@ -531,6 +534,10 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
             continue  # "Kenyan Samuel Otieno" for a window's "Samuel Otieno, also of Kenya"
         if _described(name, window.text, context.passage):
             continue  # "Hilda" for a window's "the storm", where the cited text says "Storm Hilda"
+        if _titled(name, claim.text, context):
+            continue  # "save Quillon about $260 million" for "save the company ...", under "Quillon Systems to cut jobs"
+        if context.names_beside and _name_beside(name, claim.text, context.neighbours):
+            continue  # "compared with a $520 million profit at Skylane" for the next sentence's "Skylane earned $520 million"
         reasons.append(f"name {written} not in {where}")
     if not reasons:
         reasons += _roles(claim, claim_names, window, context)
@@ -728,6 +735,62 @@ def _beside(claim: Facts, index: int, neighbours: Sequence[Facts]) -> bool:
     return any(_same(value, v) and (near & around) - unit - set(counts)
                for other in neighbours
                for (_, v), around, counts in zip(other.figures, other.figure_near, other.figure_units, strict=False))
+
+
+# How a story refers to what its title names: "the company", "the device", "the airline".
+_GENERIC_REFERENCE = re.compile(
+    r"\b(?:the|this|that)\s+(?:company|firm|group|chain|retailer|grocer|bank|lender|insurer|airline|carrier|"
+    r"utility|device|phone|app|product|service|brand|club|team|band|museum|hospital|school|university|college|"
+    r"agency|startup|maker|manufacturer|automaker|publisher|network|platform|festival|event)\b", _I)
+_NAME_REACH = 6  # words either side of a name that say what the sentence says of it
+
+
+def _titled(name: Name, text: str, context: Context) -> bool:
+    """Whether a name the window lacks is what the cited source's title names, and a sentence of
+    the window refers to it ("the company") saying what the sentence says of it: two words of
+    those around the name are in that sentence."""
+    if not all(t in context.title_words for t in name.terms):
+        return False
+    at = text.find(name.text)
+    if at < 0:
+        return False
+    around, _ = _around(text[:at], text[at + len(name.text):])
+    for part in context.parts or (context.window,):
+        reference = _GENERIC_REFERENCE.search(part.text)
+        if reference and len(_stems(around - set(words(reference.group(0)))) & _stems(set(part.words))) >= 2:
+            return True
+    return False
+
+
+def _name_beside(name: Name, text: str, neighbours: Sequence[Facts]) -> bool:
+    """Whether a name the window lacks is in a sentence next to it, said of the same thing: a word
+    or a figure of the few around it in the sentence is around it there too. As for figures
+    (`_beside`), the name alone is not enough: a name swapped in from the next sentence is the
+    commonest swap."""
+    at = text.find(name.text)
+    if at < 0:
+        return False
+    mine = _around(text[:at], text[at + len(name.text):])
+    own = set(name.terms)
+    for other in neighbours:
+        for m in _TOKEN.finditer(other.text):
+            if name.terms[-1] in words(m.group(0)):
+                theirs = _around(other.text[:m.start()], other.text[m.end():])
+                if _stems(mine[0] - own) & _stems(theirs[0] - own) or any(_same(a, b) for a in mine[1] for b in theirs[1]):
+                    return True
+    return False
+
+
+def _stems(terms_: set[str]) -> set[str]:
+    """Words cut to five letters: "inspections" and "inspectors" are one here."""
+    return {t[:5] for t in terms_}
+
+
+def _around(before: str, after: str) -> tuple[set[str], list[float]]:
+    """The content words and figures within `_NAME_REACH` words of a span, given the text before and after it."""
+    left = " ".join(before.split()[-_NAME_REACH:])
+    right = " ".join(after.split()[:_NAME_REACH])
+    return set(words(left)) | set(words(right)), [v for _, v in figures(left)] + [v for _, v in figures(right)]
 
 
 def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = None) -> list[str]:

@@ -280,6 +280,9 @@ class GroundingChecker:
         rules = claim_checks.check(claim, claim_names, self._context(best), self.thresholds)
         if rules and (wider := self._widened_for_facts(best, claim, claim_names, rules)) is not None:
             best, rules = wider, []
+        if any(r.startswith("name ") for r in rules):  # a name of the next sentence, said of the same thing
+            rules = claim_checks.check(claim, claim_names, replace(self._context(best), names_beside=True),
+                                       self.thresholds)
         window, premise = best.facts, _Premise(best.text, f"[{best.source.n}]", text)
         if rules and len(alignments) > 1:
             # A sentence citing several sources may join what each says: read their windows as one.
