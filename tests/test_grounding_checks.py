@@ -308,6 +308,12 @@ MERGER = Source(23, (
     "The board found no record that the bolts were checked in the last three inspections, in 2019, 2021 and 2023. "
     "Inspectors from Calder Engineering, the firm the city hired, looked at the deck and railings."),
     "Quillon Systems to cut 1,800 jobs")
+# a cause given by "for that reason", a fraction as a percentage, a consequence as a prospect
+WALKOUT = Source(24, (
+    "The hospital guaranteed the agency nurses five days of pay. Striking nurses will not be allowed back until "
+    "Monday for that reason. About 48% of patients on the new drug saw their headaches fall by at least half. "
+    "Nurses voted on Monday to authorize a strike, raising the prospect of the first walkout in two decades."),
+    "Nurses strike")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -401,6 +407,11 @@ MERGER = Source(23, (
     (MERGER, "Coastal lost $184 million last year, compared with a $520 million profit at Skylane [23]."),
     (MERGER, "The board found no record that the bolts were checked in the 2019, 2021 or 2023 inspections, which were "
              "carried out by Calder Engineering [23]."),
+    (WALKOUT, "Because the agency nurses were guaranteed five days of pay, striking nurses will not be allowed back "
+              "until Monday [24]."),
+    (WALKOUT, "About 48% of patients on the new drug had at least a 50% drop in headaches [24]."),
+    (WALKOUT, "Nurses voted on Monday to authorize a strike, which could lead to the first walkout in two "
+              "decades [24]."),
     # one word of a negated clause, said of something else in a long clause
     (DOCKS, "Brandt's lawyer, in court, said his client had been deceived by a fraudster and had relied on invoices "
             "that auditors also trusted [22]."),
@@ -501,6 +512,10 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
      "name Skylane not in the supporting sentence [23]"),
     (MERGER, "The company lost $184 million last year, Quillon said [23].",
      "name Quillon not in the supporting sentences [23]"),
+    (WALKOUT, "Striking nurses will not be allowed back until Monday because of a staff shortage [24].",
+     "cause 'a staff shortage' not in [24]"),
+    (WALKOUT, "About 48% of patients on the new drug had at least a 25% drop in headaches [24].",
+     "25 is not in the cited source"),
     # a guard: "did not deny" is not "denied"
     (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
 ])

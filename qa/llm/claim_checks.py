@@ -161,8 +161,12 @@ _CAUSAL = re.compile(r"\b(?:because(?: of)?|due to(?! (?:" + _SCHEDULED + r")\b)
                      r"so that|therefore|hence|blamed on|triggered(?: by)?|sparked(?: by)?|prompted(?: by)?)\b", _I)
 _WINDOW_CAUSAL = re.compile(_CAUSAL.pattern + r"|\b(?:after|following|amid|since|over|citing|cited|blam\w*|link\w*|"
                             r"hurt|reasons?|why|so|result\w*|cause\w*|trigger\w*|spark\w*|prompt\w*|"
-                            r"driven by|fuel\w*|response|attribut\w*|because)\b", _I)
+                            r"driven by|fuel\w*|response|attribut\w*|because|prospect|possibility|risk|forc\w*|"
+                            r"meaning)\b", _I)
 
+# A cause given by referring to the sentence before.
+_CAUSE_BEFORE = re.compile(r"\b(?:for (?:that|this|those|these) reasons?|as a (?:result|consequence)|because of (?:that|this)|"
+                           r"that is why|which is why|that's why|therefore|consequently)\b", _I)
 _ANY_CUE = re.compile("|".join(p.pattern for p in (_NEGATIVE, _HEDGE, _CLAIM_HEDGE, _UNIVERSAL, _CONFIRMED, _FUTURE)),
                       _I)
 
@@ -355,6 +359,17 @@ def _figure_contexts(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[froz
     return tuple(units), tuple(near)
 
 
+_FRACTIONS = ((re.compile(r"\bhalf\b", _I), (50.0,)), (re.compile(r"\b(?:a|one) quarter\b", _I), (25.0,)),
+              (re.compile(r"\b(?:a|one) third\b", _I), (33.0, 33.3, 33.33)),
+              (re.compile(r"\btwo[ -]thirds\b", _I), (66.0, 66.7, 67.0)),
+              (re.compile(r"\bthree[ -]quarters\b", _I), (75.0,)))
+
+
+def fraction_percents(text: str) -> list[float]:
+    """The percentages a text states as fractions: "fell by half" states 50%."""
+    return [v for pattern, values in _FRACTIONS if pattern.search(text) for v in values]
+
+
 def dates(text: str) -> list[tuple[str, str]]:
     """Months and days a text names: (as written, key). "May" only capitalised and not first."""
     found = []
@@ -506,7 +521,7 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     # one between two it joins ("adults over 65" between "Listeria infection" and "70 days").
     drawn = [p for p in context.parts if p.word_set & claim.word_set] or [window]
     stated = drawn[0] if len(drawn) == 1 else joined(drawn)
-    values = [v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else [])
+    values = [v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else []) + fraction_percents(stated.text)
     for index, (written, value) in enumerate(claim.figures):
         if any(_same(value, v) for v in values):
             reasons += (_swapped(claim, index, stated, context.label) or _displaced(claim, index, stated, context.label)
@@ -975,7 +990,9 @@ def _cause(claim: Facts, window: Facts, parts: Sequence[Facts], label: str) -> l
     cause = words(rest[0]) if rest else []
     if not cause:
         return []
-    causal_parts = [p for p in parts if p.any_cause] or [window]
+    # "for that reason" gives the sentence before as the cause: read the two as one
+    causal_parts = [joined([parts[i - 1], p]) if i and _CAUSE_BEFORE.search(p.text) else p
+                    for i, p in enumerate(parts) if p.any_cause] or [window]
     missing = min(sum(w not in p.word_set for w in cause) for p in causal_parts)
     if missing / len(cause) > 0.25:
         return [f"cause '{rest[0].strip(' .!?')}' not in {label}"]

@@ -422,7 +422,8 @@ class GroundingChecker:
                                             [frozenset().union(*words[i:j + 1]) for i, j in windows],
                                             frozenset().union(*words),
                                             frozenset().union(*(claim_checks.capitals(x) for x in sentences)),
-                                            frozenset(v for x in sentences for v in _values(x)))
+                                            frozenset(v for x in sentences for v in _values(x))
+                                            | frozenset(claim_checks.fraction_percents(text)))
         return self._passages[text]
 
 
