@@ -314,6 +314,13 @@ WALKOUT = Source(24, (
     "Monday for that reason. About 48% of patients on the new drug saw their headaches fall by at least half. "
     "Nurses voted on Monday to authorize a strike, raising the prospect of the first walkout in two decades."),
     "Nurses strike")
+# (#23, 2026-12-03, sixth pass) "yet to", "did not rule out" as a hedge, possibility said otherwise
+FLOODWALL = Source(25, (
+    "The flood wall is designed to hold back water up to 6 meters, but engineers have not yet inspected a section "
+    "where water was seen seeping through on Tuesday. The minister said she would meet the authority next week and "
+    "did not rule out sending in a recovery team. The council could hold a new hearing and vote again. The result of "
+    "the public vote is expected in June. Plant manager Derek Lind said the valve had been replaced in June. "
+    "\"We do not yet know why it failed,\" he said."), "Flood wall")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -412,6 +419,14 @@ WALKOUT = Source(24, (
     (WALKOUT, "About 48% of patients on the new drug had at least a 50% drop in headaches [24]."),
     (WALKOUT, "Nurses voted on Monday to authorize a strike, which could lead to the first walkout in two "
               "decades [24]."),
+    (FLOODWALL, "Engineers have yet to inspect a section of the flood wall where water was seen seeping through on "
+                "Tuesday [25]."),
+    (FLOODWALL, "The minister left open the possibility of sending in a recovery team [25]."),
+    (FLOODWALL, "The council has the option of holding a new hearing and voting again [25]."),
+    (FLOODWALL, "The result of the public vote is due in June [25]."),
+    # the negation is in the quote after the aligned sentence, read in the widened window
+    (FLOODWALL, "Lind said the valve had been replaced in June and that the company did not yet know why it had "
+                "failed [25]."),
     # one word of a negated clause, said of something else in a long clause
     (DOCKS, "Brandt's lawyer, in court, said his client had been deceived by a fraudster and had relied on invoices "
             "that auditors also trusted [22]."),
@@ -516,6 +531,11 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
      "cause 'a staff shortage' not in [24]"),
     (WALKOUT, "About 48% of patients on the new drug had at least a 25% drop in headaches [24].",
      "25 is not in the cited source"),
+    # "did not rule out" hedges: ruling it out negates, "will" is certain; "have inspected" drops "not yet"
+    (FLOODWALL, "The minister ruled out sending in a recovery team [25].", "negation not in [25] ('ruled out')"),
+    (FLOODWALL, "The minister said she will send in a recovery team [25].", "'will' where [25] hedges ('not rule out')"),
+    (FLOODWALL, "Engineers have inspected the section of the flood wall where water was seen seeping through on "
+                "Tuesday [25].", "negation of [25] dropped ('not yet')"),
     # a guard: "did not deny" is not "denied"
     (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
 ])

@@ -89,10 +89,11 @@ _DATE = re.compile(r"\b(?:(January|February|March|April|May|June|July|August|Sep
 # "Rutte dismissed the idea" supports "he did not back it".
 # "did not start until 3:10 p.m." says when it started, not that it did not: no negation.
 _UNTIL = r"(?!(?:\s+[\w'’]+){1,4}\s+until\b)"  # "were not out of the woods until", too
-_NEGATION = re.compile(r"\b(?:no longer|no more|not yet|not even|not(?! only\b| otherwise\b)" + _UNTIL
+_NEGATION = re.compile(r"\b(?:no longer|no more|not yet|(?:has|have|had|is|are|was|were) yet to|not even|"
+                       r"not(?! only\b| otherwise\b| rul(?:e|es|ed|ing) out\b)" + _UNTIL
                        + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
                        r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
-                       r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|rul(?:e|es|ed) out|"
+                       r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|(?<!not )rul(?:e|es|ed) out|"
                        r"dismiss(?:es|ed)?)\b"
                        r"|n['’]t\b" + _UNTIL, _I)
 # A relative pronoun: a negation after one is said of the noun before it.
@@ -106,7 +107,7 @@ _ATTRIBUTION = 3  # most words of a clause that says only who hedges ("investiga
 _VERBAL_NEGATION = re.compile(r"\b(?:no longer|not yet|not even|not(?! only\b)|never|cannot|declin(?:e|es|ed) to|"
                               r"refus(?:e|es|ed) to|fail(?:s|ed)? to|stop(?:s|ped)? short of)\b|n['’]t\b", _I)
 # A negation that is a word of its own, not a verb of refusal ("denied the charges" is negated by "did not deny").
-_PARTICLE_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|nobody|nothing|without)\b|n['’]t\b", _I)
+_PARTICLE_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|nobody|nothing|without|yet to)\b|n['’]t\b", _I)
 # A negation that says "not" of what follows it: a particle or a verb of refusal with "to"
 # ("declined to say how much" negates as "would not say how much" does).
 _WORD_NEGATION = re.compile(_PARTICLE_NEGATION.pattern + r"|\b(?:cannot|declin(?:e|es|ed) to|refus(?:e|es|ed) to|"
@@ -141,13 +142,17 @@ _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unli
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
-                    r"unconfirmed|unclear|whether|could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
+                    r"unconfirmed|unclear|whether|(?:not|n['’]t) rul(?:e|es|ed|ing) out|"
+                    r"could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
 _CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|reported|forecast\w*|predict\w*|estimat\w*|"
                           r"project\w*|plan\w*|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
                           r"argu\w*|contend\w*|"
-                          r"seem\w*|appear\w*|suggest\w*)\b", _I)
+                          r"seem\w*|appear\w*|suggest\w*|(?:has|have|had) the option|possibility|due(?! to\b)|"
+                          r"(?:left|leaves?|leaving) (?:the door )?open)\b", _I)
 
+_OPEN_POSSIBILITY = re.compile(r"\b(?:(?:left|leaves?|leaving) (?:the door )?open|(?:the )?possibility|"
+                               r"(?:has|have|had) the option)\b", _I)
 _APPROXIMATE = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some|an? estimated)\b", _I)
 
 # Cause. The links a sentence may state, and what counts as the window stating a cause. "Due to"
@@ -213,7 +218,7 @@ _OPENS_WITH_REFERENCE = re.compile(r"^[^\w\"\u201c]*(?:the|this|these|those|it|i
 _CLAUSE = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|(?<!\d):|:(?!\d)|[;()\u2013\u2014])\s*|\s+-\s+|"
                      r"(?<=[a-z][.!?])\s+(?=[\"\u201c]?[A-Z])|"
                      r"(?<!\ball)(?<!\banything)(?<!\bnothing)(?<!\bnot)\s+(?=\b(?:but|while|although|though|whereas|"
-                     r"however|yet|because|since|unless)\b)", _I)
+                     r"however|yet(?! to\b)|because|since|unless)\b)", _I)
 
 
 @dataclass(frozen=True)
@@ -826,7 +831,7 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         # ("declined to block" for "blocked").
         verb = clause.negated_verb
         if (clause.negation and (not match.negative or (verb in match.words and verb not in match.negated))
-                and not _negated_in(clause, window)):
+                and not _negated_in(clause, window) and not _negated_beside(clause, claim, window, whole)):
             reasons.append(f"negation not in {label} ('{clause.negation}')")
         if clause.universal and not any_universal:
             reasons.append(f"'{clause.universal}' not in {label}")
@@ -926,6 +931,19 @@ def _negated_in(clause: Clause, window: Facts) -> bool:
     return all(any(scope & other for other in window_negated) for scope in negated if scope) and any(negated)
 
 
+def _negated_beside(clause: Clause, claim: Facts, core: Facts, whole: Facts | None) -> bool:
+    """Whether a clause of the widened window outside the aligned sentences negates what the
+    sentence's clause negates, and shares two words with the sentence: "the company did not yet
+    know why the valve had failed" for the quote after the aligned sentences, "We do not yet know
+    why it failed"."""
+    if whole is None or whole is core:
+        return False
+    return any(c.negative and len(c.words & claim.word_set) >= 2
+               and _negated_in(clause, Facts(c.text, tuple(c.words), (), (), (c,), "", False, False, False, False,
+                                             frozenset()))
+               for c in whole.clauses if c not in core.clauses)
+
+
 # Verbs of telling: not saying, not specifying and not disclosing are one negation
 # ("without saying how" for "do not specify how", "would not say" for "did not disclose").
 _TELLING = frozenset(terms("say specify disclose reveal comment explain elaborate discuss detail identify name"))
@@ -1017,6 +1035,7 @@ def _new_run(text: str, known: frozenset[str]) -> list[str]:
     # Hyphens split before figures are taken out, as `words` does: "two-person" is the figure two.
     # A clause mark ends a run ("Once the weekend ends, riders pay" is two rewordings, not a detail).
     plain = re.sub(r"\s*[,;:()\u2013\u2014]\s*", " 000 ", re.sub(r"[-\u2010-\u2015/]", " ", text))
+    plain = _OPEN_POSSIBILITY.sub(" 000 ", plain)  # judged as a hedge, not as words ("left open the possibility")
     for word in terms(_FIGURE.sub(" 000 ", plain)):
         if word in known or word[0].isdigit() or word in _CONNECTIVES:
             run = []
