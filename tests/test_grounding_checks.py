@@ -321,6 +321,11 @@ FLOODWALL = Source(25, (
     "did not rule out sending in a recovery team. The council could hold a new hearing and vote again. The result of "
     "the public vote is expected in June. Plant manager Derek Lind said the valve had been replaced in June. "
     "\"We do not yet know why it failed,\" he said."), "Flood wall")
+# a day given to another figure or another event of the window
+FIREDAYS = Source(26, (
+    "The fire grew by about 1,800 acres on Wednesday, compared with about 10,000 acres on Monday and nearly 13,000 "
+    "on Tuesday. A further 30 to 50 millimeters of rain is expected on Thursday, and the river will probably not "
+    "begin to fall until Saturday. About 41,000 visitors came to the fair on Saturday and Sunday."), "Hollow fire")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -427,6 +432,10 @@ FLOODWALL = Source(25, (
     # the negation is in the quote after the aligned sentence, read in the widened window
     (FLOODWALL, "Lind said the valve had been replaced in June and that the company did not yet know why it had "
                 "failed [25]."),
+    # guards of the day checks: each day with its own figure or its own event
+    (FIREDAYS, "The fire grew by nearly 13,000 acres on Tuesday, after about 10,000 on Monday [26]."),
+    (FIREDAYS, "Up to 50 millimeters more rain is expected on Thursday [26]."),
+    (FIREDAYS, "About 41,000 visitors came to the fair over Saturday and Sunday [26]."),
     # one word of a negated clause, said of something else in a long clause
     (DOCKS, "Brandt's lawyer, in court, said his client had been deceived by a fraudster and had relied on invoices "
             "that auditors also trusted [22]."),
@@ -536,6 +545,11 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     (FLOODWALL, "The minister said she will send in a recovery team [25].", "'will' where [25] hedges ('not rule out')"),
     (FLOODWALL, "Engineers have inspected the section of the flood wall where water was seen seeping through on "
                 "Tuesday [25].", "negation of [25] dropped ('not yet')"),
+    # a day of the window given to another figure, or to another event
+    (FIREDAYS, "The fire grew by about 1,800 acres on Wednesday, compared with nearly 13,000 acres on Monday [26].",
+     "date Monday where [26] gives it to Tuesday"),
+    (FIREDAYS, "A further 30 to 50 millimeters of rain is expected on Saturday [26].",
+     "date Saturday where [26] gives it to Thursday"),
     # a guard: "did not deny" is not "denied"
     (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
 ])

@@ -539,6 +539,7 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     for written, key in claim.dates:
         if key not in keys:
             reasons.append(f"date {written} not in {where}")
+    reasons += _dated_otherwise(claim.text, stated.text, context.label)
     window_words = window.word_set
     for name in claim_names:
         name_terms, written = name.terms, name.text
@@ -740,6 +741,54 @@ def _misattributed(claim: Facts, index: int, window: Facts, label: str, known: f
     if not any(set(name.terms) & set(mine[0].terms) and not _same(v, value) for v, name in theirs):
         return []
     return [f"figure {claim.figures[index][0]} is of {owners[0].text} in {label}, not {mine[0].text}"]
+
+
+_DATE_GAP = 6  # most words between a figure and the day or month it is of: "13,000 acres on Tuesday"
+_DATE_REACH = 4  # words either side of a day or month that say what happens then
+
+
+def _dated(text: str) -> list[tuple[float, str, frozenset[str]]]:
+    """Each day or month with the figure right before it, if any, and the content words around
+    it: (13000, "tuesday", {...}) for "nearly 13,000 acres on Tuesday"."""
+    found = []
+    for m in _DATE.finditer(text):
+        keys = dates(m.group(0) if m.start() else text[:m.end()])
+        if not keys:
+            continue
+        before = text[:m.start()]
+        figure = None
+        for f, _, value in _figures(before):
+            gap = before[f.end():]
+            if len(_WORD.findall(gap)) <= _DATE_GAP and not re.search(r"[,;.]", gap) and not _DATE.search(gap):
+                figure = value
+        near = _WORD.findall(before)[-_DATE_REACH:] + _WORD.findall(text[m.end():])[:_DATE_REACH]
+        found.append((figure, keys[-1][1], frozenset(words(" ".join(near)))))
+    return found
+
+
+def _dated_otherwise(claim: str, window: str, label: str) -> list[str]:
+    """A day or month the window gives to another figure or another event: "nearly 13,000 acres on
+    Monday" where the window says "about 10,000 acres on Monday and nearly 13,000 on Tuesday";
+    "30 to 50 millimeters expected on Saturday" where it is expected on Thursday and the river
+    falls on Saturday (the words around it are two or more of another day's and none of its own)."""
+    theirs = _dated(window)
+    reasons = []
+    for figure, key, near in _dated(claim):
+        own = [(f, n) for f, k, n in theirs if k == key]
+        if not own:
+            continue  # the date checks say so
+        others = [(f, k, n) for f, k, n in theirs if k != key]
+        if figure is not None and not any(f is not None and _same(f, figure) for f, _ in own):
+            other = next((k for f, k, _ in others if f is not None and _same(f, figure)), None)
+            if other is not None:
+                reasons.append(f"date {key.capitalize()} where {label} gives it to {other.capitalize()}")
+                continue
+        if any(n & near for _, n in own):
+            continue
+        other = next((k for _, k, n in others if len(n & near) >= 2), None)
+        if other is not None:
+            reasons.append(f"date {key.capitalize()} where {label} says {other.capitalize()}")
+    return reasons
 
 
 def _beside(claim: Facts, index: int, neighbours: Sequence[Facts]) -> bool:
