@@ -321,6 +321,10 @@ FLOODWALL = Source(25, (
     "did not rule out sending in a recovery team. The council could hold a new hearing and vote again. The result of "
     "the public vote is expected in June. Plant manager Derek Lind said the valve had been replaced in June. "
     "\"We do not yet know why it failed,\" he said."), "Flood wall")
+# a negation of a verb after "need to", "going to"
+BIRTH = Source(27, (
+    "The birth was watched by two keepers and a vet, Dr. Simon Ade, who did not need to intervene. \"We are not "
+    "going to wait and see with people who cannot leave on their own,\" the mayor said."), "Rhino calf")
 # a day given to another figure or another event of the window
 FIREDAYS = Source(26, (
     "The fire grew by about 1,800 acres on Wednesday, compared with about 10,000 acres on Monday and nearly 13,000 "
@@ -432,6 +436,8 @@ FIREDAYS = Source(26, (
     # the negation is in the quote after the aligned sentence, read in the widened window
     (FLOODWALL, "Lind said the valve had been replaced in June and that the company did not yet know why it had "
                 "failed [25]."),
+    (BIRTH, "The vet, Dr. Simon Ade, did not have to intervene during the birth [27]."),
+    (BIRTH, "The mayor said the town would not wait and see with people who cannot leave on their own [27]."),
     # guards of the day checks: each day with its own figure or its own event
     (FIREDAYS, "The fire grew by nearly 13,000 acres on Tuesday, after about 10,000 on Monday [26]."),
     (FIREDAYS, "Up to 50 millimeters more rain is expected on Thursday [26]."),
@@ -545,6 +551,9 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     (FLOODWALL, "The minister said she will send in a recovery team [25].", "'will' where [25] hedges ('not rule out')"),
     (FLOODWALL, "Engineers have inspected the section of the flood wall where water was seen seeping through on "
                 "Tuesday [25].", "negation of [25] dropped ('not yet')"),
+    # a negation of what follows "need to" or "going to", dropped
+    (BIRTH, "Dr. Simon Ade, the vet, had to intervene during the birth [27].", "negation of [27] dropped ('not')"),
+    (BIRTH, "The mayor said the town would wait and see [27].", "negation of [27] dropped ('not')"),
     # a day of the window given to another figure, or to another event
     (FIREDAYS, "The fire grew by about 1,800 acres on Wednesday, compared with nearly 13,000 acres on Monday [26].",
      "date Monday where [26] gives it to Tuesday"),

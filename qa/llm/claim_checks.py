@@ -99,6 +99,8 @@ _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|(?:has|have|had|is|are|w
 # A relative pronoun: a negation after one is said of the noun before it.
 _RELATIVE = re.compile(r"\b(?:that|which|who)\b", _I)
 _AUXILIARIES = re.compile(r"(?:\s+(?:was|were|is|are|has|have|had|did|does|do|would|could|will|can|should|been))*\s*", _I)
+# Words between a negation and the verb it negates: "not going to wait", "did not need to intervene".
+_MODAL_TERMS = frozenset(terms("need going able want must"))
 _ROLE_WORDS = 3  # words a sentence's clause shares with a window's clause to say the same of someone
 _SCOPE = 4  # words after a negation or a hedge that it bears on
 _NEGATED = 3  # words after a negation that may be what it negates ("not we think it was near")
@@ -478,7 +480,10 @@ def _clause(text: str) -> Clause:
             negated.add(before[-1])
         anchors.update(after[:1] or before[-1:])
     verb = scope(_VERBAL_NEGATION)
-    return Clause(text, frozenset(words(text)), first(_NEGATION), scope(_NEGATION), frozenset(negated),
+    negation_scope = scope(_NEGATION)
+    while negation_scope[:1] and negation_scope[0] in _MODAL_TERMS and len(negation_scope) > 1:
+        negation_scope = negation_scope[1:]  # "did not need to intervene" negates "intervene"
+    return Clause(text, frozenset(words(text)), first(_NEGATION), negation_scope, frozenset(negated),
                   frozenset(anchors), verb[0] if verb else "",
                   bool(_NEGATIVE.search(text)), first(_HEDGE), scope(_HEDGE), bool(_CLAIM_HEDGE.search(text)),
                   first(_UNIVERSAL), first(_CONFIRMED), first(_FUTURE),
@@ -1028,8 +1033,9 @@ def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts,
     clause in all (else None). Of clauses stating as many, one that `carries` the negation or
     hedge ("the stadium, which the team estimates will cost" splits "the stadium" from "cost")."""
     stated = [w for w in scope if w in claim.word_set]
+    own = clause.words - _MODAL_TERMS
     if not stated or (stated[0] != scope[0] and len(stated) < 2) or \
-            len(clause.words & claim.word_set) < min(2, len(clause.words)):  # "but had not yet stopped it"
+            len(own & claim.word_set) < min(2, len(own)):  # "but had not yet stopped it"
         return None
     # The clause stating the word right after the negation or hedge first: "has a web browser, but
     # it cannot play video" restates "has no web browser" in its first clause, not its second.
