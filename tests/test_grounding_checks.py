@@ -325,6 +325,15 @@ FLOODWALL = Source(25, (
 BIRTH = Source(27, (
     "The birth was watched by two keepers and a vet, Dr. Simon Ade, who did not need to intervene. \"We are not "
     "going to wait and see with people who cannot leave on their own,\" the mayor said."), "Rhino calf")
+# (#23, 2026-12-03, seventh pass) knowing, denying "that", running out, thinking, planning, a condition, "there"
+INQUIRY = Source(28, (
+    "Investigators said they had not yet determined why the ferry took on water so quickly. The agency said its "
+    "report could be delayed until the spring. Union president Dana Hollis said the airline had ignored the pilots' "
+    "warnings. Bluecrest denied that, saying the software had passed all of its tests. A station near the "
+    "30-kilometre mark had run out of cups. Engineers now believe the road has been undermined. She said the company "
+    "had not laid anyone off but might have to if the closure lasted into the new year. Harker said Norvex planned "
+    "to close its last gas-fired plant by 2032. The state has allowed trucks of up to 16 tonnes on Old Quarry Road. "
+    "Two minor collisions have been reported there since Sunday."), "Ferry inquiry")
 # a day given to another figure or another event of the window
 FIREDAYS = Source(26, (
     "The fire grew by about 1,800 acres on Wednesday, compared with about 10,000 acres on Monday and nearly 13,000 "
@@ -438,6 +447,13 @@ FIREDAYS = Source(26, (
                 "failed [25]."),
     (BIRTH, "The vet, Dr. Simon Ade, did not have to intervene during the birth [27]."),
     (BIRTH, "The mayor said the town would not wait and see with people who cannot leave on their own [27]."),
+    (INQUIRY, "Investigators still do not know why the ferry took on water so quickly [28]."),
+    (INQUIRY, "Bluecrest denied ignoring the pilots' warnings [28]."),
+    (INQUIRY, "There were no cups left at a station near the 30-kilometre mark [28]."),
+    (INQUIRY, "Engineers now think the road has been undermined [28]."),
+    (INQUIRY, "If the closure lasts into the new year, the company might have to lay people off, though it has not "
+              "done so yet, she said [28]."),
+    (INQUIRY, "Two minor collisions have happened on Old Quarry Road since Sunday [28]."),
     # guards of the day checks: each day with its own figure or its own event
     (FIREDAYS, "The fire grew by nearly 13,000 acres on Tuesday, after about 10,000 on Monday [26]."),
     (FIREDAYS, "Up to 50 millimeters more rain is expected on Thursday [26]."),
@@ -554,6 +570,15 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     # a negation of what follows "need to" or "going to", dropped
     (BIRTH, "Dr. Simon Ade, the vet, had to intervene during the birth [27].", "negation of [27] dropped ('not')"),
     (BIRTH, "The mayor said the town would wait and see [27].", "negation of [27] dropped ('not')"),
+    # "will" where the window hedges with "could" (not "The Maritime Safety Agency", the clause
+    # sharing as many words by its name) or "planned to" ("plant" is no plan)
+    (INQUIRY, "The agency said its report will be delayed until the spring [28].", "'will' where [28] hedges ('could')"),
+    (INQUIRY, "Harker said Norvex will close its last gas-fired plant by 2032 [28].",
+     "'will' where [28] hedges ('planned to')"),
+    # guards: "did not deny" is not "denied that"; "there" is the place named before, not another
+    (INQUIRY, "Bluecrest did not deny ignoring the pilots' warnings [28].", "negation not in [28] ('not')"),
+    (INQUIRY, "Two minor collisions have happened on Main Street since Sunday [28].",
+     "name Main Street not in the supporting sentence [28]"),
     # a day of the window given to another figure, or to another event
     (FIREDAYS, "The fire grew by about 1,800 acres on Wednesday, compared with nearly 13,000 acres on Monday [26].",
      "date Monday where [26] gives it to Tuesday"),

@@ -114,7 +114,7 @@ _PARTICLE_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|nobody|noth
 # ("declined to say how much" negates as "would not say how much" does).
 _WORD_NEGATION = re.compile(_PARTICLE_NEGATION.pattern + r"|\b(?:cannot|declin(?:e|es|ed) to|refus(?:e|es|ed) to|"
                             r"fail(?:s|ed)? to)\b", _I)
-_NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|"
+_NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|r[au]n(?:s|ning)? out|"
                        r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|lost|los(?:e|es|ing)|"
                        r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*|disallow\w*|overturn\w*|annul\w*|"
                        r"revok\w*|rescind\w*|withdr[ae]w\w*|invalid\w*)\b", _I)
@@ -144,17 +144,19 @@ _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unli
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
-                    r"unconfirmed|unclear|whether|(?:not|n['’]t) rul(?:e|es|ed|ing) out|"
+                    r"unconfirmed|unclear|whether|(?:not|n['’]t) rul(?:e|es|ed|ing) out|think|thinks|"
+                    r"plan(?:s|ned)? to|intend(?:s|ed)? to|"
                     r"could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
 _CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|reported|forecast\w*|predict\w*|estimat\w*|"
-                          r"project\w*|plan\w*|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
+                          r"project\w*|plan(?:s|ned|ning)?|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
                           r"argu\w*|contend\w*|"
                           r"seem\w*|appear\w*|suggest\w*|(?:has|have|had) the option|possibility|due(?! to\b)|"
                           r"(?:left|leaves?|leaving) (?:the door )?open)\b", _I)
 
 _OPEN_POSSIBILITY = re.compile(r"\b(?:(?:left|leaves?|leaving) (?:the door )?open|(?:the )?possibility|"
                                r"(?:has|have|had) the option)\b", _I)
+_CONDITION = re.compile(r"\s*(?:if|unless|once|when|until)\b", _I)
 _APPROXIMATE = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some|an? estimated)\b", _I)
 
 # Cause. The links a sentence may state, and what counts as the window stating a cause. "Due to"
@@ -546,9 +548,11 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
             reasons.append(f"date {written} not in {where}")
     reasons += _dated_otherwise(claim.text, stated.text, context.label)
     window_words = window.word_set
+    # "there" refers to a place named before when the window names nothing the sentence does not
+    there = bool(_THERE.search(window.text)) and window.capitals <= capitals(claim.text)
     for name in claim_names:
         name_terms, written = name.terms, name.text
-        referred = window.personal or (name.opens and window.opens_with_reference)
+        referred = window.personal or (name.opens and window.opens_with_reference) or there
         named = window_words | (context.antecedents | context.title_words if referred else frozenset())
         inside = [t in named for t in name_terms]
         if all(inside):
@@ -816,6 +820,9 @@ _GENERIC_REFERENCE = re.compile(
     r"\b(?:the|this|that)\s+(?:company|firm|group|chain|retailer|grocer|bank|lender|insurer|airline|carrier|"
     r"utility|device|phone|app|product|service|brand|club|team|band|museum|hospital|school|university|college|"
     r"agency|startup|maker|manufacturer|automaker|publisher|network|platform|festival|event)\b", _I)
+# "there" for a place named before ("Two collisions have been reported there"), not "there were".
+_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|has|have|had|will|would|may|might|could|should|must|"
+                    r"seems?|appears?|remains?|be|been)\b)", _I)
 _NAME_REACH = 6  # words either side of a name that say what the sentence says of it
 
 
@@ -878,7 +885,7 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
     # "..., investigators believe.": a clause that is only who hedges hedges the whole sentence.
     attributed = frozenset().union(*(c.hedges for c in claim.clauses if c.hedges and len(c.words) <= _ATTRIBUTION))
     for clause in claim.clauses:
-        match = _best_clause(clause.words, window.clauses)
+        match = _best_clause(clause.words, window.clauses, _name_words(claim.text))
         if match is None:
             continue
         # Not negative at all, or stating un-negated the very word the sentence negates
@@ -922,7 +929,11 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         # What keeps the hedge is a hedge, or a word of prediction the clause does not use
         # otherwise ("a replacement plan would likely require" restated "a plan would require" drops it).
         plain = source_clause.hedges - {m.group(0).lower() for m in _HEDGE.finditer(source_clause.text)}
-        kept = restating is not None and (bool((restating.hedges | attributed) - plain) or (  # "estimated" as "about"
+        # a condition ("If the closure lasts ...") restates what the hedged clause says and another
+        # clause of the sentence carries the hedge ("... Brannock might have to lay people off")
+        conditional = restating is not None and bool(_CONDITION.match(restating.text)) and any(
+            source_clause.hedge in c.hedges for c in claim.clauses)
+        kept = restating is not None and conditional or restating is not None and (bool((restating.hedges | attributed) - plain) or (  # "estimated" as "about"
             source_clause.hedge.startswith("estimat") and bool(_APPROXIMATE.search(restating.text))))
         if (source_clause.hedge and restating is not None
                 and not (kept or restating.confirmed or restating.future)):
@@ -979,6 +990,9 @@ def _negated_in(clause: Clause, window: Facts) -> bool:
     anchors = clause.negation_anchors
     if bool(anchors) and any(c.negative and anchors <= c.negated for c in window.clauses):
         return True
+    if (_DENIAL.match(clause.negation) and any(_DENIED_BEFORE_IT.search(c.text) for c in window.clauses)
+            and len(clause.negated & window.word_set) >= 3):
+        return True  # "Bluecrest denied ignoring the warnings" for "... had ignored those warnings. Bluecrest denied that"
     negated = [_telling(words(clause.text[m.end():])[:_NEGATED]) for m in _NEGATION.finditer(clause.text)]
     window_negated = [_telling(words(c.text[m.end():])[:_NEGATED]) for c in window.clauses if c.negation
                       for m in _WORD_NEGATION.finditer(c.text)]
@@ -998,13 +1012,26 @@ def _negated_beside(clause: Clause, claim: Facts, core: Facts, whole: Facts | No
                for c in whole.clauses if c not in core.clauses)
 
 
+_DENIAL = re.compile(r"den(?:y|ies|ied)|reject|disput|rebut|refut", _I)
+# A denial of what was said before it: "Bluecrest denied that".
+_DENIED_BEFORE_IT = re.compile(r"\b(?:den(?:y|ies|ied)|reject(?:s|ed)?|disput(?:e|es|ed)|rebut\w*|refut\w*)\s+"
+                               r"(?:that|it|this)\b"
+                               r"(?!\s+(?:the|a|an|he|she|they|it|its|his|her|their)?\s*\w+\s+(?:had|has|was|were|is|are|did))",
+                               _I)
+
+
 # Verbs of telling: not saying, not specifying and not disclosing are one negation
 # ("without saying how" for "do not specify how", "would not say" for "did not disclose").
 _TELLING = frozenset(terms("say specify disclose reveal comment explain elaborate discuss detail identify name"))
 
 
+# Verbs of knowing: not knowing and not having determined are one ("still do not know why" for
+# "had not yet determined why").
+_KNOWING = frozenset(terms("know determine establish understand"))
+
+
 def _telling(scope: Sequence[str]) -> set[str]:
-    return {"say" if w in _TELLING else w for w in scope}
+    return {"say" if w in _TELLING else "know" if w in _KNOWING else w for w in scope}
 
 
 def _restates(clause: Clause, source_clause: Clause, core: tuple[str, ...], claim: Facts, window: Facts) -> bool:
@@ -1072,14 +1099,22 @@ def _cause(claim: Facts, window: Facts, parts: Sequence[Facts], label: str) -> l
     return []
 
 
-def _best_clause(words: frozenset[str], clauses: Iterable[Clause]) -> Clause | None:
-    """The clause sharing most words with `words` (None when none shares any)."""
-    best, score = None, 0
+def _best_clause(words: frozenset[str], clauses: Iterable[Clause], names_: frozenset[str] = frozenset()) -> Clause | None:
+    """The clause sharing most words with `words` (None when none shares any); of clauses sharing
+    as many, the one sharing most that are not `names_` ("said its report could be delayed until
+    the spring" over "The Maritime Safety Agency" for "The agency said its report will be delayed")."""
+    best, score = None, (0, 0)
     for other in clauses:
-        shared = len(words & other.words)
-        if shared > score:
-            best, score = other, shared
+        shared = words & other.words
+        key = (len(shared), len(shared - names_))
+        if key > score and key[0]:
+            best, score = other, key
     return best
+
+
+def _name_words(text: str) -> frozenset[str]:
+    """The terms of the words a sentence writes capitalised after its first."""
+    return frozenset(t for w in capitals(text) for t in words(w))
 
 
 def _new_run(text: str, known: frozenset[str]) -> list[str]:
