@@ -564,7 +564,8 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
      "25 is not in the cited source"),
     # "did not rule out" hedges: ruling it out negates, "will" is certain; "have inspected" drops "not yet"
     (FLOODWALL, "The minister ruled out sending in a recovery team [25].", "negation not in [25] ('ruled out')"),
-    (FLOODWALL, "The minister said she will send in a recovery team [25].", "'will' where [25] hedges ('not rule out')"),
+    (FLOODWALL, "The minister said she will send in a recovery team [25].",
+     "'will' where [25] hedges ('not rule out')"),
     (FLOODWALL, "Engineers have inspected the section of the flood wall where water was seen seeping through on "
                 "Tuesday [25].", "negation of [25] dropped ('not yet')"),
     # a negation of what follows "need to" or "going to", dropped
@@ -572,7 +573,8 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     (BIRTH, "The mayor said the town would wait and see [27].", "negation of [27] dropped ('not')"),
     # "will" where the window hedges with "could" (not "The Maritime Safety Agency", the clause
     # sharing as many words by its name) or "planned to" ("plant" is no plan)
-    (INQUIRY, "The agency said its report will be delayed until the spring [28].", "'will' where [28] hedges ('could')"),
+    (INQUIRY, "The agency said its report will be delayed until the spring [28].",
+     "'will' where [28] hedges ('could')"),
     (INQUIRY, "Harker said Norvex will close its last gas-fired plant by 2032 [28].",
      "'will' where [28] hedges ('planned to')"),
     # guards: "did not deny" is not "denied that"; "there" is the place named before, not another

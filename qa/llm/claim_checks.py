@@ -93,12 +93,14 @@ _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|(?:has|have|had|is|are|w
                        r"not(?! only\b| otherwise\b| rul(?:e|es|ed|ing) out\b)" + _UNTIL
                        + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
                        r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
-                       r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|(?<!not )rul(?:e|es|ed) out|"
+                       r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|"
+                       r"(?<!not )rul(?:e|es|ed) out|"
                        r"dismiss(?:es|ed)?)\b"
                        r"|n['’]t\b" + _UNTIL, _I)
 # A relative pronoun: a negation after one is said of the noun before it.
 _RELATIVE = re.compile(r"\b(?:that|which|who)\b", _I)
-_AUXILIARIES = re.compile(r"(?:\s+(?:was|were|is|are|has|have|had|did|does|do|would|could|will|can|should|been))*\s*", _I)
+_AUXILIARIES = re.compile(r"(?:\s+(?:was|were|is|are|has|have|had|did|does|do|would|could|will|can|should|been))*\s*",
+                          _I)
 # Words between a negation and the verb it negates: "not going to wait", "did not need to intervene".
 _MODAL_TERMS = frozenset(terms("need going able want must"))
 _ROLE_WORDS = 3  # words a sentence's clause shares with a window's clause to say the same of someone
@@ -114,7 +116,8 @@ _PARTICLE_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|nobody|noth
 # ("declined to say how much" negates as "would not say how much" does).
 _WORD_NEGATION = re.compile(_PARTICLE_NEGATION.pattern + r"|\b(?:cannot|declin(?:e|es|ed) to|refus(?:e|es|ed) to|"
                             r"fail(?:s|ed)? to)\b", _I)
-_NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|r[au]n(?:s|ning)? out|"
+_NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|unable|halt\w*|cancel\w*|"
+                       r"r[au]n(?:s|ning)? out|"
                        r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|lost|los(?:e|es|ing)|"
                        r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*|disallow\w*|overturn\w*|annul\w*|"
                        r"revok\w*|rescind\w*|withdr[ae]w\w*|invalid\w*)\b", _I)
@@ -174,8 +177,9 @@ _WINDOW_CAUSAL = re.compile(_CAUSAL.pattern + r"|\b(?:after|following|amid|since
                             r"meaning)\b", _I)
 
 # A cause given by referring to the sentence before.
-_CAUSE_BEFORE = re.compile(r"\b(?:for (?:that|this|those|these) reasons?|as a (?:result|consequence)|because of (?:that|this)|"
-                           r"that is why|which is why|that's why|therefore|consequently)\b", _I)
+_CAUSE_BEFORE = re.compile(r"\b(?:for (?:that|this|those|these) reasons?|as a (?:result|consequence)|"
+                           r"because of (?:that|this)|that is why|which is why|that's why|therefore|"
+                           r"consequently)\b", _I)
 _ANY_CUE = re.compile("|".join(p.pattern for p in (_NEGATIVE, _HEDGE, _CLAIM_HEDGE, _UNIVERSAL, _CONFIRMED, _FUTURE)),
                       _I)
 
@@ -533,7 +537,8 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     # one between two it joins ("adults over 65" between "Listeria infection" and "70 days").
     drawn = [p for p in context.parts if p.word_set & claim.word_set] or [window]
     stated = drawn[0] if len(drawn) == 1 else joined(drawn)
-    values = [v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else []) + fraction_percents(stated.text)
+    values = ([v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else [])
+              + fraction_percents(stated.text))
     for index, (written, value) in enumerate(claim.figures):
         if any(_same(value, v) for v in values):
             reasons += (_swapped(claim, index, stated, context.label) or _displaced(claim, index, stated, context.label)
@@ -565,9 +570,9 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
         if _described(name, window.text, context.passage):
             continue  # "Hilda" for a window's "the storm", where the cited text says "Storm Hilda"
         if _titled(name, claim.text, context):
-            continue  # "save Quillon about $260 million" for "save the company ...", under "Quillon Systems to cut jobs"
+            continue  # "save Quillon $260 million" for "save the company ...", under "Quillon Systems to cut jobs"
         if context.names_beside and _name_beside(name, claim.text, context.neighbours):
-            continue  # "compared with a $520 million profit at Skylane" for the next sentence's "Skylane earned $520 million"
+            continue  # "a $520 million profit at Skylane" for the next sentence's "Skylane earned $520 million"
         reasons.append(f"name {written} not in {where}")
     if not reasons:
         reasons += _roles(claim, claim_names, window, context)
@@ -857,7 +862,8 @@ def _name_beside(name: Name, text: str, neighbours: Sequence[Facts]) -> bool:
         for m in _TOKEN.finditer(other.text):
             if name.terms[-1] in words(m.group(0)):
                 theirs = _around(other.text[:m.start()], other.text[m.end():])
-                if _stems(mine[0] - own) & _stems(theirs[0] - own) or any(_same(a, b) for a in mine[1] for b in theirs[1]):
+                if (_stems(mine[0] - own) & _stems(theirs[0] - own)
+                        or any(_same(a, b) for a in mine[1] for b in theirs[1])):
                     return True
     return False
 
@@ -931,10 +937,10 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         plain = source_clause.hedges - {m.group(0).lower() for m in _HEDGE.finditer(source_clause.text)}
         # a condition ("If the closure lasts ...") restates what the hedged clause says and another
         # clause of the sentence carries the hedge ("... Brannock might have to lay people off")
-        conditional = restating is not None and bool(_CONDITION.match(restating.text)) and any(
-            source_clause.hedge in c.hedges for c in claim.clauses)
-        kept = restating is not None and conditional or restating is not None and (bool((restating.hedges | attributed) - plain) or (  # "estimated" as "about"
-            source_clause.hedge.startswith("estimat") and bool(_APPROXIMATE.search(restating.text))))
+        kept = restating is not None and (
+            bool((restating.hedges | attributed) - plain)
+            or (source_clause.hedge.startswith("estimat") and bool(_APPROXIMATE.search(restating.text)))  # "about"
+            or (bool(_CONDITION.match(restating.text)) and any(source_clause.hedge in c.hedges for c in claim.clauses)))
         if (source_clause.hedge and restating is not None
                 and not (kept or restating.confirmed or restating.future)):
             reasons.append(f"hedge of {label} dropped ('{source_clause.hedge}')")
@@ -992,7 +998,7 @@ def _negated_in(clause: Clause, window: Facts) -> bool:
         return True
     if (_DENIAL.match(clause.negation) and any(_DENIED_BEFORE_IT.search(c.text) for c in window.clauses)
             and len(clause.negated & window.word_set) >= 3):
-        return True  # "Bluecrest denied ignoring the warnings" for "... had ignored those warnings. Bluecrest denied that"
+        return True  # "Bluecrest denied ignoring the warnings" for "had ignored the warnings. Bluecrest denied that"
     negated = [_telling(words(clause.text[m.end():])[:_NEGATED]) for m in _NEGATION.finditer(clause.text)]
     window_negated = [_telling(words(c.text[m.end():])[:_NEGATED]) for c in window.clauses if c.negation
                       for m in _WORD_NEGATION.finditer(c.text)]
@@ -1016,21 +1022,20 @@ _DENIAL = re.compile(r"den(?:y|ies|ied)|reject|disput|rebut|refut", _I)
 # A denial of what was said before it: "Bluecrest denied that".
 _DENIED_BEFORE_IT = re.compile(r"\b(?:den(?:y|ies|ied)|reject(?:s|ed)?|disput(?:e|es|ed)|rebut\w*|refut\w*)\s+"
                                r"(?:that|it|this)\b"
-                               r"(?!\s+(?:the|a|an|he|she|they|it|its|his|her|their)?\s*\w+\s+(?:had|has|was|were|is|are|did))",
-                               _I)
+                               # not a clause of its own: "denied that the company had ..."
+                               r"(?!\s+(?:the|a|an|he|she|they|it|its|his|her|their)?\s*\w+\s+"
+                               r"(?:had|has|was|were|is|are|did))", _I)
 
 
 # Verbs of telling: not saying, not specifying and not disclosing are one negation
-# ("without saying how" for "do not specify how", "would not say" for "did not disclose").
+# ("without saying how" for "do not specify how", "would not say" for "did not disclose"); so
+# are verbs of knowing ("still do not know why" for "had not yet determined why").
 _TELLING = frozenset(terms("say specify disclose reveal comment explain elaborate discuss detail identify name"))
-
-
-# Verbs of knowing: not knowing and not having determined are one ("still do not know why" for
-# "had not yet determined why").
 _KNOWING = frozenset(terms("know determine establish understand"))
 
 
 def _telling(scope: Sequence[str]) -> set[str]:
+    """What a negation negates, with verbs of telling as "say" and verbs of knowing as "know"."""
     return {"say" if w in _TELLING else "know" if w in _KNOWING else w for w in scope}
 
 
@@ -1099,7 +1104,8 @@ def _cause(claim: Facts, window: Facts, parts: Sequence[Facts], label: str) -> l
     return []
 
 
-def _best_clause(words: frozenset[str], clauses: Iterable[Clause], names_: frozenset[str] = frozenset()) -> Clause | None:
+def _best_clause(words: frozenset[str], clauses: Iterable[Clause],
+                 names_: frozenset[str] = frozenset()) -> Clause | None:
     """The clause sharing most words with `words` (None when none shares any); of clauses sharing
     as many, the one sharing most that are not `names_` ("said its report could be delayed until
     the spring" over "The Maritime Safety Agency" for "The agency said its report will be delayed")."""
