@@ -38,7 +38,7 @@ DATA = ROOT / "tests" / "data"
 CLAIMS = DATA / "claims"
 SPLITS = {"tune": {"natural/tune", "natural/train-a"}, "test": {"natural/holdout", "natural/test"},
           "fresh": {"natural/train-b", "natural/train-c"}, "blind": {"claims-news"}, "blind2": {"claims-news2"},
-          "blind3": {"claims-news3"}, "blind4": {"claims-news4"}}
+          "blind3": {"claims-news3"}, "blind4": {"claims-news4"}, "blind5": {"claims-news5"}}
 EVAL_DIR = Path(os.environ.get("QA_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 SELQA_DEV = EVAL_DIR / "selqa" / "selqa-ass-dev.json.gz"
 ADDSENT = EVAL_DIR / "squad-adversarial" / "addsent.json.gz"
@@ -73,8 +73,8 @@ def test_claim_files_meet_the_spec(name: str) -> None:
 
 
 def test_the_claim_sets_share_no_article() -> None:
-    tune, test, fresh, blind, blind2, blind3, blind4 = (
-        {r["article"] for r in claims(name)} for name in ("tune", "test", "fresh", "blind", "blind2", "blind3", "blind4"))
+    names = ("tune", "test", "fresh", "blind", "blind2", "blind3", "blind4", "blind5")
+    tune, test, fresh, blind, blind2, blind3, blind4, blind5 = ({r["article"] for r in claims(name)} for name in names)
     assert tune and test and fresh and blind and not tune & test and not fresh & (tune | test)
     assert not blind & (tune | test | fresh) and len(blind) == len(list((DATA / "claims-news" / "articles").iterdir()))
     assert not blind2 & (tune | test | fresh | blind)
@@ -83,6 +83,8 @@ def test_the_claim_sets_share_no_article() -> None:
     assert len(blind3) == len(list((DATA / "claims-news3" / "articles").iterdir()))
     assert not blind4 & (tune | test | fresh | blind | blind2 | blind3)
     assert len(blind4) == len(list((DATA / "claims-news4" / "articles").iterdir()))
+    assert not blind5 & (tune | test | fresh | blind | blind2 | blind3 | blind4)
+    assert len(blind5) == len(list((DATA / "claims-news5" / "articles").iterdir()))
 
 
 def test_a_claim_set_is_read_as_claims() -> None:
