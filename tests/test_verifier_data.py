@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from qa.evaluation.verifier_data import (
-    CONTRADICTED, NO, YES, add_cause, add_detail, article_pools, claim_pairs, cloze, combine, cut_span,
+    CONTRADICTED, NO, YES, Pair, add_cause, add_detail, article_pools, claim_pairs, cloze, combine, cut_span,
     drop_negation, make_certain, negate, paraphrase, question_pairs, shorten, swap_span,
 )
 
@@ -89,3 +90,43 @@ def test_claims_of_an_article_are_balanced_and_labelled() -> None:
         assert p.first.startswith("claim: ") and p.second
         if p.source != "t:supported":
             assert p.label in (CONTRADICTED, NO)
+
+
+def test_hand_written_claims_are_read_with_their_source_and_label(tmp_path) -> None:
+    import json
+
+    from qa.evaluation.verifier_data import claim_set_pairs
+
+    source = "The council voted 5-2 on Monday to close the pool. It may reopen in June."
+    rows = [("The pool will close after a 5-2 council vote.", "supported", "paraphrase"),
+            ("The council voted 2-5 to close the pool.", "unsupported", "figure_swap"),
+            ("The pool will reopen in June.", "unsupported", "certainty")]
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps({"id": f"s-{n}", "source": source, "claim": claim, "label": label,
+                                          "kind": kind}) for n, (claim, label, kind) in enumerate(rows)) + "\n")
+    pairs = list(claim_set_pairs([path], repeat=2))
+    assert [p.label for p in pairs] == [YES, YES, CONTRADICTED, CONTRADICTED, NO, NO]
+    assert pairs[0].first == "claim: The pool will close after a 5-2 council vote." and pairs[0].second == source
+    assert {p.source for p in pairs} == {"claims:set"}
+
+
+def test_the_claim_sets_that_measure_the_verifier_are_never_trained_on() -> None:
+    from qa.evaluation.train_verifier import SEEN_CLAIM_SETS
+
+    names = {p.stem for p in SEEN_CLAIM_SETS}
+    assert all(p.exists() for p in SEEN_CLAIM_SETS)
+    assert not names & {"blind5", "blind6"}
+
+
+def test_claim_sets_join_the_training_pairs_only_when_asked(monkeypatch) -> None:
+    from qa.evaluation import train_verifier
+
+    one = Pair("claim: x", "y", YES, "claims:tune")
+    for name in ("selqa_pairs", "squad_pairs", "natural_pairs", "nli_pairs", "news_pairs"):
+        monkeypatch.setattr(train_verifier, name, lambda *args, **kwargs: iter(()))
+    monkeypatch.setattr(train_verifier, "squad_split", lambda eval_dir: ([], []))
+    monkeypatch.setattr(train_verifier, "realtimeqa_articles", lambda eval_dir, held_out: [])
+    monkeypatch.setattr(train_verifier, "claim_set_pairs", lambda paths, repeat: iter([one] * repeat))
+    assert train_verifier.training_pairs(Path("."), news_articles=0, nli_per_set=0) == []
+    assert train_verifier.training_pairs(Path("."), news_articles=0, nli_per_set=0, claim_sets=True) == \
+        [one] * train_verifier.CLAIM_REPEAT
