@@ -454,19 +454,19 @@ _CONTRADICTING_KINDS = frozenset({"negation", "dropped_negation", "entity_swap",
 
 
 def claim_set_pairs(paths: Sequence[Path], *, repeat: int = 1) -> Iterator[Pair]:
-    """The hand-written claims of `tests/data/claims` files against their cited source passages,
-    each `repeat` times (a hand-written claim is worth more than a generated one): supported
-    (YES), a wrong fact (CONTRADICTED) or a detail the source does not give (NO)."""
+    """The hand-written claims of `tests/data/claims` files (read as `qa eval` reads them) against
+    their cited source passages, each `repeat` times (a hand-written claim is worth more than a
+    generated one): supported (YES), a wrong fact (CONTRADICTED) or a detail the source does not
+    give (NO)."""
+    from qa.evaluation.claims import load_claims  # here: it brings the evaluation runner with it
+
     for path in paths:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            if record["label"] == "supported":
+        for claim in load_claims(Path(path)).questions:
+            if claim.answerable:
                 label = YES
             else:
-                label = CONTRADICTED if record.get("kind") in _CONTRADICTING_KINDS else NO
-            pair = Pair(claim_input(record["claim"]), record["source"], label, f"claims:{Path(path).stem}")
+                label = CONTRADICTED if claim.kind in _CONTRADICTING_KINDS else NO
+            pair = Pair(claim_input(claim.text), claim.extra["source"], label, f"claims:{Path(path).stem}")
             for _ in range(repeat):
                 yield pair
 
