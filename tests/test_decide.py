@@ -14,7 +14,7 @@ from index.loading.text import sentence_spans
 from qa.answering.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
 from qa.answering.answer_type import expected_type
 from qa.evaluation.train_judge import fit_logistic
-from qa.answering.judge import FEATURES, Judge, candidates, feature_matrix
+from qa.answering.judge import CONTRAST, FEATURES, Judge, candidates, feature_matrix
 from qa.answering.lexical import terms
 from qa.answering.scoring import Query, score_chunks
 from qa.answering.retrieve import Candidate
@@ -261,3 +261,46 @@ def test_a_newer_report_the_verifier_does_not_confirm_is_quoted_as_uncertain() -
     chooses = updates_decider(ScriptedVerifier({"$50,000": 0.7, "$100,000": 0.5}), verifier_chooses=True,
                               confirm_at=None, verify_at=0.4).decide(q, chunks)
     assert chooses.outcome == "answered" and [s.text for s in chooses.chosen] == [RAISED.text]
+
+
+def _with_matches(sentence, matches):
+    return dataclasses.replace(sentence, token_match=np.asarray(matches, dtype=np.float32))
+
+
+def test_token_contrast_favours_the_sentence_matching_the_asked_word() -> None:
+    # Question words: [pipe, millbrook, burst]. Every sentence matches the subject's words alike;
+    # only one matches "burst" (its "ruptured"): it alone stands out in the contrast features.
+    text = ("The pipe in Millbrook ruptured on Monday. Crews in Millbrook shut the pipe off on Tuesday. "
+            "The Millbrook pipe is 90 years old.")
+    q, chunks = scored("When did the pipe burst in Millbrook?", [hit("a", text)])
+    sentences = chunks[0].sentences
+    assert len(sentences) == 3
+    chunks[0].sentences = [_with_matches(sentences[0], [0.9, 0.9, 0.8]), _with_matches(sentences[1], [0.9, 0.9, 0.3]),
+                           _with_matches(sentences[2], [0.9, 0.9, 0.35])]
+    q = dataclasses.replace(q, tokens=np.zeros((3, 64), dtype=np.float32))
+    pairs = candidates(chunks)
+    x = feature_matrix(q, chunks, pairs)
+    at = {name: x[:, FEATURES.index(name)] for name in FEATURES[-CONTRAST:]}
+    ruptured, shut, old = 0, 1, 2
+    assert at["token_contrast"][ruptured] > 0 > at["token_contrast"][shut]
+    assert at["token_unique"][ruptured] == pytest.approx((0 + 0 + 0.45) / 3, abs=1e-6)  # beats the next best by 0.45
+    assert at["token_unique"][shut] < at["token_unique"][old] < 0
+    assert at["token_weighted"][ruptured] == pytest.approx(0.8, abs=1e-6)  # only "burst" varies: it takes all the weight
+    assert at["token_weighted_gap"][ruptured] == 0 and at["token_weighted_gap"][shut] == pytest.approx(-0.5, abs=1e-6)
+    # A sentence whose tokens are unknown reads as matching nothing; no tokens at all gives zeros.
+    chunks[0].sentences[2] = dataclasses.replace(sentences[2], token_match=None)
+    assert feature_matrix(q, chunks, candidates(chunks))[2, FEATURES.index("token_weighted")] == 0
+    assert not feature_matrix(query("When did the pipe burst?"), chunks, pairs)[:, -CONTRAST:].any()
+
+
+def test_a_question_naming_a_word_no_passage_holds_is_off_subject_when_no_passage_is_close() -> None:
+    # A judge that gives every sentence 0.5, under a bar of 0.9: the quote would be "uncertain".
+    flat = Judge(np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.9, {})
+    text = "The bank said no passwords, PINs or full card numbers were taken. It has 2 million customers."
+    question = "How do I change my wifi password?"  # "wifi" is in no passage
+    far = Decider(judge=flat, threshold=0.2).decide(*scored(question, [hit("a", text, score=0.1)]))
+    near = Decider(judge=flat, threshold=0.2).decide(*scored(question, [hit("a", text, score=0.6)]))
+    assert (far.outcome, near.outcome) == ("not_in_articles", "uncertain")
+    # Every word of the question in the passage: on its subject however far its vector is.
+    held = Decider(judge=flat, threshold=0.2).decide(*scored("Were passwords taken?", [hit("a", text, score=0.1)]))
+    assert held.outcome == "uncertain"

@@ -152,8 +152,8 @@ def test_a_word_shared_with_an_off_topic_question_is_not_quoted(settings: Settin
 
 def test_confirm_at_turns_an_unconfirmed_answer_into_uncertain(settings: Settings, embedder: Embedder) -> None:
     """With `answer.confirm_at`, the verifier reads the judge's chosen sentence (one call): the
-    article names no country that will send troops, the judge answers with the lede anyway
-    (probability 0.13), the verifier does not confirm it (0.04): "uncertain", the same quote.
+    article does not say who pays for the missiles, the judge answers with the coalition sentence
+    anyway (probability 0.24), the verifier does not confirm it: "uncertain", the same quote.
     An answer it confirms stays answered."""
     settings.answer.verifier, settings.answer.confirm_at = False, None
     judge_only = Assistant(settings, embedder=embedder)
@@ -161,7 +161,7 @@ def test_confirm_at_turns_an_unconfirmed_answer_into_uncertain(settings: Setting
     confirming = Assistant(settings.model_copy(update={"answer": settings.answer.model_copy(
         update={"confirm_at": 0.2})}), embedder=embedder)
     assert judge_only.decider.verifier is None and confirming.decider.verifier is not None
-    before, after = (a.ask("Which countries will send troops?") for a in (judge_only, confirming))
+    before, after = (a.ask("Who will pay for the missiles?") for a in (judge_only, confirming))
     assert (before.outcome, after.outcome) == ("answered", "uncertain")
     assert [c.quote for c in after.citations] == [c.quote for c in before.citations]
     assert after.text.startswith("The closest the articles come:")

@@ -68,6 +68,13 @@ def compress(vectors: np.ndarray) -> np.ndarray:
 def late_score(query: np.ndarray, codes: np.ndarray | None) -> float:
     """Mean over the query's projected tokens of the best cosine to any chunk token (0 when
     either side has none)."""
+    matches = token_matches(query, codes)
+    return float(matches.mean()) if matches is not None else 0.0
+
+
+def token_matches(query: np.ndarray, codes: np.ndarray | None) -> np.ndarray | None:
+    """For each of the query's projected tokens, its best cosine to any token of `codes`; None
+    when either side has none."""
     if codes is None or len(codes) == 0 or len(query) == 0:
-        return 0.0
-    return float((query @ (codes.astype(np.float32) / 127.0).T).max(axis=1).mean())
+        return None
+    return (query @ (codes.astype(np.float32) / 127.0).T).max(axis=1)

@@ -224,10 +224,14 @@ class Decider:
                 or best_probability >= self.weights.relevance_floor)
 
     def _off_subject(self, query: Query, chunks: Sequence[ScoredChunk], best_probability: float | None) -> bool:
-        """The judge barely sees the subject and the question names a word that no retrieved
-        passage holds: what is quoted only shares a word with it (`Weights.off_subject_below`).
-        A follow-up's own words may be in the conversation instead: not judged here."""
-        if best_probability is None or best_probability >= self.weights.off_subject_below or query.context:
+        """The question names a word that no retrieved passage holds, and the judge barely sees
+        the subject or no passage is close to the question: what is quoted only shares a word
+        with it (`Weights.off_subject_below`, `Weights.off_subject_cosine`). A follow-up's own
+        words may be in the conversation instead: not judged here."""
+        if best_probability is None or query.context:
+            return False
+        closest = max((chunk.hit.score for chunk in chunks), default=-1.0)
+        if best_probability >= self.weights.off_subject_below and closest >= self.weights.off_subject_cosine:
             return False
         seen: set[str] = set()
         for chunk in chunks:

@@ -23,7 +23,7 @@ import numpy as np
 
 from index.models import Hit
 from index.loading.text import sentence_spans
-from index.embedding.token_vectors import late_score
+from index.embedding.token_vectors import late_score, token_matches
 from qa.answering.answer_type import holds_type
 from qa.answering.lexical import idf_weights, overlap, terms
 from qa.answering.retrieve import Candidate
@@ -76,6 +76,9 @@ class ScoredSentence:
     novelty: float  # share of its content words that are not the question's: 0 restates the question
     late: float = 0.0  # late interaction with this sentence's own tokens (the chunk's, if unknown)
     covered: tuple[int, ...] = ()  # which of the chunk's stored sentences it spans
+    # Per question token, its best cosine to this sentence's own tokens (`late` is their mean);
+    # None when the sentence's tokens are unknown. Compared across candidates by the judge.
+    token_match: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:
@@ -177,8 +180,14 @@ def match_sentence_tokens(query: Query, chunks: Sequence[ScoredChunk],
         own = _split_codes(chunk.codes, count_tokens(texts), len(chunk.spans))
         if own is None:
             continue
-        chunk.sentences = [replace(s, late=late_score(query.tokens, np.concatenate([own[i] for i in s.covered])))
+        chunk.sentences = [_with_token_match(s, query.tokens, np.concatenate([own[i] for i in s.covered]))
                            if s.covered else s for s in chunk.sentences]
+
+
+def _with_token_match(sentence: ScoredSentence, query_tokens: np.ndarray, codes: np.ndarray) -> ScoredSentence:
+    matches = token_matches(query_tokens, codes)
+    late = float(matches.mean()) if matches is not None else 0.0
+    return replace(sentence, late=late, token_match=matches)
 
 
 def _split_codes(codes: np.ndarray | None, counts: Sequence[int] | None, n: int) -> list[np.ndarray] | None:
