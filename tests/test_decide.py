@@ -287,6 +287,11 @@ def test_token_contrast_favours_the_sentence_matching_the_asked_word() -> None:
     assert at["token_unique"][shut] < at["token_unique"][old] < 0
     assert at["token_weighted"][ruptured] == pytest.approx(0.8, abs=1e-6)  # only "burst" varies: it takes all the weight
     assert at["token_weighted_gap"][ruptured] == 0 and at["token_weighted_gap"][shut] == pytest.approx(-0.5, abs=1e-6)
+    # A follow-up is searched with the previous question first: only the question's own words
+    # (the last `own_tokens`) are contrasted. Here those are "burst" alone.
+    follow_up = dataclasses.replace(q, own_tokens=1)
+    own = feature_matrix(follow_up, chunks, pairs)[:, FEATURES.index("token_contrast")]
+    assert own[ruptured] == pytest.approx(0.8 - (0.8 + 0.3 + 0.35) / 3, abs=1e-6)
     # A sentence whose tokens are unknown reads as matching nothing; no tokens at all gives zeros.
     chunks[0].sentences[2] = dataclasses.replace(sentences[2], token_match=None)
     assert feature_matrix(q, chunks, candidates(chunks))[2, FEATURES.index("token_weighted")] == 0

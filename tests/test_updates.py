@@ -48,7 +48,7 @@ def test_the_reward_now_is_the_raised_one_and_before_the_update_the_first(story:
     assert now.citations[0].date == "2025-03-24"
     before = story.ask("What is the reward for the stolen maps now?", as_of="2025-03-12")
     # Only the first report existed then. The judge rates its lede ("Thieves broke into ...",
-    # 0.32) just above the reward sentence (0.28) and the verifier does not confirm the lede:
+    # 0.41) just above the reward sentence (0.38) and the verifier does not confirm the lede:
     # "uncertain", quoting both, from the first report.
     assert before.outcome != "not_in_articles" and "$20,000" in before.text
     assert {c.date for c in before.citations} == {"2025-03-10"}

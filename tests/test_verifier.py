@@ -153,7 +153,7 @@ def test_a_word_shared_with_an_off_topic_question_is_not_quoted(settings: Settin
 def test_confirm_at_turns_an_unconfirmed_answer_into_uncertain(settings: Settings, embedder: Embedder) -> None:
     """With `answer.confirm_at`, the verifier reads the judge's chosen sentence (one call): the
     article does not say who pays for the missiles, the judge answers with the coalition sentence
-    anyway (probability 0.24), the verifier does not confirm it: "uncertain", the same quote.
+    anyway (probability 0.39), the verifier does not confirm it: "uncertain", the same quote.
     An answer it confirms stays answered."""
     settings.answer.verifier, settings.answer.confirm_at = False, None
     judge_only = Assistant(settings, embedder=embedder)

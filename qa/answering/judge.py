@@ -99,12 +99,15 @@ def feature_matrix(query: Query, chunks: Sequence[ScoredChunk],
     best = max((s.evidence for s, _ in pairs), default=0.0)
     own = np.asarray([features(query, chunks, s, c, best) for s, c in pairs], dtype=np.float64).reshape(
         len(pairs), len(FEATURES) - CONTRAST)
-    return np.hstack([own, contrast([s for s, _ in pairs], chunks, len(query.tokens))])
+    return np.hstack([own, contrast([s for s, _ in pairs], chunks, len(query.tokens), query.own_tokens)])
 
 
-def contrast(shortlisted: Sequence[ScoredSentence], chunks: Sequence[ScoredChunk], n_tokens: int) -> np.ndarray:
+def contrast(shortlisted: Sequence[ScoredSentence], chunks: Sequence[ScoredChunk], n_tokens: int,
+             own_tokens: int = 0) -> np.ndarray:
     """Each shortlisted sentence's question-word matches against the other candidates' (the
     quotable sentences of `chunks`), one row each, in the order of the last CONTRAST FEATURES.
+    Only the question's own words count: the last `own_tokens` of the `n_tokens` matched (0: all),
+    not a follow-up's previous question, whose words single out the sentence that answered it.
 
     Similarity cannot tell the sentence holding the asked detail from one on the same subject:
     the subject's words ("Skylark", "strike") match every candidate alike. What tells them apart
@@ -124,9 +127,10 @@ def contrast(shortlisted: Sequence[ScoredSentence], chunks: Sequence[ScoredChunk
                 pool.append(sentence.token_match)
     if not pool or n_tokens == 0 or len(shortlisted) == 0:
         return rows
-    everyone = np.stack(pool).astype(np.float64)
+    first = n_tokens - own_tokens if 0 < own_tokens < n_tokens else 0
+    everyone = np.stack(pool).astype(np.float64)[:, first:]
     matches = np.stack([s.token_match if s.token_match is not None else np.zeros(n_tokens)
-                        for s in shortlisted]).astype(np.float64)
+                        for s in shortlisted]).astype(np.float64)[:, first:]
     mean = everyone.mean(axis=0)
     spread = everyone.std(axis=0)
     weights = spread / max(float(spread.sum()), 1e-6)

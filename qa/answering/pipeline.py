@@ -117,9 +117,11 @@ class AnswerPipeline:
         # A follow-up is retrieved with its context but answered for what it asks now.
         vectors = found.vector if retrieval_text == asked_now else \
             np.stack([self.embedder.encode([asked_now])[0], found.vector])
+        own_tokens = 0 if retrieval_text == asked_now else \
+            min(self.embedder.content_token_counts([asked_now])[0], len(found.tokens))
         query = Query(asked=question.strip(), question=asked_now, retrieval=retrieval_text, vectors=vectors,
                       tokens=found.tokens, kind=expected_type(asked_now), window=window, context=follow.context,
-                      as_of=today.isoformat())
+                      as_of=today.isoformat(), own_tokens=own_tokens)
         chunks = score_chunks(query, self.search.with_evidence(hits), self.weights)
         # One copy per wire story, the best scored (`copies`); scored among all, so features are unchanged.
         chunks = self.search.distinct(chunks, lambda chunk: chunk.hit.article_id)

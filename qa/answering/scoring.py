@@ -52,6 +52,9 @@ class Query:
     window: Window | None = None
     context: str = ""  # a follow-up's conversation: the last question and its answer's lead
     as_of: str | None = None  # the ISO day the question is asked on: "now" means then (`updates`)
+    # How many of the last `tokens` are `question`'s own (0: all of them): a follow-up is searched
+    # as "previous question + this one", and only this one's words are asked now.
+    own_tokens: int = 0
 
     @property
     def known(self) -> str:
