@@ -340,6 +340,17 @@ FIREDAYS = Source(26, (
     "on Tuesday. A further 30 to 50 millimeters of rain is expected on Thursday, and the river will probably not "
     "begin to fall until Saturday. About 41,000 visitors came to the fair on Saturday and Sunday."), "Hollow fire")
 
+# negations and hedges in other words, dates of one month, a speaker who opens a sentence
+HARBOUR = Source(29, (
+    "The harbour board will vote on April 9 on whether to extend the ferry contract. Board member Ines Duarte said "
+    "she had not yet made up her mind and would listen to both operators at a hearing on April 2. The pier was not "
+    "repainted this year and will stay closed until at least June. Tenants could apply for a rent rebate of $200, "
+    "the board said. Repairs will take about three weeks, delaying the reopening of the fish market by a month. "
+    "Crews have not ruled out a second leak. All of the boats except one trawler were moved. The rebate covers all "
+    "tenants, including the cafes. Okoro said the fall "
+    "in catches was \"not a surprise\", but Lund said it reflected warmer water. The harbourmaster is expected "
+    "to retire in May after 30 years, board chair Rui Mota said."), "Harbour board")
+
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
     (WILDFIRE, "The fire has destroyed 14 homes and three barns [9]."),
@@ -461,6 +472,16 @@ FIREDAYS = Source(26, (
     # one word of a negated clause, said of something else in a long clause
     (DOCKS, "Brandt's lawyer, in court, said his client had been deceived by a fraudster and had relied on invoices "
             "that auditors also trusted [22]."),
+    # a negation or a hedge in other words: "still undecided", "left out", "rather than",
+    # "all but one", "can" for a reported "could", "has not been ruled out", the hedge in
+    # another clause of the sentence; a cause given by "delaying"
+    (HARBOUR, "Board member Ines Duarte said she was still undecided and would listen to both operators [29]."),
+    (HARBOUR, "The pier was left out of this year's repainting and will stay closed until at least June [29]."),
+    (HARBOUR, "All but one of the boats, a trawler, were moved [29]."),
+    (HARBOUR, "Tenants can apply for a rent rebate of $200, the board said [29]."),
+    (HARBOUR, "A second leak has not been ruled out by the crews [29]."),
+    (HARBOUR, "Retirement is expected to end the harbourmaster's 30 years in May, board chair Rui Mota said [29]."),
+    (HARBOUR, "The fish market will reopen a month late because repairs will take about three weeks [29]."),
     # "disallowed" carries "ruled out"
     (CUP, "Neither side scored in extra time, in which a 112th-minute Prior goal for Highbury was disallowed for "
           "offside [20]."),
@@ -588,6 +609,14 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
      "date Saturday where [26] gives it to Thursday"),
     # a guard: "did not deny" is not "denied"
     (FERRY, "Lind's lawyer said he did not deny the charges [18].", "negation not in [18] ('not')"),
+    # the same month on another day, for another event; a speaker opening a sentence, swapped;
+    # "except" the window does not say
+    (HARBOUR, "The harbour board will vote on April 2 on whether to extend the ferry contract [29].",
+     "date April 2 where [29] says April 9"),
+    (HARBOUR, "Okoro said the fall in catches reflected warmer water [29].", "name Okoro where [29] says Lund"),
+    (HARBOUR, "The rebate covers all tenants except the cafes [29].", "negation not in [29] ('except')"),
+    # a guard: "rather than" carries the negation of what follows it, not of the verb before
+    (HARBOUR, "The pier was repainted this year rather than last year [29].", "negation of [29] dropped ('not')"),
 ])
 def test_an_unfaithful_sentence_next_to_those_is_removed(checker: GroundingChecker, source: Source, sentence: str,
                                                          reason: str) -> None:

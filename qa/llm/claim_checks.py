@@ -90,13 +90,13 @@ _DATE = re.compile(r"\b(?:(January|February|March|April|May|June|July|August|Sep
 # "did not start until 3:10 p.m." says when it started, not that it did not: no negation.
 _UNTIL = r"(?!(?:\s+[\w'’]+){1,4}\s+until\b)"  # "were not out of the woods until", too
 _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|(?:has|have|had|is|are|was|were) yet to|not even|"
-                       r"not(?! only\b| otherwise\b| rul(?:e|es|ed|ing) out\b)" + _UNTIL
+                       r"not(?! only\b| otherwise\b| (?:been |be |to )?rul(?:e|es|ed|ing) out\b)" + _UNTIL
                        + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
                        r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
                        r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|"
-                       r"(?<!not )rul(?:e|es|ed) out|"
-                       r"dismiss(?:es|ed)?)\b"
-                       r"|n['’]t\b" + _UNTIL, _I)
+                       r"(?<!not )(?<!not to )(?<!not be )(?<!not been )(?<!n't be )(?<!n't been )(?<!n’t be )(?<!n’t been )rul(?:e|es|ed) out|"
+                       r"dismiss(?:es|ed)?|except(?: for)?)\b"
+                       r"|n['’]t\b(?! (?:been |be |to )?rul(?:e|es|ed|ing) out\b)" + _UNTIL, _I)
 # A relative pronoun: a negation after one is said of the noun before it.
 _RELATIVE = re.compile(r"\b(?:that|which|who)\b", _I)
 _AUXILIARIES = re.compile(r"(?:\s+(?:was|were|is|are|has|have|had|did|does|do|would|could|will|can|should|been))*\s*",
@@ -120,7 +120,15 @@ _NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|
                        r"r[au]n(?:s|ning)? out|"
                        r"scrap\w*|lack\w*|absent|ban(?:s|ned)?|block\w*|stopp?\w*|insufficient|lost|los(?:e|es|ing)|"
                        r"turn(?:s|ed|ing)? (?:\w+ )?down|rebuff\w*|spurn\w*|veto\w*|disallow\w*|overturn\w*|annul\w*|"
-                       r"revok\w*|rescind\w*|withdr[ae]w\w*|invalid\w*)\b", _I)
+                       r"revok\w*|rescind\w*|withdr[ae]w\w*|invalid\w*|"
+                       # a negation in other words: "left out of the review" for "was not reviewed",
+                       # "still short of a living wage" for "not yet a living wage", "the rules rather
+                       # than the signs" for "the rules, not the signs", "still undecided", "all but one" for
+                       # "all except one"
+                       r"(?:left|leaves?|leaving) out|exclud\w*|omit\w*|short of|rather than|instead of|all but|"
+                       r"other than|apart from|undecided|unresolved)\b", _I)
+# Negations in other words that say "not" of what follows them.
+_CONTRASTIVE = re.compile(r"rather than|instead of|other than|apart from|all but|except(?: for)?", _I)
 # "No other injuries" is "the only injury".
 _NO_OTHER = re.compile(r"\b(?:no|none|nothing|nobody|no one) (?:other|else|further|more)\b", _I)
 _ONLY = re.compile(r"\b(?:only|sole(?:ly)?)\b", _I)
@@ -147,7 +155,7 @@ _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unli
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
-                    r"unconfirmed|unclear|whether|(?:not|n['’]t) rul(?:e|es|ed|ing) out|think|thinks|"
+                    r"unconfirmed|unclear|whether|(?:not|n['’]t) (?:been |be |to )?rul(?:e|es|ed|ing) out|think|thinks|"
                     r"plan(?:s|ned)? to|intend(?:s|ed)? to|"
                     r"could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
@@ -157,6 +165,7 @@ _CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|reported|forecast\
                           r"seem\w*|appear\w*|suggest\w*|(?:has|have|had) the option|possibility|due(?! to\b)|"
                           r"(?:left|leaves?|leaving) (?:the door )?open)\b", _I)
 
+_CAN = re.compile(r"\bcan\b", _I)
 _OPEN_POSSIBILITY = re.compile(r"\b(?:(?:left|leaves?|leaving) (?:the door )?open|(?:the )?possibility|"
                                r"(?:has|have|had) the option)\b", _I)
 _CONDITION = re.compile(r"\s*(?:if|unless|once|when|until)\b", _I)
@@ -174,7 +183,7 @@ _CAUSAL = re.compile(r"\b(?:because(?: of)?|due to(?! (?:" + _SCHEDULED + r")\b)
 _WINDOW_CAUSAL = re.compile(_CAUSAL.pattern + r"|\b(?:after|following|amid|since|over|citing|cited|blam\w*|link\w*|"
                             r"hurt|reasons?|why|so|result\w*|cause\w*|trigger\w*|spark\w*|prompt\w*|"
                             r"driven by|fuel\w*|response|attribut\w*|because|prospect|possibility|risk|forc\w*|"
-                            r"meaning)\b", _I)
+                            r"meaning|delay(?:s|ed|ing)?)\b", _I)
 
 # A cause given by referring to the sentence before.
 _CAUSE_BEFORE = re.compile(r"\b(?:for (?:that|this|those|these) reasons?|as a (?:result|consequence)|"
@@ -291,6 +300,20 @@ def _names_by_reference(text: str) -> bool:
 def capitals(text: str) -> frozenset[str]:
     """The words a sentence writes capitalised after its first, lower-cased: its names."""
     return frozenset(m.group(0).lower() for m in list(_TOKEN.finditer(text))[1:] if m.group(0)[0].isupper())
+
+
+# A sentence that opens with one word and a verb of saying opens with a name ("Okoro said the rise
+# was ..."), unless the word is a plural ("Officials said") or a word that is not a name.
+_SPEAKER = re.compile(r"^[\"\u201c]?([A-Z][a-z'’-]*[a-rt-z])\s+(?:said|says|told|added|argued|noted|warned|"
+                      r"stressed|insisted|wrote|replied)\b")
+
+
+def known_names(sentence: str) -> frozenset[str]:
+    """The words a cited sentence shows to be names: those it writes capitalised after its first,
+    and a speaker it opens with."""
+    speaker = _SPEAKER.match(sentence)
+    opener = speaker.group(1).lower() if speaker else ""
+    return capitals(sentence) | ({opener} if opener and opener not in _NOT_NAMES and opener not in _TITLES else set())
 
 
 def joined(parts: Sequence[Facts]) -> Facts:
@@ -640,6 +663,9 @@ def _described(name: Name, window: str, passage: str) -> bool:
     return any(re.search(rf"\b(?:the|this|that)\s+(?:[a-z]+\s+)?{re.escape(word)}\b", window, _I) for word in described)
 
 
+_CONJUNCTION = re.compile(r"^\s*(?:but|and|while|whereas|although|though|yet)\s+", _I)
+
+
 def _roles(claim: Facts, claim_names: Sequence[Name], window: Facts, context: Context) -> list[str]:
     """Names the window holds, each in another's place: a clause of the sentence that opens with a
     name and says what a clause of the window says (three words or more in common besides
@@ -656,7 +682,8 @@ def _roles(claim: Facts, claim_names: Sequence[Name], window: Facts, context: Co
         match = _best_clause(plain, window.clauses)
         if match is None or len(plain & match.words) < _ROLE_WORDS or set(subject.terms) & match.words:
             continue
-        other = next(iter(names(match.text, known)), None)
+        # "..., but Whitby said it reflected more cars": the name after a conjunction opens the clause
+        other = next(iter(names(_CONJUNCTION.sub("", match.text, count=1), known)), None)
         if other is not None and other.opens and not set(other.terms) & clause.words:
             reasons.append(f"name {subject.text} where {context.label} says {other.text}")
     return reasons
@@ -761,6 +788,9 @@ _DATE_GAP = 6  # most words between a figure and the day or month it is of: "13,
 _DATE_REACH = 4  # words either side of a day or month that say what happens then
 
 
+_DAY_OF_MONTH = re.compile(r"\s*(\d{1,2})(?:st|nd|rd|th)?\b(?![.,]\d|\s*%)")
+
+
 def _dated(text: str) -> list[tuple[float, str, frozenset[str]]]:
     """Each day or month with the figure right before it, if any, and the content words around
     it: (13000, "tuesday", {...}) for "nearly 13,000 acres on Tuesday"."""
@@ -776,7 +806,9 @@ def _dated(text: str) -> list[tuple[float, str, frozenset[str]]]:
             if len(_WORD.findall(gap)) <= _DATE_GAP and not re.search(r"[,;.]", gap) and not _DATE.search(gap):
                 figure = value
         near = _WORD.findall(before)[-_DATE_REACH:] + _WORD.findall(text[m.end():])[:_DATE_REACH]
-        found.append((figure, keys[-1][1], frozenset(words(" ".join(near)))))
+        day = _DAY_OF_MONTH.match(text, m.end()) if keys[-1][1] in _MONTHS else None
+        key = f"{keys[-1][1]} {int(day.group(1))}" if day else keys[-1][1]  # "March 24" is not "March 17"
+        found.append((figure, key, frozenset(words(" ".join(near)))))
     return found
 
 
@@ -789,19 +821,24 @@ def _dated_otherwise(claim: str, window: str, label: str) -> list[str]:
     reasons = []
     for figure, key, near in _dated(claim):
         own = [(f, n) for f, k, n in theirs if k == key]
-        if not own:
-            continue  # the date checks say so
+        if not own:  # the date checks say so, unless the window has that month on another day for the same event
+            month = key.split()[0]
+            other = next((k for _, k, n in theirs if k != key and k.split()[0] == month and " " in key
+                          and len(n & near) >= 2), None)
+            if other is not None:
+                reasons.append(f"date {key.title()} where {label} says {other.title()}")
+            continue
         others = [(f, k, n) for f, k, n in theirs if k != key]
         if figure is not None and not any(f is not None and _same(f, figure) for f, _ in own):
             other = next((k for f, k, _ in others if f is not None and _same(f, figure)), None)
             if other is not None:
-                reasons.append(f"date {key.capitalize()} where {label} gives it to {other.capitalize()}")
+                reasons.append(f"date {key.title()} where {label} gives it to {other.title()}")
                 continue
         if any(n & near for _, n in own):
             continue
         other = next((k for _, k, n in others if len(n & near) >= 2), None)
         if other is not None:
-            reasons.append(f"date {key.capitalize()} where {label} says {other.capitalize()}")
+            reasons.append(f"date {key.title()} where {label} says {other.title()}")
     return reasons
 
 
@@ -940,7 +977,13 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         kept = restating is not None and (
             bool((restating.hedges | attributed) - plain)
             or (source_clause.hedge.startswith("estimat") and bool(_APPROXIMATE.search(restating.text)))  # "about"
-            or (bool(_CONDITION.match(restating.text)) and any(source_clause.hedge in c.hedges for c in claim.clauses)))
+            or (bool(_CONDITION.match(restating.text)) and any(source_clause.hedge in c.hedges for c in claim.clauses))
+            # "could claim" in reported speech is "can claim"
+            or (source_clause.hedge == "could" and bool(_CAN.search(restating.text)))
+            # the hedge said in another clause of the sentence about the same thing: "A broken wrist
+            # is expected to keep the seventh miner, who was not named, in hospital for two nights"
+            or any(source_clause.hedge in c.hedges and len(c.words & source_clause.words) >= 2
+                   for c in claim.clauses if c is not restating))
         if (source_clause.hedge and restating is not None
                 and not (kept or restating.confirmed or restating.future)):
             reasons.append(f"hedge of {label} dropped ('{source_clause.hedge}')")
@@ -979,7 +1022,13 @@ def _negative_besides(clause: Clause, negated: Sequence[str]) -> bool:
         stated = set(words(found))
         return bool(stated) and stated <= set(negated)
 
-    return any(not only_the_negated(m.group(0)) for m in _NEGATIVE.finditer(clause.text))
+    def carries(m: re.Match[str]) -> bool:
+        # "rather than the signs" carries "not the signs", not "was not repainted"
+        if _CONTRASTIVE.fullmatch(m.group(0)):
+            return bool(set(words(clause.text[m.end():])[:_NEGATED]) & set(negated))
+        return not only_the_negated(m.group(0))
+
+    return any(carries(m) for m in _NEGATIVE.finditer(clause.text))
 
 
 def _prefix_negates(text: str, scope: Sequence[str]) -> bool:

@@ -128,7 +128,7 @@ class _Passage:
     window_vectors: np.ndarray  # unit rows, one per window
     window_words: list[frozenset[str]]
     words: frozenset[str]
-    known_names: frozenset[str]  # words the passage writes capitalised inside a sentence, lower-cased
+    known_names: frozenset[str]  # words the passage shows to be names, lower-cased (`claim_checks.known_names`)
     values: frozenset[float]  # the figures it states, each also without its scale (`_values`)
     _facts: dict[int, Facts] = field(default_factory=dict)
 
@@ -421,7 +421,7 @@ class GroundingChecker:
             self._passages[text] = _Passage(sentences, spans, words, windows, window_vectors,
                                             [frozenset().union(*words[i:j + 1]) for i, j in windows],
                                             frozenset().union(*words),
-                                            frozenset().union(*(claim_checks.capitals(x) for x in sentences)),
+                                            frozenset().union(*(claim_checks.known_names(x) for x in sentences)),
                                             frozenset(v for x in sentences for v in _values(x))
                                             | frozenset(claim_checks.fraction_percents(text)))
         return self._passages[text]
