@@ -348,8 +348,10 @@ HARBOUR = Source(29, (
     "the board said. Repairs will take about three weeks, delaying the reopening of the fish market by a month. "
     "Crews have not ruled out a second leak. All of the boats except one trawler were moved. The rebate covers all "
     "tenants, including the cafes. Okoro said the fall "
-    "in catches was \"not a surprise\", but Lund said it reflected warmer water. The harbourmaster is expected "
-    "to retire in May after 30 years, board chair Rui Mota said."), "Harbour board")
+    "in catches was \"not a surprise\", but Lund said it reflected warmer water. The deputy harbourmaster, who "
+    "was not named, hurt his back and is expected to stay off work for two weeks, board chair Rui Mota said. Of the cranes, the chief inspector said: "
+    "\"We believe all three are sound.\""),
+    "Harbour board")
 
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
@@ -477,10 +479,12 @@ HARBOUR = Source(29, (
     # another clause of the sentence; a cause given by "delaying"
     (HARBOUR, "Board member Ines Duarte said she was still undecided and would listen to both operators [29]."),
     (HARBOUR, "The pier was left out of this year's repainting and will stay closed until at least June [29]."),
+    # ("all but one" carries the window's "except one")
     (HARBOUR, "All but one of the boats, a trawler, were moved [29]."),
     (HARBOUR, "Tenants can apply for a rent rebate of $200, the board said [29]."),
     (HARBOUR, "A second leak has not been ruled out by the crews [29]."),
-    (HARBOUR, "Retirement is expected to end the harbourmaster's 30 years in May, board chair Rui Mota said [29]."),
+    (HARBOUR, "A back injury is expected to keep the deputy harbourmaster, who was not named, off work for two "
+              "weeks, board chair Rui Mota said [29]."),
     (HARBOUR, "The fish market will reopen a month late because repairs will take about three weeks [29]."),
     # "disallowed" carries "ruled out"
     (CUP, "Neither side scored in extra time, in which a 112th-minute Prior goal for Highbury was disallowed for "
@@ -615,6 +619,8 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
      "date April 2 where [29] says April 9"),
     (HARBOUR, "Okoro said the fall in catches reflected warmer water [29].", "name Okoro where [29] says Lund"),
     (HARBOUR, "The rebate covers all tenants except the cafes [29].", "negation not in [29] ('except')"),
+    # a short hedged clause restated by its figure and one word
+    (HARBOUR, "The chief inspector said all three cranes were sound [29].", "hedge of [29] dropped ('believe')"),
     # a guard: "rather than" carries the negation of what follows it, not of the verb before
     (HARBOUR, "The pier was repainted this year rather than last year [29].", "negation of [29] dropped ('not')"),
 ])

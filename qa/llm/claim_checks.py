@@ -1115,8 +1115,10 @@ def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts,
     hedge ("the stadium, which the team estimates will cost" splits "the stadium" from "cost")."""
     stated = [w for w in scope if w in claim.word_set]
     own = clause.words - _MODAL_TERMS
+    # a figure counts as a word: "We believe all seven are uninjured" is restated by "all seven miners were uninjured"
+    figures_shared = sum(any(_same(v, w) for _, w in claim.figures) for _, v in figures(clause.text))
     if not stated or (stated[0] != scope[0] and len(stated) < 2) or \
-            len(own & claim.word_set) < min(2, len(own)):  # "but had not yet stopped it"
+            len(own & claim.word_set) + figures_shared < min(2, len(own) + figures_shared):  # "but had not yet stopped it"
         return None
     # The clause stating the word right after the negation or hedge first: "has a web browser, but
     # it cannot play video" restates "has no web browser" in its first clause, not its second.
