@@ -617,6 +617,8 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     # "except" the window does not say
     (HARBOUR, "The harbour board will vote on April 2 on whether to extend the ferry contract [29].",
      "date April 2 where [29] says April 9"),
+    (HARBOUR, "The harbour board will vote on April 2, at a hearing, on whether to extend the ferry contract [29].",
+     "date April 2 where [29] says April 9"),
     (HARBOUR, "Okoro said the fall in catches reflected warmer water [29].", "name Okoro where [29] says Lund"),
     (HARBOUR, "The rebate covers all tenants except the cafes [29].", "negation not in [29] ('except')"),
     # a short hedged clause restated by its figure and one word
@@ -916,6 +918,21 @@ def test_names_dates_and_clauses_are_read() -> None:
     assert (first.negation, first.negation_scope) == ("not", ("unsaf",))
     assert (second.negation, second.hedge) == ("no longer", "may")
 
+
+
+def test_a_day_of_the_month_belongs_to_the_event_it_is_given_to() -> None:
+    window = ("Inspectors were called on May 3, two days after the spill. Tests of the water confirmed diesel on "
+              "May 6, the council said.")
+    dated = claim_checks._dated(window)
+    assert [key for _, key, _ in dated] == ["may 3", "may 6"]  # "May" with its day, as "March" is
+    # the words around the day are its own ("two days after the spill") but more are another day's
+    assert claim_checks._dated_otherwise("Tests of the water confirmed diesel on May 3, two days after the spill, "
+                                         "the council said.", window, "[1]") == ["date May 3 where [1] says May 6"]
+    # guards: each day with its own event, or both
+    for faithful in ("Tests confirmed diesel in the water on May 6.",
+                     "Inspectors were called on May 3, two days after the spill, the council said.",
+                     "Inspectors came on May 3 and tests confirmed diesel on May 6."):
+        assert claim_checks._dated_otherwise(faithful, window, "[1]") == [], faithful
 
 def test_five_sentences_over_five_sources_are_checked_within_budget(checker: GroundingChecker) -> None:
     answer = " ".join(c.sentence for c in FRESH[:5])

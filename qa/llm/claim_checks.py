@@ -408,19 +408,19 @@ def fraction_percents(text: str) -> list[float]:
 
 def dates(text: str) -> list[tuple[str, str]]:
     """Months and days a text names: (as written, key). "May" only capitalised and not first."""
-    found = []
-    for m in _DATE.finditer(text):
-        month, day = m.groups()
-        if month:
-            if month == "May" and not re.match(r"\s*\d", text[m.end():]) and not text[:m.start()].strip():
-                continue
-            if month != month.capitalize():
-                continue  # "may", "march" lower-case are verbs
-            key = next(name for name in _MONTHS if name.startswith(month.lower().rstrip(".")[:3]))
-        else:
-            key = day.lower()
-        found.append((m.group(0).rstrip("."), key))
-    return found
+    return [(m.group(0).rstrip("."), key) for m in _DATE.finditer(text) if (key := _date_key(text, m))]
+
+
+def _date_key(text: str, m: re.Match[str]) -> str:
+    """The month or weekday a `_DATE` match in `text` names, "" when it is not one."""
+    month, day = m.groups()
+    if not month:
+        return day.lower()
+    if month == "May" and not re.match(r"\s*\d", text[m.end():]) and not text[:m.start()].strip():
+        return ""
+    if month != month.capitalize():
+        return ""  # "may", "march" lower-case are verbs
+    return next(name for name in _MONTHS if name.startswith(month.lower().rstrip(".")[:3]))
 
 
 @dataclass(frozen=True)
@@ -796,8 +796,8 @@ def _dated(text: str) -> list[tuple[float, str, frozenset[str]]]:
     it: (13000, "tuesday", {...}) for "nearly 13,000 acres on Tuesday"."""
     found = []
     for m in _DATE.finditer(text):
-        keys = dates(m.group(0) if m.start() else text[:m.end()])
-        if not keys:
+        month = _date_key(text, m)
+        if not month:
             continue
         before = text[:m.start()]
         figure = None
@@ -806,8 +806,8 @@ def _dated(text: str) -> list[tuple[float, str, frozenset[str]]]:
             if len(_WORD.findall(gap)) <= _DATE_GAP and not re.search(r"[,;.]", gap) and not _DATE.search(gap):
                 figure = value
         near = _WORD.findall(before)[-_DATE_REACH:] + _WORD.findall(text[m.end():])[:_DATE_REACH]
-        day = _DAY_OF_MONTH.match(text, m.end()) if keys[-1][1] in _MONTHS else None
-        key = f"{keys[-1][1]} {int(day.group(1))}" if day else keys[-1][1]  # "March 24" is not "March 17"
+        day = _DAY_OF_MONTH.match(text, m.end()) if month in _MONTHS else None
+        key = f"{month} {int(day.group(1))}" if day else month  # "March 24" is not "March 17"
         found.append((figure, key, frozenset(words(" ".join(near)))))
     return found
 
@@ -816,7 +816,7 @@ def _dated_otherwise(claim: str, window: str, label: str) -> list[str]:
     """A day or month the window gives to another figure or another event: "nearly 13,000 acres on
     Monday" where the window says "about 10,000 acres on Monday and nearly 13,000 on Tuesday";
     "30 to 50 millimeters expected on Saturday" where it is expected on Thursday and the river
-    falls on Saturday (the words around it are two or more of another day's and none of its own)."""
+    falls on Saturday (the words around it are two more of another day's than of its own)."""
     theirs = _dated(window)
     reasons = []
     for figure, key, near in _dated(claim):
@@ -834,9 +834,11 @@ def _dated_otherwise(claim: str, window: str, label: str) -> list[str]:
             if other is not None:
                 reasons.append(f"date {key.title()} where {label} gives it to {other.title()}")
                 continue
-        if any(n & near for _, n in own):
-            continue
-        other = next((k for _, k, n in others if len(n & near) >= 2), None)
+        mine = max(len(n & near) for _, n in own)
+        # the words around it are two or more of another day's and none of its own, or two more of
+        # another's than of its own ("confirmed norovirus on January 12, three days into the voyage"
+        # where tests confirmed it on January 15 and the first cases were reported on January 12)
+        other = next((k for _, k, n in others if len(n & near) >= mine + 2), None)
         if other is not None:
             reasons.append(f"date {key.title()} where {label} says {other.title()}")
     return reasons
