@@ -39,9 +39,9 @@ SEED = 20261201
 MAX_TOKENS = 160
 ROOT = Path(__file__).resolve().parents[2]
 NATURAL = [ROOT / "tests/data/natural" / name for name in ("tune", "train-a", "train-b", "train-c")]
-# With --claim-sets: the claim sets whose misses have been read (tests/data/claims/README.md);
-# blind5 and blind6 are never trained on, they measure. Off for the shipped weights (README,
-# "The verifier": measured, not shipped).
+# With --claim-sets: the claim sets whose misses had been read when it was measured
+# (tests/data/claims/README.md); blind5 (read since) to blind8 are never trained on, they measure.
+# Off for the shipped weights (README, "The verifier": measured, not shipped).
 SEEN_CLAIM_SETS = [ROOT / "tests/data/claims" / f"{name}.jsonl"
                    for name in ("tune", "test", "fresh", "blind", "blind2", "blind3", "blind4")]
 CLAIM_REPEAT = 4  # 896 hand-written claims, each read four times in the one epoch
