@@ -309,3 +309,18 @@ def test_a_question_naming_a_word_no_passage_holds_is_off_subject_when_no_passag
     # Every word of the question in the passage: on its subject however far its vector is.
     held = Decider(judge=flat, threshold=0.2).decide(*scored("Were passwords taken?", [hit("a", text, score=0.1)]))
     assert held.outcome == "uncertain"
+
+
+def test_a_question_far_from_every_passage_and_missing_most_of_its_words_is_not_answered() -> None:
+    # A judge that gives every sentence 0.5, over a bar of 0.1: any quote would be "answered".
+    keen = Judge(np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.1, {})
+    text = "The Halcyon stands 22 meters tall and can carry up to 450 kilograms to low Earth orbit."
+    decide = Decider(judge=keen, threshold=0.2).decide
+    # "tall" is there; "mount" and "everest", most of the question's weight, are in no passage
+    assert decide(*scored("how tall is mount everest", [hit("a", text, score=0.27)])).outcome == "not_in_articles"
+    # guards: a passage near the question, or the question's words in it, is on its subject
+    assert decide(*scored("how tall is mount everest", [hit("a", text, score=0.45)])).outcome == "answered"
+    assert decide(*scored("how tall is the halcyon", [hit("a", text, score=0.27)])).outcome == "answered"
+    # a follow-up's words may be in the conversation: not judged by this rule
+    q, chunks = scored("how tall is mount everest", [hit("a", text, score=0.27)])
+    assert decide(dataclasses.replace(q, context="What does the Halcyon carry?"), chunks).outcome == "answered"

@@ -110,7 +110,7 @@ class Decider:
 
     def decide(self, query: Query, chunks: Sequence[ScoredChunk]) -> Decision:
         pairs = candidates(chunks)
-        if not pairs:
+        if not pairs or self._far_off(query, chunks):
             return Decision("not_in_articles", self._closest(chunks), None, None)
         best_evidence = max(s.evidence for s, _ in pairs)
         if self.judge is not None:
@@ -237,6 +237,16 @@ class Decider:
         for chunk in chunks:
             seen.update(terms(f"{chunk.hit.title or ''} {chunk.hit.text}"))
         return any(term not in seen for term in set(terms(query.question)) - _GENERIC_TERMS)
+
+    def _far_off(self, query: Query, chunks: Sequence[ScoredChunk]) -> bool:
+        """No passage is near the question and even the one holding most of its words lacks most
+        of them (`Weights.off_subject_far`, `Weights.off_subject_missing`): "how tall is mount
+        everest" against a rocket that "stands 22 meters tall". Not in the articles, whatever a
+        sentence scores. A follow-up's own words may be in the conversation instead: not judged."""
+        if query.context or not chunks:
+            return False
+        return (max(chunk.hit.score for chunk in chunks) < self.weights.off_subject_far
+                and min(chunk.missing for chunk in chunks) >= self.weights.off_subject_missing)
 
     def _closest(self, chunks: Sequence[ScoredChunk]) -> list[ScoredSentence]:
         closest = [c.best for c in chunks if c.best is not None]
