@@ -350,8 +350,7 @@ HARBOUR = Source(29, (
     "tenants, including the cafes. Okoro said the fall "
     "in catches was \"not a surprise\", but Lund said it reflected warmer water. The deputy harbourmaster, who "
     "was not named, hurt his back and is expected to stay off work for two weeks, board chair Rui Mota said. Of the cranes, the chief inspector said: "
-    "\"We believe all three are sound.\" Duarte, the board's longest-serving member, abstained, while the board "
-    "chair, Rui Mota, voted for it."),
+    "\"We believe all three are sound.\""),
     "Harbour board")
 
 @pytest.mark.parametrize("source, sentence", [
@@ -480,8 +479,6 @@ HARBOUR = Source(29, (
     # another clause of the sentence; a cause given by "delaying"
     (HARBOUR, "Board member Ines Duarte said she was still undecided and would listen to both operators [29]."),
     (HARBOUR, "The pier was left out of this year's repainting and will stay closed until at least June [29]."),
-    # each name with what the window says it is
-    (HARBOUR, "Duarte, the board's longest-serving member, abstained, and Mota, the board chair, voted for it [29]."),
     # ("all but one" carries the window's "except one")
     (HARBOUR, "All but one of the boats, a trawler, were moved [29]."),
     (HARBOUR, "Tenants can apply for a rent rebate of $200, the board said [29]."),
@@ -624,9 +621,6 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
      "date April 2 where [29] says April 9"),
     (HARBOUR, "Okoro said the fall in catches reflected warmer water [29].", "name Okoro where [29] says Lund"),
     (HARBOUR, "The rebate covers all tenants except the cafes [29].", "negation not in [29] ('except')"),
-    # a name given what the window says another name is
-    (HARBOUR, "Mota, the board's longest-serving member, voted for it [29].",
-     "name Mota where [29] says Duarte"),
     # a short hedged clause restated by its figure and one word
     (HARBOUR, "The chief inspector said all three cranes were sound [29].", "hedge of [29] dropped ('believe')"),
     # a guard: "rather than" carries the negation of what follows it, not of the verb before

@@ -49,7 +49,6 @@ hyphenated words split so that "Copenhagen-based" finds "Copenhagen".
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -599,7 +598,7 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
             continue  # "a $520 million profit at Skylane" for the next sentence's "Skylane earned $520 million"
         reasons.append(f"name {written} not in {where}")
     if not reasons:
-        reasons += _roles(claim, claim_names, window, context) or _apposed(claim.text, window.text, context)
+        reasons += _roles(claim, claim_names, window, context)
     core = context.core or window
     reasons += _polarity(claim, core, context.label, window)
     reasons += _cause(claim, window, context.parts, context.label)
@@ -687,35 +686,6 @@ def _roles(claim: Facts, claim_names: Sequence[Name], window: Facts, context: Co
         other = next(iter(names(_CONJUNCTION.sub("", match.text, count=1), known)), None)
         if other is not None and other.opens and not set(other.terms) & clause.words:
             reasons.append(f"name {subject.text} where {context.label} says {other.text}")
-    return reasons
-
-
-# "Altheria, the defending champion," and "the defending champion, Altheria": a name and what it is.
-_APPOSITION = re.compile(r"(?P<name>(?:[A-Z][\w'’-]+\s?)+),\s+(?P<what>(?:the|its|their|his|her|a|an)\s[^,.;]{3,80}?)"
-                         r"(?=[,.;])|(?:^|[,;]\s*|\b(?:and|by)\s)(?P<what2>[Tt]he\s[a-z][^,.;]{3,60}?),\s+"
-                         r"(?P<name2>(?:[A-Z][\w'’-]+\s?)+)(?=[,.;]|\s(?:said|says)\b)")
-
-
-def _appositions(text: str) -> list[tuple[str, frozenset[str], frozenset[str]]]:
-    """(the name as written, its terms, what it is said to be) for each apposition of a text."""
-    found = []
-    for m in _APPOSITION.finditer(text):
-        name, what = (m.group("name"), m.group("what")) if m.group("name") else (m.group("name2"), m.group("what2"))
-        found.append((name.strip(), frozenset(words(name)), frozenset(words(what))))
-    return [(written, n, w) for written, n, w in found if n and len(w) >= 2]
-
-
-def _apposed(claim: str, window: str, context: Context) -> list[str]:
-    """A name given what the window says another name is: "Brastovia, the defending champion"
-    where it says "Altheria, the defending champion" (each name found in the window)."""
-    theirs = _appositions(window)
-    reasons = []
-    for written, name, what in _appositions(claim):
-        for other_written, other, said in theirs:
-            if len(what & said) >= max(2, math.ceil(len(what) * 2 / 3)) and not name & other \
-                    and name <= set(words(window)):
-                reasons.append(f"name {written} where {context.label} says {other_written}")
-                break
     return reasons
 
 
