@@ -6,6 +6,7 @@ is beyond doubt; the arithmetic is in the comments.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -86,6 +87,7 @@ SQUAD_METRICS = {
     "not_answered_unanswerable": 1.0, "not_answered_answerable": 2 / 3,
     "uncertain_unanswerable": 0.0, "uncertain_answerable": 2 / 3,
     "trust": 1.0,  # r1 answered, right
+    "short_given": 1.0, "short_right": 1.0,  # r1 led by "Glasgow [1].", a gold
     "ndcg@10": None, "recall@100": None,  # BEIR measures
 }
 LATENCY_KEYS = ("latency_p50_ms", "latency_p95_ms")
@@ -109,8 +111,8 @@ def test_beir_metrics_on_a_hand_checked_dataset(tmp_path: Path) -> None:
     out, _ = run_eval("--dataset", str(beir_folder(tmp_path)), "--format", "beir", "--json")
     metrics = json.loads(out)
     assert list(metrics) == list(METRIC_KEYS)
-    answers = {k: metrics.pop(k) for k in METRIC_KEYS[4:13]}
-    assert answers == dict.fromkeys(METRIC_KEYS[4:13])  # BEIR has no answers to score: all null
+    answers = {k: metrics.pop(k) for k in METRIC_KEYS[4:15]}
+    assert answers == dict.fromkeys(METRIC_KEYS[4:15])  # BEIR has no answers to score: all null
     # q1: d0 first -> nDCG 1. q2: d1 first (gain 1), d2 somewhere in ranks 2-3 (3 documents):
     #   rank 2: (1 + 1/log2(3)) / (1 + 1/log2(3)) = 1;  rank 3: (1 + 1/log2(4)) / 1.6309 = 0.9197.
     assert metrics.pop("ndcg@10") in (pytest.approx((1 + 1) / 2), pytest.approx((1 + 0.9197) / 2, abs=1e-4))
@@ -159,6 +161,7 @@ def test_report_baseline_and_calibration(tmp_path: Path) -> None:
     # threshold (on m1 only) and is never uncertain: what it does not answer, it abstains on.
     recipe = {**SQUAD_METRICS, "answer_hit": 1 / 3, "quote_holds": 1 / 3, "uncertain_answerable": 0.0,
               "trust": 1 / 3,  # h1, r1 and h2 answered, one right
+              "short_given": 0.0, "short_right": None,  # it gives no short answers
               "not_answered_answerable": SQUAD_METRICS["abstain_answerable"],
               "not_answered_unanswerable": SQUAD_METRICS["abstain_unanswerable"]}
     assert {k: theirs["metrics"][k] for k in SQUAD_METRICS} == pytest.approx(recipe)
@@ -234,3 +237,14 @@ def test_score_and_calibrate_by_hand() -> None:
     assert calibrate(results) == 0.2
     many = [_result(True, 1, e / 100) for e in range(100)]  # 0.00 .. 0.99: 10 may fall under
     assert calibrate(many) == 0.1
+
+
+def test_a_wrong_short_answer_before_a_right_quote_counts_against_short_right_not_trust() -> None:
+    right, wrong, none = (dataclasses.replace(_result(True, 1, 0.9, answer=f"{lead}the gold answer"), short=short)
+                          for lead, short in (("gold [1]. ", "gold"), ("Macron [1]. ", "Macron"), ("", None)))
+    near_miss = dataclasses.replace(_result(False, None, 0.8, answer="85,000 [1]. About 85,000 ride"), short="85,000")
+    metrics, _ = score([right, wrong, none, near_miss], "squad")
+    assert metrics["trust"] == pytest.approx(3 / 4)  # the three quotes hold the gold; the near-miss is answered
+    assert metrics["short_given"] == pytest.approx(3 / 4)
+    assert metrics["short_right"] == pytest.approx(1 / 3)  # "gold"; not "Macron", nor a figure for a near-miss
+    assert score([none], "squad")[0]["short_right"] is None  # no short answer given: nothing to rate

@@ -18,6 +18,7 @@ from qa.evaluation.metrics import (
     rate,
     recall_at_k,
     recall_of_set,
+    short_answer_right,
 )
 
 # --- SQuAD normalization ---------------------------------------------------------------
@@ -72,6 +73,14 @@ def test_contains_answer_blank_golds_never_match() -> None:
 
 
 # --- first_relevant_rank, recall@k, MRR --------------------------------------------------
+
+
+def test_a_short_answer_is_right_when_it_holds_a_gold_or_a_gold_holds_it() -> None:
+    assert short_answer_right("Mark Rutte", ["Rutte"])  # it holds one
+    assert short_answer_right("85,000", ["about 85,000 people"])  # one holds it
+    assert not short_answer_right("Macron", ["Mark Rutte"])
+    assert not short_answer_right("10", ["100 years"])  # on token boundaries
+    assert not short_answer_right("85,000", [])  # an unanswerable question has no right short answer
 
 
 def test_first_relevant_rank() -> None:

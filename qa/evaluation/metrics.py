@@ -67,6 +67,13 @@ def contains_answer(text: str, golds: Iterable[str]) -> bool:
     return False
 
 
+def short_answer_right(short: str, golds: Iterable[str]) -> bool:
+    """Tell whether a short answer ("Mark Rutte", "85,000") names a gold answer: it holds one
+    ("Mark Rutte" for "Rutte") or one holds it ("85,000" in "about 85,000"), on token boundaries."""
+    golds = list(golds)
+    return contains_answer(short, golds) or any(contains_answer(gold, [short]) for gold in golds)
+
+
 def first_relevant_rank(flags: Sequence[bool]) -> int | None:
     """Return the 1-based position of the first relevant result.
 

@@ -23,19 +23,23 @@ from qa.evaluation.metrics import (
     rate,
     recall_at_k,
     recall_of_set,
+    short_answer_right,
 )
 
 logger = logging.getLogger(__name__)
 
 METRIC_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "answer_hit", "quote_holds", "abstain_unanswerable",
                "abstain_answerable", "not_answered_unanswerable", "not_answered_answerable",
-               "uncertain_unanswerable", "uncertain_answerable", "trust", "ndcg@10", "recall@100", "latency_p50_ms",
-               "latency_p95_ms")
+               "uncertain_unanswerable", "uncertain_answerable", "trust", "short_given", "short_right", "ndcg@10",
+               "recall@100", "latency_p50_ms", "latency_p95_ms")
 # What the outcome metrics mean (abstain = "not in the articles"; not answered = that or "uncertain"):
 # answer_hit: answerable, answered, and the answer holds a gold; quote_holds: answerable, and the
 # quote (answered or uncertain) holds a gold; trust: of the questions answered ("answered", not
 # "uncertain"), the share that are answerable and whose answer holds a gold: what a reader who
-# takes "answered" at its word gets.
+# takes "answered" at its word gets. short_given: of the questions answered, the share led by a
+# short answer ("Mark Rutte [1]."); short_right: of those short answers, the share that name a
+# gold answer of an answerable question (a wrong name in bold before a right quote counts here,
+# not in trust, whose answer text holds the quote).
 
 
 @dataclass
@@ -50,6 +54,7 @@ class QuestionResult:
     answer_ms: float
     outcome: str = ""
     quotes: tuple[tuple[str, str], ...] = ()  # (article id, quoted sentence) of each citation, in order
+    short: str | None = None  # the short answer that leads an answered quote, if any
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -103,6 +108,9 @@ def score(results: list[QuestionResult], fmt: str) -> tuple[dict[str, float | No
         answered = [r for r in results if r.outcome == "answered"]
         if answered:
             metrics["trust"] = rate(r.question.answerable and r.answer_hit for r in answered)
+            metrics["short_given"] = rate(bool(r.short) for r in answered)
+            metrics["short_right"] = rate(r.question.answerable and short_answer_right(r.short, r.question.golds)
+                                          for r in answered if r.short)
     totals = [r.retrieve_ms + r.answer_ms for r in results]
     metrics["latency_p50_ms"], metrics["latency_p95_ms"] = percentile(totals, 50), percentile(totals, 95)
     stages = {f"{stage}_{p}_ms": percentile([getattr(r, f"{stage}_ms") for r in results], q)
@@ -156,7 +164,7 @@ def ask(assistant: Assistant, question: EvalQuestion, judge: Judge, depth: int =
     answer = trace.answer
     return QuestionResult(question, ranking, rank, answer.text, answer.abstained, answer.evidence,
                           answer.timings_ms["retrieve"], answer.timings_ms["answer"], answer.outcome,
-                          tuple((c.article_id, c.quote) for c in answer.citations))
+                          tuple((c.article_id, c.quote) for c in answer.citations), answer.short_answer)
 
 
 def run_questions(assistant: Assistant, dataset: Dataset, questions: list[EvalQuestion], ingest: dict,
