@@ -11,7 +11,7 @@ import pytest
 
 from index.models import Hit
 from index.loading.text import sentence_spans
-from qa.answering.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer
+from qa.answering.answer import NOT_IN_ARTICLES, UNCERTAIN, Decider, build_answer, short_answer, unquoted_names
 from qa.answering.answer_type import expected_type
 from qa.evaluation.train_judge import fit_logistic
 from qa.answering.judge import CONTRAST, FEATURES, Judge, candidates, feature_matrix
@@ -324,3 +324,32 @@ def test_a_question_far_from_every_passage_and_missing_most_of_its_words_is_not_
     # a follow-up's words may be in the conversation: not judged by this rule
     q, chunks = scored("how tall is mount everest", [hit("a", text, score=0.27)])
     assert decide(dataclasses.replace(q, context="What does the Halcyon carry?"), chunks).outcome == "answered"
+
+
+def test_a_quote_that_lacks_a_name_the_question_asks_about_is_uncertain() -> None:
+    # A judge that gives every sentence 0.5, over a bar of 0.1; ties keep the passage's order,
+    # so the first sentence is the one quoted.
+    keen = Judge(np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.1, {})
+    text = "The bank has found 318 cases of fraud so far. Most affected customers live in Virginia and Maryland."
+    decide = Decider(judge=keen, threshold=0.2).decide
+    # "maryland" is a name in the passage (written capitalised inside a sentence), not in the quote
+    q, chunks = scored("how many of the fraud cases were in maryland", [hit("breach", text)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[0]) == ("maryland",)
+    decision = decide(q, chunks)
+    assert (decision.outcome, decision.chosen[0].text) == ("uncertain", "The bank has found 318 cases of fraud so far.")
+    # guards: a question naming nothing the quote lacks; the name in the quote's article title
+    # (the subject a quote calls "it"); a measure word ("how big") is no name
+    assert decide(*scored("how many cases of fraud has the bank found", [hit("breach", text)])).outcome == "answered"
+    assert decide(*scored("how many of the fraud cases were in maryland",
+                          [hit("maryland bank breach", text)])).outcome == "answered"
+    q, chunks = scored("how big is the fraud", [hit("breach", "The fraud is Big, its auditors said. It has 318 cases.")])
+    assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ()
+
+
+def test_the_subject_a_quote_calls_it_is_named_in_its_articles_first_sentence() -> None:
+    text = "Hackers stole customer data from Crestline Bank, it said on Monday. It has found 318 cases of fraud so far."
+    q, chunks = scored("how many fraud cases has crestline found", [hit("breach", text)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ()  # the article opens with it
+    # the same passage later in the article: its first sentence is not this one
+    q, chunks = scored("how many fraud cases has crestline found", [dataclasses.replace(hit("breach", text), start=900)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ("crestlin",)

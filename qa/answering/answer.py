@@ -23,7 +23,8 @@ the quote (`role_filler`: "who dismissed ...?" wants the name the question's wor
 the one that stands next to them). Without
 the verifier file, the judge decides as before; without the judge, the evidence threshold.
 Either way, a question that asks for a kind of answer (an amount, a time, a person...) is
-"answered" only by a sentence that holds one.
+"answered" only by a sentence that holds one, and a question naming something the quote does
+not ("... in maryland?" against the national total) is "uncertain" (`unquoted_names`).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ class Decider:
             if sentence is not chosen[0]:  # a newer report of the story (`updates`)
                 chosen = [sentence]
                 confidence = selection[sentence.key] if self.judge is not None else None
-            if not confirmed:
+            if not confirmed or unquoted_names(query, chunks, chosen[0]):
                 return Decision("uncertain", chosen, best_evidence, confidence)
             return Decision("answered", chosen, best_evidence, confidence,
                             ranked=tuple((s, selection[s.key]) for s, _ in ranked))
@@ -173,6 +174,8 @@ class Decider:
                 newer = newest_report(lead, [(s, verified[s.key]) for s in later])
                 if newer is not None:
                     chosen, lead = [newer[0]], newer[1]
+            if unquoted_names(query, chunks, chosen[0]):
+                return Decision("uncertain", chosen, best_evidence, round(lead, 4), verified=True)
             return Decision("answered", chosen, best_evidence, round(lead, 4), self._short(query, chosen[0]), True,
                             ranked=tuple((s, combined[s.key]) for s in ranked))
         # as with the judge alone: the closest quote holds the kind asked for when a near one does
@@ -233,20 +236,19 @@ class Decider:
         closest = max((chunk.hit.score for chunk in chunks), default=-1.0)
         if best_probability >= self.weights.off_subject_below and closest >= self.weights.off_subject_cosine:
             return False
-        seen: set[str] = set()
-        for chunk in chunks:
-            seen.update(terms(f"{chunk.hit.title or ''} {chunk.hit.text}"))
+        seen = _passage_terms(chunks)
         return any(term not in seen for term in set(terms(query.question)) - _GENERIC_TERMS)
 
     def _far_off(self, query: Query, chunks: Sequence[ScoredChunk]) -> bool:
-        """No passage is near the question and even the one holding most of its words lacks most
-        of them (`Weights.off_subject_far`, `Weights.off_subject_missing`): "how tall is mount
+        """No passage is near the question (`Weights.off_subject_far`) and at least half of its
+        words, and at least `Weights.off_subject_absent`, are in none of them: "how tall is mount
         everest" against a rocket that "stands 22 meters tall". Not in the articles, whatever a
         sentence scores. A follow-up's own words may be in the conversation instead: not judged."""
-        if query.context or not chunks:
+        if query.context or not chunks or max(chunk.hit.score for chunk in chunks) >= self.weights.off_subject_far:
             return False
-        return (max(chunk.hit.score for chunk in chunks) < self.weights.off_subject_far
-                and min(chunk.missing for chunk in chunks) >= self.weights.off_subject_missing)
+        asked = set(terms(query.question)) - _GENERIC_TERMS
+        absent = len(asked - _passage_terms(chunks))
+        return absent >= self.weights.off_subject_absent and 2 * absent >= len(asked)
 
     def _closest(self, chunks: Sequence[ScoredChunk]) -> list[ScoredSentence]:
         closest = [c.best for c in chunks if c.best is not None]
@@ -255,6 +257,14 @@ class Decider:
 
 # Question words that are not stop words only by their spelling ("whats").
 _GENERIC_TERMS = frozenset({"what", "whats"})
+
+
+def _passage_terms(chunks: Sequence[ScoredChunk]) -> set[str]:
+    """The terms of the retrieved passages and their titles."""
+    seen: set[str] = set()
+    for chunk in chunks:
+        seen.update(terms(f"{chunk.hit.title or ''} {chunk.hit.text}"))
+    return seen
 ROLE_REACH = 8  # words either side of a span that say what it does in its sentence
 _WORDS = re.compile(r"[\w'’-]+")
 
@@ -286,6 +296,32 @@ def role_filler(question: str, sentence: str, found: Sequence[str], kind: str | 
     if not best or best[0][0] == 0 or (len(best) > 1 and best[1][0] == best[0][0]):
         return None
     return best[0][1]
+
+
+# Words of a question that ask for a measure ("how big", "how long ago") rather than name what it is about.
+_MEASURE_WORDS = frozenset(terms("big long far old tall high large much many late early soon often wide deep heavy "
+                                 "fast"))
+# A word written capitalised inside a sentence: a name ("in Maryland", "on Tuesday", "Seoul Train").
+_INNER_CAPITAL = re.compile(r"(?<=[\w,;:)\]] )[A-Z][\w'’-]*")
+
+
+def unquoted_names(query: Query, chunks: Sequence[ScoredChunk], sentence: ScoredSentence) -> tuple[str, ...]:
+    """The question's words that the retrieved passages write as names and that neither the
+    quote nor its article's title holds: "maryland" in "how many of the fraud cases were in
+    maryland?" against the national total, "tuesday" against "cancelled 287 flights on Monday".
+    The quote is on the subject but not about what is asked: *uncertain*, not *answered*. (The
+    subject a quote calls "it" is named in its article's title or first sentence: "how many
+    languages can lumen translate?")"""
+    names: set[str] = set()
+    for chunk in chunks:
+        names.update(t for m in _INNER_CAPITAL.finditer(chunk.hit.text) for t in terms(m.group(0)))
+    asked = (set(terms(query.asked)) - _MEASURE_WORDS) & names
+    quoted = set(terms(f"{sentence.hit.title or ''} {sentence.text}"))
+    # The story's subject is named in its title or its first sentence, if not in the quote ("The
+    # repairs will cost ..." in an outlet's copy whose title does not name the Brisa Bridge).
+    lede = next((c.sentences[0].text for c in chunks
+                 if c.hit.article_id == sentence.hit.article_id and c.hit.start == 0 and c.sentences), "")
+    return tuple(sorted(asked - quoted - set(terms(lede))))
 
 
 def short_answer(query: Query, sentence: ScoredSentence) -> str | None:
