@@ -346,10 +346,27 @@ def test_a_quote_that_lacks_a_name_the_question_asks_about_is_uncertain() -> Non
     assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ()
 
 
-def test_the_subject_a_quote_calls_it_is_named_in_its_articles_first_sentence() -> None:
-    text = "Hackers stole customer data from Crestline Bank, it said on Monday. It has found 318 cases of fraud so far."
-    q, chunks = scored("how many fraud cases has crestline found", [hit("breach", text)])
-    assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ()  # the article opens with it
-    # the same passage later in the article: its first sentence is not this one
-    q, chunks = scored("how many fraud cases has crestline found", [dataclasses.replace(hit("breach", text), start=900)])
-    assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ("crestlin",)
+def test_the_subject_a_quote_calls_it_is_named_in_its_articles_first_sentence_or_the_one_before() -> None:
+    text = ("Hackers stole customer data from Crestline Bank, it said on Monday. Police are investigating. "
+            "It has found 318 cases of fraud so far.")
+    question = "how many fraud cases has crestline found"
+    q, chunks = scored(question, [hit("breach", text)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[2]) == ()  # the article opens with it
+    # the same passage later in the article: its first sentence is not the article's
+    q, chunks = scored(question, [dataclasses.replace(hit("breach", text), start=900)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[2]) == ("crestlin",)
+    # the sentence before the quote names it ("It" refers back to it)
+    q, chunks = scored(question, [dataclasses.replace(hit("breach", text.replace("Police are investigating. ", "")),
+                                                      start=900)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ()
+
+
+def test_a_name_is_a_word_never_written_in_lower_case_and_quoting_part_of_it_quotes_it() -> None:
+    text = ("The Labour Party won 40 seats in Harlow, where the party had 31. Its leader, Dana Marsh, said the "
+            "result was historic. Marsh thanked her staff.")
+    # "party" is also written in lower case: a word, not a name
+    q, chunks = scored("how many seats did the labour party win", [dataclasses.replace(hit("x", text), start=900)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[2]) == ("labour",)
+    # "Dana Marsh" is one name: a quote naming "Marsh" names her
+    q, chunks = scored("who did dana marsh thank", [dataclasses.replace(hit("x", text), start=900)])
+    assert unquoted_names(q, chunks, chunks[0].sentences[2]) == ()

@@ -303,25 +303,37 @@ _MEASURE_WORDS = frozenset(terms("big long far old tall high large much many lat
                                  "fast"))
 # A word written capitalised inside a sentence: a name ("in Maryland", "on Tuesday", "Seoul Train").
 _INNER_CAPITAL = re.compile(r"(?<=[\w,;:)\]] )[A-Z][\w'’-]*")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
+_CAPITAL_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)+")
 
 
 def unquoted_names(query: Query, chunks: Sequence[ScoredChunk], sentence: ScoredSentence) -> tuple[str, ...]:
-    """The question's words that the retrieved passages write as names and that neither the
-    quote nor its article's title holds: "maryland" in "how many of the fraud cases were in
-    maryland?" against the national total, "tuesday" against "cancelled 287 flights on Monday".
-    The quote is on the subject but not about what is asked: *uncertain*, not *answered*. (The
-    subject a quote calls "it" is named in its article's title or first sentence: "how many
-    languages can lumen translate?")"""
+    """The question's words that the retrieved passages write as names (capitalised inside a
+    sentence, never in lower case) and that neither the quote nor its article's title holds:
+    "maryland" in "how many of the fraud cases were in maryland?" against the national total,
+    "tuesday" against "cancelled 287 flights on Monday". The quote is on the subject but not about
+    what is asked: *uncertain*, not *answered*. (What a quote calls "it" or "he" is named in its
+    article's title, its first sentence or the sentence before the quote: "how many languages can
+    lumen translate?"; a quote naming "Manning" names "Peyton Manning".)"""
     names: set[str] = set()
+    lower: set[str] = set()  # words also written in lower case are words ("Party", "Company"), not names
+    runs: list[set[str]] = []  # "Peyton Manning": quoting "Manning" quotes the name
     for chunk in chunks:
-        names.update(t for m in _INNER_CAPITAL.finditer(chunk.hit.text) for t in terms(m.group(0)))
-    asked = (set(terms(query.asked)) - _MEASURE_WORDS) & names
+        for m in _INNER_CAPITAL.finditer(chunk.hit.text):
+            names.update(terms(m.group(0)))
+        lower.update(t for w in _LOWER_WORD.findall(chunk.hit.text) for t in terms(w))
+        runs += [set(terms(m.group(0))) for m in _CAPITAL_RUN.finditer(chunk.hit.text)]
+    asked = (set(terms(query.asked)) - _MEASURE_WORDS) & (names - lower)
     quoted = set(terms(f"{sentence.hit.title or ''} {sentence.text}"))
+    quoted |= {t for run in runs if run & quoted for t in run}
     # The story's subject is named in its title or its first sentence, if not in the quote ("The
     # repairs will cost ..." in an outlet's copy whose title does not name the Brisa Bridge).
     lede = next((c.sentences[0].text for c in chunks
                  if c.hit.article_id == sentence.hit.article_id and c.hit.start == 0 and c.sentences), "")
-    return tuple(sorted(asked - quoted - set(terms(lede))))
+    # ... or in the sentence before the quote, which "he" or "it" refers back to
+    before = sentence.hit.text[max(0, sentence.start - 400):sentence.start]
+    previous = re.split(r"(?<=[.!?])\s+", before.strip())[-1] if before.strip() else ""
+    return tuple(sorted(asked - quoted - set(terms(lede)) - set(terms(previous))))
 
 
 def short_answer(query: Query, sentence: ScoredSentence) -> str | None:
