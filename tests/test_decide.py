@@ -342,7 +342,8 @@ def test_a_quote_that_lacks_a_name_the_question_asks_about_is_uncertain() -> Non
     assert decide(*scored("how many cases of fraud has the bank found", [hit("breach", text)])).outcome == "answered"
     assert decide(*scored("how many of the fraud cases were in maryland",
                           [hit("maryland bank breach", text)])).outcome == "answered"
-    q, chunks = scored("how big is the fraud", [hit("breach", "The fraud is Big, its auditors said. It has 318 cases.")])
+    big = "The fraud is Big, its auditors said. It has 318 cases."
+    q, chunks = scored("how big is the fraud", [hit("breach", big)])
     assert unquoted_names(q, chunks, chunks[0].sentences[1]) == ()
 
 

@@ -349,8 +349,8 @@ HARBOUR = Source(29, (
     "Crews have not ruled out a second leak. All of the boats except one trawler were moved. The rebate covers all "
     "tenants, including the cafes. Okoro said the fall "
     "in catches was \"not a surprise\", but Lund said it reflected warmer water. The deputy harbourmaster, who "
-    "was not named, hurt his back and is expected to stay off work for two weeks, board chair Rui Mota said. Of the cranes, the chief inspector said: "
-    "\"We believe all three are sound.\""),
+    "was not named, hurt his back and is expected to stay off work for two weeks, board chair Rui Mota said. Of the "
+    "cranes, the chief inspector said: \"We believe all three are sound.\""),
     "Harbour board")
 
 @pytest.mark.parametrize("source, sentence", [

@@ -265,6 +265,8 @@ def _passage_terms(chunks: Sequence[ScoredChunk]) -> set[str]:
     for chunk in chunks:
         seen.update(terms(f"{chunk.hit.title or ''} {chunk.hit.text}"))
     return seen
+
+
 ROLE_REACH = 8  # words either side of a span that say what it does in its sentence
 _WORDS = re.compile(r"[\w'’-]+")
 

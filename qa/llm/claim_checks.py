@@ -94,7 +94,8 @@ _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|(?:has|have|had|is|are|w
                        + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
                        r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
                        r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|"
-                       r"(?<!not )(?<!not to )(?<!not be )(?<!not been )(?<!n't be )(?<!n't been )(?<!n’t be )(?<!n’t been )rul(?:e|es|ed) out|"
+                       r"(?<!not )(?<!not to )(?<!not be )(?<!not been )(?<!n't be )(?<!n't been )"
+                       r"(?<!n’t be )(?<!n’t been )rul(?:e|es|ed) out|"
                        r"dismiss(?:es|ed)?|except(?: for)?)\b"
                        r"|n['’]t\b(?! (?:been |be |to )?rul(?:e|es|ed|ing) out\b)" + _UNTIL, _I)
 # A relative pronoun: a negation after one is said of the noun before it.
@@ -155,7 +156,8 @@ _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unli
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
-                    r"unconfirmed|unclear|whether|(?:not|n['’]t) (?:been |be |to )?rul(?:e|es|ed|ing) out|think|thinks|"
+                    r"unconfirmed|unclear|whether|(?:not|n['’]t) (?:been |be |to )?rul(?:e|es|ed|ing) out|"
+                    r"think|thinks|"
                     r"plan(?:s|ned)? to|intend(?:s|ed)? to|"
                     r"could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
@@ -1117,10 +1119,11 @@ def _restating(clause: Clause, scope: tuple[str, ...], claim: Facts,
     hedge ("the stadium, which the team estimates will cost" splits "the stadium" from "cost")."""
     stated = [w for w in scope if w in claim.word_set]
     own = clause.words - _MODAL_TERMS
-    # a figure counts as a word: "We believe all seven are uninjured" is restated by "all seven miners were uninjured"
+    # A figure counts as a word: "all seven miners were uninjured" restates "We believe all seven
+    # are uninjured". Two shared in all: "but had not yet stopped it".
     figures_shared = sum(any(_same(v, w) for _, w in claim.figures) for _, v in figures(clause.text))
     if not stated or (stated[0] != scope[0] and len(stated) < 2) or \
-            len(own & claim.word_set) + figures_shared < min(2, len(own) + figures_shared):  # "but had not yet stopped it"
+            len(own & claim.word_set) + figures_shared < min(2, len(own) + figures_shared):
         return None
     # The clause stating the word right after the negation or hedge first: "has a web browser, but
     # it cannot play video" restates "has no web browser" in its first clause, not its second.
