@@ -40,7 +40,7 @@ SPLITS = {"tune": {"natural/tune", "natural/train-a"}, "test": {"natural/holdout
           "fresh": {"natural/train-b", "natural/train-c"}, "blind": {"claims-news"}, "blind2": {"claims-news2"},
           "blind3": {"claims-news3"}, "blind4": {"claims-news4"}, "blind5": {"claims-news5"},
           "blind6": {"claims-news6"}, "blind7": {"claims-news7"},
-          "blind8": {"claims-news8"}}
+          "blind8": {"claims-news8"}, "blind9": {"claims-news9"}, "blind10": {"claims-news10"}}
 EVAL_DIR = Path(os.environ.get("QA_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 SELQA_DEV = EVAL_DIR / "selqa" / "selqa-ass-dev.json.gz"
 ADDSENT = EVAL_DIR / "squad-adversarial" / "addsent.json.gz"
@@ -75,7 +75,8 @@ def test_claim_files_meet_the_spec(name: str) -> None:
 
 
 def test_the_claim_sets_share_no_article() -> None:
-    names = ("tune", "test", "fresh", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8")
+    names = ("tune", "test", "fresh", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8",
+             "blind9", "blind10")
     articles = {name: {r["article"] for r in claims(name)} for name in names}
     for n, name in enumerate(names):
         earlier = set().union(*(articles[other] for other in names[:n]))

@@ -21,7 +21,7 @@ Where the pairs come from (all under `../shared/eval` or in this repository):
 - claim side: SNLI, MNLI and FEVER NLI pairs, claims made by rule from news sentences
   (FactCC-style): the rules below, each tested on a fixed sentence (`tests/test_verifier_data.py`);
   with `train_verifier --claim-sets` also the hand-written claim sets whose misses have been read
-  (`tests/data/claims`, `train_verifier.SEEN_CLAIM_SETS`), never `blind5` to `blind8`, which
+  (`tests/data/claims`, `train_verifier.SEEN_CLAIM_SETS`), never `blind5` to `blind10`, which
   measure it (measured and not shipped: README, "The verifier").
 
 RealTimeQA articles are split by week: the first six weeks train, the last two are the held-out
