@@ -353,6 +353,21 @@ HARBOUR = Source(29, (
     "cranes, the chief inspector said: \"We believe all three are sound.\""),
     "Harbour board")
 
+# a pronoun opening a sentence for the name before it, negations in other words, "last" for "not
+# since", two figures in each other's place, hedges the check could not see, roles with titles
+RECALL = Source(30, (
+    "The Larkspur Group said it had received about 900 complaints by Friday. It said it did not yet know how many "
+    "customers had fallen ill. Its chief executive, Ana Pelt, said the plant would reopen within days. The "
+    "company's debts are estimated at about $45 million. Members voted 81% in favour of the deal on a turnout of "
+    "63%, the union said. The plant had not reported a recall since 2019. Its last profit warning was in 2022. "
+    "Pelt said the firm had not wanted to close the plant but could not ignore the tests. Some customers may be "
+    "without refunds until March. The board is expected to approve the plan on May 4. Regulators are "
+    "investigating claims that the firm hid test results. Farmers said the closure had cost them jobs, which "
+    "Larkspur denied. Refunds come with a 50% discount on the next order. Health officer Lena Stroud ordered shops "
+    "to clear the shelves. Inspector Omar Vale said the cause was not yet known. Board member Alan Fenn said the "
+    "condition was unenforceable because nobody would monitor it. Board chair Rosa Imrie said the firm would pay "
+    "for a monitor."), "Frozen meals recalled")
+
 @pytest.mark.parametrize("source, sentence", [
     # a number word and its digits are one figure ("Fourteen homes" is "14 homes")
     (WILDFIRE, "The fire has destroyed 14 homes and three barns [9]."),
@@ -489,6 +504,18 @@ HARBOUR = Source(29, (
     # "disallowed" carries "ruled out"
     (CUP, "Neither side scored in extra time, in which a 112th-minute Prior goal for Highbury was disallowed for "
           "offside [20]."),
+    # the name the window's opening "It" or "Its" stands for, from the sentence before it
+    (RECALL, "The Larkspur Group said it did not yet know how many customers had fallen ill [30]."),
+    (RECALL, "The plant will reopen within days, Larkspur chief executive Ana Pelt said [30]."),
+    # "reluctant" for "had not wanted"; "may not get ... until" for "may be without ... until"
+    (RECALL, "Pelt said the firm had been reluctant to close the plant but could not ignore the tests [30]."),
+    (RECALL, "Some customers may not get refunds until March [30]."),
+    # "last ... in 2019" for "not ... since 2019", and the other way round
+    (RECALL, "The plant's last reported recall was in 2019 [30]."),
+    (RECALL, "The firm has not had a profit warning since 2022 [30]."),
+    # "half" for "50%"; "which Larkspur denied" carries "Larkspur denied"
+    (RECALL, "Refunds come with half off the next order [30]."),
+    (RECALL, "Larkspur denied claims by farmers that the closure had cost them jobs [30]."),
 ])
 def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: GroundingChecker, source: Source,
                                                                sentence: str) -> None:
@@ -625,6 +652,19 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     (HARBOUR, "The chief inspector said all three cranes were sound [29].", "hedge of [29] dropped ('believe')"),
     # a guard: "rather than" carries the negation of what follows it, not of the verb before
     (HARBOUR, "The pier was repainted this year rather than last year [29].", "negation of [29] dropped ('not')"),
+    # two figures of the window, each where the other is
+    (RECALL, "Members voted 63% in favour of the deal on a turnout of 81%, the union said [30].",
+     "figure 63 where [30] says 81"),
+    # a hedge followed by nothing but its figure; "claims that" stated as a finding
+    (RECALL, "The company's debts total $45 million [30].", "hedge of [30] dropped ('estimated')"),
+    (RECALL, "Regulators found that the firm hid test results [30].", "hedge of [30] dropped ('claims that')"),
+    # "the plan" and "May 4" are no hedges of the sentence
+    (RECALL, "The board will approve the plan on May 4 [30].", "'will' where [30] hedges ('expected')"),
+    # a name opening a clause after its title, in another's place; a title is not what is said of a name
+    (RECALL, "Inspector Omar Vale ordered shops to clear the shelves [30].",
+     "name Inspector Omar Vale where [30] says Lena Stroud"),
+    (RECALL, "Board chair Rosa Imrie called the condition unenforceable [30].",
+     "name Rosa Imrie where [30] says Alan Fenn"),
 ])
 def test_an_unfaithful_sentence_next_to_those_is_removed(checker: GroundingChecker, source: Source, sentence: str,
                                                          reason: str) -> None:
@@ -918,6 +958,34 @@ def test_names_dates_and_clauses_are_read() -> None:
     assert (first.negation, first.negation_scope) == ("not", ("unsaf",))
     assert (second.negation, second.hedge) == ("no longer", "may")
 
+
+
+def test_a_quoted_negation_bears_on_the_quotation_only() -> None:
+    (clause,) = claim_checks.facts('Kit Rhee said the offer "does not even cover rent" and staff had no raise.').clauses
+    assert clause.negation == "not even" and clause.negation_scope == ("cover", "rent")
+    (plain,) = claim_checks.facts("Kit Rhee said the offer does not even cover rent and staff had no raise.").clauses
+    assert plain.negation_scope == ("cover", "rent", "staff", "rais")
+
+
+def test_a_negation_in_the_next_sentence_carries_the_sentences_own() -> None:
+    claim = claim_checks.facts("Police have not named the two workers who were hurt.")
+    window = claim_checks.facts("Two workers were hurt, police said: a driver and a cleaner.")
+    beside = claim_checks.facts("Police have not released their names.")
+    (clause,) = claim.clauses
+    assert claim_checks._negated_beside(clause, claim, window, None, (beside,))
+    assert not claim_checks._negated_beside(clause, claim, window, None)
+    assert not claim_checks._negated_beside(clause, claim, window, None,
+                                            (claim_checks.facts("The plant has not reopened."),))
+
+
+def test_a_clause_opens_with_a_name_after_its_title() -> None:
+    known = frozenset()
+    assert claim_checks._subject("County emergency manager Lisa Ferraro ordered residents inside", known).text == \
+        "Lisa Ferraro"
+    assert claim_checks._subject("Macron said", frozenset({"macron"})).text == "Macron"
+    for text in ("After the vote, Lisa Ferraro ordered residents inside", "On Monday Lisa Ferraro spoke",
+                 "About 40 residents met Lisa Ferraro"):
+        assert claim_checks._subject(text, known) is None, text
 
 
 def test_a_day_of_the_month_belongs_to_the_event_it_is_given_to() -> None:

@@ -91,7 +91,8 @@ _DATE = re.compile(r"\b(?:(January|February|March|April|May|June|July|August|Sep
 _UNTIL = r"(?!(?:\s+[\w'’]+){1,4}\s+until\b)"  # "were not out of the woods until", too
 _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|(?:has|have|had|is|are|was|were) yet to|not even|"
                        r"not(?! only\b| otherwise\b| (?:been |be |to )?rul(?:e|es|ed|ing) out\b)" + _UNTIL
-                       + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
+                       + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|"
+                       r"without" + _UNTIL + "|"
                        r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
                        r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|"
                        r"(?<!not )(?<!not to )(?<!not be )(?<!not been )(?<!n't be )(?<!n't been )"
@@ -127,7 +128,7 @@ _NEGATIVE = re.compile(_NEGATION.pattern + r"|\b(?:oppos(?:e|es|ed|ing)|against|
                        # than the signs" for "the rules, not the signs", "still undecided", "all but one" for
                        # "all except one"
                        r"(?:left|leaves?|leaving) out|exclud\w*|omit\w*|short of|rather than|instead of|all but|"
-                       r"other than|apart from|undecided|unresolved)\b", _I)
+                       r"other than|apart from|undecided|unresolved|reluctan\w*|unwilling)\b", _I)
 # Negations in other words that say "not" of what follows them.
 _CONTRASTIVE = re.compile(r"rather than|instead of|other than|apart from|all but|except(?: for)?", _I)
 # "No other injuries" is "the only injury".
@@ -150,9 +151,10 @@ _CONFIRMED = re.compile(r"\b(?:confirm(?:s|ed|ing)?|prov(?:e|es|ed|en)|definite(
                         r"surely|guarantee(?:s|d)?|conclusive(?:ly)?|clearly)\b", _I)
 _FUTURE = re.compile(r"\b(?:will|shall|won['’]t)\b|\bgoing to\b", _I)
 # Hedges a window may carry ("could" before a negation is ability, not a hedge: "could no longer").
-# Case-sensitive: "May" is the month.
-_HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unlikely|reportedly|reported to|"
+# Case-sensitive, and never before a day ("May 4", which `_CLAIM_HEDGE` reads without case): "May" is the month.
+_HEDGE = re.compile(r"\b(?:may(?!\s+\d)|might|possibl[ey]|perhaps|probabl[ey]|likely|unlikely|reportedly|reported to|"
                     r"alleged(?:ly)?|suspect(?:ed)?|apparent(?:ly)?|expect(?:s|ed)?|believ(?:e|es|ed)|thought to|"
+                    r"(?:claims|allegations|accusations) that|"
                     r"potentially|estimat(?:e|es|ed)|"
                     r"(?:rais(?:e|es|ed|ing)|the) (?:the )?prospect|"
                     r"usually|typically|normally|generally|hop(?:e|es|ed|ing) to|"
@@ -162,7 +164,9 @@ _HEDGE = re.compile(r"\b(?:may|might|possibl[ey]|perhaps|probabl[ey]|likely|unli
                     r"could(?! not\b| no\b| never\b|n['’]t))\b", re.UNICODE)
 # What keeps a sentence hedged when the window is: any of those, or a word of prediction or plan.
 _CLAIM_HEDGE = re.compile(_HEDGE.pattern + r"|\b(?:could|some|reported|forecast\w*|predict\w*|estimat\w*|"
-                          r"project\w*|plan(?:s|ned|ning)?|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
+                          # as verbs only: "the plan", "planning director", "wind project" predict nothing
+                          r"project(?:s|ed|ing|ions?)? to|projected|projections?|plan(?:s|ned|ning)? to|planned|"
+                          r"(?:is|are|was|were) planning|aim\w*|hop(?:e|es|ed)|intend\w*|potential(?:ly)?|risk\w*|"
                           r"argu\w*|contend\w*|"
                           r"seem\w*|appear\w*|suggest\w*|(?:has|have|had) the option|possibility|due(?! to\b)|"
                           r"(?:left|leaves?|leaving) (?:the door )?open)\b", _I)
@@ -403,6 +407,14 @@ _FRACTIONS = ((re.compile(r"\bhalf\b", _I), (50.0,)), (re.compile(r"\b(?:a|one) 
               (re.compile(r"\bthree[ -]quarters\b", _I), (75.0,)))
 
 
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b)", _I)
+
+
+def _percents(text: str) -> list[float]:
+    """The percentages a text writes with digits: "a 50% discount" -> 50."""
+    return [float(m.group(1)) for m in _PERCENT.finditer(text)]
+
+
 def fraction_percents(text: str) -> list[float]:
     """The percentages a text states as fractions: "fell by half" states 50%."""
     return [v for pattern, values in _FRACTIONS if pattern.search(text) for v in values]
@@ -498,7 +510,7 @@ def _clause(text: str) -> Clause:
 
     def scope(pattern: re.Pattern[str]) -> tuple[str, ...]:
         m = pattern.search(text)
-        return tuple(words(text[m.end():])[:_SCOPE]) if m else ()
+        return tuple(words(_to_quote_end(text, m.start(), m.end()))[:_SCOPE]) if m else ()
 
     negated: set[str] = set()
     anchors: set[str] = set()
@@ -519,6 +531,15 @@ def _clause(text: str) -> Clause:
                   bool(_NEGATIVE.search(text)), first(_HEDGE), scope(_HEDGE), bool(_CLAIM_HEDGE.search(text)),
                   first(_UNIVERSAL), first(_CONFIRMED), first(_FUTURE),
                   frozenset(m.group(0).lower() for m in _CLAIM_HEDGE.finditer(text)))
+
+
+def _to_quote_end(text: str, start: int, end: int) -> str:
+    """The text after a cue at `start`:`end`, up to the end of the quotation the cue is in: a
+    quoted "does not even keep up with the cost of living" negates nothing said after it."""
+    before = text[:start]
+    inside = before.count('"') % 2 == 1 or before.rfind("\u201c") > before.rfind("\u201d")
+    rest = text[end:]
+    return re.split(r'["\u201d]', rest, maxsplit=1)[0] if inside else rest
 
 
 @dataclass(frozen=True)
@@ -563,12 +584,13 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
     drawn = [p for p in context.parts if p.word_set & claim.word_set] or [window]
     stated = drawn[0] if len(drawn) == 1 else joined(drawn)
     values = ([v for _, v in stated.figures] + ([2.0] if _BOTH.search(stated.text) else [])
-              + fraction_percents(stated.text))
+              + fraction_percents(stated.text) + [v / 100 for v in _percents(stated.text)])  # "half-price": 50%
     for index, (written, value) in enumerate(claim.figures):
         if any(_same(value, v) for v in values):
             reasons += (_swapped(claim, index, stated, context.label) or _displaced(claim, index, stated, context.label)
                         or _denied(claim, index, stated, context.label)
-                        or _misattributed(claim, index, stated, context.label, context.known_names))
+                        or _misattributed(claim, index, stated, context.label, context.known_names)
+                        or _exchanged(claim, index, stated, context.label))
         elif not (_beside(claim, index, context.neighbours) or _referred(claim, index, window, context.passage)
                   or _known_pair(claim, index, context.passage)):
             reasons.append(f"figure {written} not in {where}")
@@ -596,13 +618,15 @@ def check(claim: Facts, claim_names: Sequence[Name], context: Context, threshold
             continue  # "Hilda" for a window's "the storm", where the cited text says "Storm Hilda"
         if _titled(name, claim.text, context):
             continue  # "save Quillon $260 million" for "save the company ...", under "Quillon Systems to cut jobs"
+        if _opening_reference(name, claim.text, context):
+            continue  # "Norhaven chief executive Joanna Reilly" for "Its chief executive, Joanna Reilly"
         if context.names_beside and _name_beside(name, claim.text, context.neighbours):
             continue  # "a $520 million profit at Skylane" for the next sentence's "Skylane earned $520 million"
         reasons.append(f"name {written} not in {where}")
     if not reasons:
         reasons += _roles(claim, claim_names, window, context)
     core = context.core or window
-    reasons += _polarity(claim, core, context.label, window)
+    reasons += _polarity(claim, core, context.label, window, context.neighbours)
     reasons += _cause(claim, window, context.parts, context.label)
     # Words may come from what the window refers back to: "half of them" are the homes before.
     window_words |= context.antecedents if window.refers_back else frozenset()
@@ -677,18 +701,36 @@ def _roles(claim: Facts, claim_names: Sequence[Name], window: Facts, context: Co
     reasons = []
     known = context.known_names
     for clause in claim.clauses:
-        subject = next(iter(names(clause.text, known)), None)
-        if subject is None or not subject.opens:
+        subject = _subject(clause.text, known)
+        if subject is None:
             continue
         plain = clause.words - {t for n in claim_names for t in n.terms}
         match = _best_clause(plain, window.clauses)
         if match is None or len(plain & match.words) < _ROLE_WORDS or set(subject.terms) & match.words:
             continue
         # "..., but Whitby said it reflected more cars": the name after a conjunction opens the clause
-        other = next(iter(names(_CONJUNCTION.sub("", match.text, count=1), known)), None)
-        if other is not None and other.opens and not set(other.terms) & clause.words:
+        other = _subject(_CONJUNCTION.sub("", match.text, count=1), known)
+        if other is not None and not set(other.terms) & clause.words:
             reasons.append(f"name {subject.text} where {context.label} says {other.text}")
     return reasons
+
+
+_SUBJECT_TITLE = 4  # most words of a title before the name a clause opens with: "County emergency manager"
+
+
+def _subject(text: str, known: frozenset[str]) -> Name | None:
+    """The name a clause opens with, titles aside ("Fire chief Marcus Delaney told ...", "County
+    emergency manager Lisa Ferraro ordered ..."); None when a word before it is not part of a
+    title ("After the vote, Smith said")."""
+    first = next(iter(names(text, known)), None)
+    if first is None or first.opens:
+        return first
+    before = text[:text.find(first.text)]
+    title = _WORD.findall(before)
+    if len(title) > _SUBJECT_TITLE or re.search(r"[,;:()\"\u201c]", before) \
+            or any(w.lower() in _NOT_NAMES or w[0].isdigit() for w in title):
+        return None
+    return first
 
 
 def _swapped(claim: Facts, index: int, window: Facts, label: str) -> list[str]:
@@ -723,6 +765,26 @@ def _displaced(claim: Facts, index: int, window: Facts, label: str) -> list[str]
     for (written, v), around in pairs:
         if len(near & around) >= 2 and not any(_same(v, stated) for _, stated in claim.figures):
             return [f"figure {claim.figures[index][0]} where {label} says {written}"]
+    return []
+
+
+def _exchanged(claim: Facts, index: int, window: Facts, label: str) -> list[str]:
+    """Two figures the window states, each written where the window writes the other: the words
+    around each are more of the other's than of its own, two or more ("voted 74% in favour on a
+    turnout of 87%" where members "voted 87% in favour ... on a turnout of 74%"; "rose 1.1% in early
+    trading before closing 3.2% higher" for the reverse)."""
+    if len(claim.figure_near) != len(claim.figures) or len(window.figure_near) != len(window.figures):
+        return []
+    value, near = claim.figures[index][1], claim.figure_near[index]
+    own = [around for (_, v), around in zip(window.figures, window.figure_near, strict=True) if _same(v, value)]
+    mine = max((len(near & around) for around in own), default=0)
+    for (written, other), around in zip(window.figures, window.figure_near, strict=True):
+        if _same(other, value) or len(near & around) < max(2, mine + 1):
+            continue
+        # the other figure, stated too, is where this one is in the window
+        for (_, stated), their_near in zip(claim.figures, claim.figure_near, strict=True):
+            if _same(stated, other) and any(len(their_near & o) > len(their_near & around) for o in own):
+                return [f"figure {claim.figures[index][0]} where {label} says {written}"]
     return []
 
 
@@ -872,11 +934,30 @@ _THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|has|have|had|will|would|
 _NAME_REACH = 6  # words either side of a name that say what the sentence says of it
 
 
+# A window opening with a pronoun and the word after it: "Its chief executive", "It said".
+_OPENING_PRONOUN = re.compile(r"^[^\w\"\u201c]*(?:it|its|they|their)\s+([^\W\d_][\w'’-]*)", _I)
+
+
+def _opening_reference(name: Name, text: str, context: Context) -> bool:
+    """Whether a name of the sentences before the window is what the window's opening pronoun
+    refers to: the sentence writes the word after that pronoun right after the name ("Norhaven
+    chief executive" for "Its chief executive" after "Norhaven Homes said ...", "The Insurance
+    Council said it did not yet know" for "It said it did not yet know")."""
+    opening = _OPENING_PRONOUN.match(context.window.text)
+    if opening is None or not all(t in context.antecedents for t in name.terms):
+        return False
+    at = text.find(name.text)
+    after = re.match(r"(?:['’]s)?\s+([^\W\d_][\w'’-]*)", text[at + len(name.text):]) if at >= 0 else None
+    return after is not None and after.group(1).lower() == opening.group(1).lower()
+
+
 def _titled(name: Name, text: str, context: Context) -> bool:
-    """Whether a name the window lacks is what the cited source's title names, and a sentence of
-    the window refers to it ("the company") saying what the sentence says of it: two words of
-    those around the name are in that sentence."""
-    if not all(t in context.title_words for t in name.terms):
+    """Whether a name the window lacks is what the cited source's title or the sentences before
+    the window name, and a sentence of the window refers to it ("the company") saying what the
+    sentence says of it: two words of those around the name are in that sentence ("cost
+    Brightfield about $1.1 million" for "cost the company about $1.1 million" after "The
+    developer, Brightfield Energy, said ...")."""
+    if not all(t in context.title_words or t in context.antecedents for t in name.terms):
         return False
     at = text.find(name.text)
     if at < 0:
@@ -903,10 +984,30 @@ def _name_beside(name: Name, text: str, neighbours: Sequence[Facts]) -> bool:
         for m in _TOKEN.finditer(other.text):
             if name.terms[-1] in words(m.group(0)):
                 theirs = _around(other.text[:m.start()], other.text[m.end():])
-                if (_stems(mine[0] - own) & _stems(theirs[0] - own)
+                # the name's title, written before it in both, says nothing of what is said of it:
+                # "Board chair Sunita Rao called the condition unenforceable", where she said another thing
+                own_and_title = own | _common_title(text[:at], other.text[:m.start()], name)
+                if (_stems(mine[0] - own_and_title) & _stems(theirs[0] - own_and_title)
                         or any(_same(a, b) for a in mine[1] for b in theirs[1])):
                     return True
     return False
+
+
+def _common_title(before: str, other_before: str, name: Name) -> set[str]:
+    """The words that end both texts before a name, the same in both, each capitalised or a title,
+    one of them a title ("Board chair" before "Sunita Rao"): its title, not "was directed by" nor
+    the "Beaverton," of "Beaverton, Oregon". `other_before` may end with the name's first words
+    ("Board chair Sunita" before "Rao")."""
+    mine = before.split()
+    theirs = other_before.split()
+    while theirs and set(words(theirs[-1])) & set(name.terms):
+        theirs.pop()
+    common = []
+    while (mine and theirs and mine[-1].lower() == theirs[-1].lower() and len(common) < _SUBJECT_TITLE
+           and (mine[-1][:1].isupper() or mine[-1].lower() in _TITLES)):
+        common.append(mine.pop())
+        theirs.pop()
+    return set(words(" ".join(common))) if any(w.lower() in _TITLES for w in common) else set()
 
 
 def _stems(terms_: set[str]) -> set[str]:
@@ -921,11 +1022,13 @@ def _around(before: str, after: str) -> tuple[set[str], list[float]]:
     return set(words(left)) | set(words(right)), [v for _, v in figures(left)] + [v for _, v in figures(right)]
 
 
-def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = None) -> list[str]:
+def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = None,
+              neighbours: Sequence[Facts] = ()) -> list[str]:
     """Negation and certainty, clause by clause: each clause of the sentence against the window
     clause sharing most words with it, and each negated or hedged window clause against the
     sentence clause that states what it negates or hedges (negations in all of `whole`, the
-    window widened around `window`, where it was)."""
+    window widened around `window`, where it was; a negation the sentence adds may be in the
+    cited text's sentences next to it, `neighbours`)."""
     reasons: list[str] = []
     any_universal = bool(_WINDOW_UNIVERSAL.search(window.text))
     any_confirmed = bool(_CONFIRMED.search(window.text))
@@ -939,7 +1042,8 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         # ("declined to block" for "blocked").
         verb = clause.negated_verb
         if (clause.negation and (not match.negative or (verb in match.words and verb not in match.negated))
-                and not _negated_in(clause, window) and not _negated_beside(clause, claim, window, whole)):
+                and not _negated_in(clause, window) and not _negated_beside(clause, claim, window, whole, neighbours)
+                and not _last_since(claim.text, window.text)):
             reasons.append(f"negation not in {label} ('{clause.negation}')")
         if clause.universal and not any_universal:
             reasons.append(f"'{clause.universal}' not in {label}")
@@ -965,7 +1069,8 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         if (source_clause.negation and restating is not None
                 and not _negative_besides(restating, source_clause.negation_scope[:1])
                 and not _prefix_negates(claim.text, source_clause.negation_scope)
-                and not (_NO_OTHER.search(source_clause.text) and _ONLY.search(restating.text))):
+                and not (_NO_OTHER.search(source_clause.text) and _ONLY.search(restating.text))
+                and not _last_since(whole.text, claim.text)):
             reasons.append(f"negation of {label} dropped ('{source_clause.negation}')")
     for source_clause in window.clauses:
         restating = _restating(source_clause, source_clause.hedge_scope, claim,
@@ -991,6 +1096,7 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
         if (source_clause.hedge and restating is not None
                 and not (kept or restating.confirmed or restating.future)):
             reasons.append(f"hedge of {label} dropped ('{source_clause.hedge}')")
+    reasons += _estimate_stated(claim, window, label, attributed)
     for pattern in (_PREFIX_NEGATION, _UN_ADJECTIVE):
         for m in pattern.finditer(whole.text):
             # "a voting member" for "a non-voting member", "damaged" for "undamaged", unless the
@@ -1001,6 +1107,37 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
                     c.negative for c in claim.clauses if negated[0] in c.words):
                 reasons.append(f"negation of {label} dropped ('{m.group(0)}')")
     return list(dict.fromkeys(reasons))
+
+
+_SINCE = re.compile(r"\bsince\s+(?:the\s+|early\s+|late\s+)?([\w'’]+)", _I)
+_LAST = re.compile(r"\blast\b", _I)
+
+
+def _last_since(negated: str, other: str) -> bool:
+    """Whether a negation "since" a time and "last" at that time say one thing: "had not reported a
+    fire since 2009" and "its last reported fire was in 2009"; "has not had a surplus since 2023"
+    and "its last surplus was in 2023"."""
+    since = _SINCE.search(negated)
+    if since is None or not _NEGATION.search(negated[:since.start()]) or not _LAST.search(other):
+        return False
+    return re.search(rf"\b{re.escape(since.group(1))}\b", other, _I) is not None
+
+
+def _estimate_stated(claim: Facts, window: Facts, label: str, attributed: frozenset[str]) -> list[str]:
+    """A figure the window hedges with no other word ("Its debts are estimated at about $62
+    million"), stated by a clause of the sentence that neither hedges nor approximates it
+    ("Greyline's debts total $62 million"): the hedge is dropped. The word checks cannot see it:
+    nothing but the figure follows the hedge."""
+    for source_clause in window.clauses:
+        if not source_clause.hedge or source_clause.hedge_scope:
+            continue
+        at = re.search(rf"\b{re.escape(source_clause.hedge)}\b", source_clause.text, _I)
+        hedged = [v for _, v in figures(source_clause.text[at.end():])] if at else []
+        for clause in claim.clauses:
+            if (any(_same(v, w) for _, v in figures(clause.text) for w in hedged)
+                    and not (clause.claim_hedge or clause.future or attributed or _APPROXIMATE.search(clause.text))):
+                return [f"hedge of {label} dropped ('{source_clause.hedge}')"]
+    return []
 
 
 def _of_the_same(source_clause: Clause, claim: Facts) -> bool:
@@ -1058,22 +1195,26 @@ def _negated_in(clause: Clause, window: Facts) -> bool:
     return all(any(scope & other for other in window_negated) for scope in negated if scope) and any(negated)
 
 
-def _negated_beside(clause: Clause, claim: Facts, core: Facts, whole: Facts | None) -> bool:
-    """Whether a clause of the widened window outside the aligned sentences negates what the
-    sentence's clause negates, and shares two words with the sentence: "the company did not yet
-    know why the valve had failed" for the quote after the aligned sentences, "We do not yet know
-    why it failed"."""
-    if whole is None or whole is core:
-        return False
+def _negated_beside(clause: Clause, claim: Facts, core: Facts, whole: Facts | None,
+                    neighbours: Sequence[Facts] = ()) -> bool:
+    """Whether a clause of the widened window outside the aligned sentences, or of a sentence next
+    to the window, negates what the sentence's clause negates, and shares two words with the
+    sentence: "the company did not yet know why the valve had failed" for the quote after the
+    aligned sentences, "We do not yet know why it failed"; "Police have not named the two people
+    who died" joining "Two people died, police said: ..." and "Police have not released their names"."""
+    outside = [c for c in (whole.clauses if whole is not None else ()) if c not in core.clauses]
+    outside += [c for other in neighbours for c in other.clauses]
     return any(c.negative and len(c.words & claim.word_set) >= 2
                and _negated_in(clause, Facts(c.text, tuple(c.words), (), (), (c,), "", False, False, False, False,
                                              frozenset()))
-               for c in whole.clauses if c not in core.clauses)
+               for c in outside)
 
 
 _DENIAL = re.compile(r"den(?:y|ies|ied)|reject|disput|rebut|refut", _I)
-# A denial of what was said before it: "Bluecrest denied that".
-_DENIED_BEFORE_IT = re.compile(r"\b(?:den(?:y|ies|ied)|reject(?:s|ed)?|disput(?:e|es|ed)|rebut\w*|refut\w*)\s+"
+# A denial of what was said before it: "Bluecrest denied that", "..., which Ventara denied".
+_DENIED_BEFORE_IT = re.compile(r"\bwhich(?:\s+[\w'’-]+){1,3}\s+"
+                               r"(?:den(?:y|ies|ied)|reject(?:s|ed)?|disput(?:e|es|ed))\b"
+                               r"|\b(?:den(?:y|ies|ied)|reject(?:s|ed)?|disput(?:e|es|ed)|rebut\w*|refut\w*)\s+"
                                r"(?:that|it|this)\b"
                                # not a clause of its own: "denied that the company had ..."
                                r"(?!\s+(?:the|a|an|he|she|they|it|its|his|her|their)?\s*\w+\s+"
