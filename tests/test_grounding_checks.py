@@ -652,6 +652,8 @@ def test_a_faithful_sentence_the_rules_used_to_remove_is_kept(checker: Grounding
     (HARBOUR, "The chief inspector said all three cranes were sound [29].", "hedge of [29] dropped ('believe')"),
     # a guard: "rather than" carries the negation of what follows it, not of the verb before
     (HARBOUR, "The pier was repainted this year rather than last year [29].", "negation of [29] dropped ('not')"),
+    # a guard: "may be without refunds until March" dropped is still a dropped negation
+    (RECALL, "Some customers may get refunds until March [30].", "negation of [30] dropped ('without')"),
     # two figures of the window, each where the other is
     (RECALL, "Members voted 63% in favour of the deal on a turnout of 81%, the union said [30].",
      "figure 63 where [30] says 81"),

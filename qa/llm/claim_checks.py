@@ -91,8 +91,7 @@ _DATE = re.compile(r"\b(?:(January|February|March|April|May|June|July|August|Sep
 _UNTIL = r"(?!(?:\s+[\w'’]+){1,4}\s+until\b)"  # "were not out of the woods until", too
 _NEGATION = re.compile(r"\b(?:no longer|no more|not yet|(?:has|have|had|is|are|was|were) yet to|not even|"
                        r"not(?! only\b| otherwise\b| (?:been |be |to )?rul(?:e|es|ed|ing) out\b)" + _UNTIL
-                       + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|"
-                       r"without" + _UNTIL + "|"
+                       + r"|no(?! doubt\b| one\b)|never|none|neither|nor|nobody|no one|nothing|nowhere|without|"
                        r"cannot|den(?:y|ies|ied)|refus(?:e|es|ed)|"
                        r"fail(?:s|ed)? to|declin(?:e|es|ed) to|stop(?:s|ped)? short of|reject(?:s|ed)?|"
                        r"(?<!not )(?<!not to )(?<!not be )(?<!not been )(?<!n't be )(?<!n't been )"
@@ -1070,7 +1069,8 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
                 and not _negative_besides(restating, source_clause.negation_scope[:1])
                 and not _prefix_negates(claim.text, source_clause.negation_scope)
                 and not (_NO_OTHER.search(source_clause.text) and _ONLY.search(restating.text))
-                and not _last_since(whole.text, claim.text)):
+                and not _last_since(whole.text, claim.text)
+                and not _NOT_UNTIL.search(restating.text)):
             reasons.append(f"negation of {label} dropped ('{source_clause.negation}')")
     for source_clause in window.clauses:
         restating = _restating(source_clause, source_clause.hedge_scope, claim,
@@ -1109,6 +1109,9 @@ def _polarity(claim: Facts, window: Facts, label: str, whole: Facts | None = Non
     return list(dict.fromkeys(reasons))
 
 
+# "may not get power back until the weekend" carries "may be without power until the weekend",
+# though a negation before "until" says when, not whether (`_UNTIL`).
+_NOT_UNTIL = re.compile(r"(?:\b(?:not|never|without)\b|n['’]t\b)(?:\s+[\w'’]+){0,4}\s+until\b", _I)
 _SINCE = re.compile(r"\bsince\s+(?:the\s+|early\s+|late\s+)?([\w'’]+)", _I)
 _LAST = re.compile(r"\blast\b", _I)
 
