@@ -13,24 +13,29 @@ leave behind, in pure Python over a few sentences:
   and a figure of the window that counts something else, while another figure counts what the
   sentence counts with it, is a swap ("22 stitches" for "22 years, needed 40 stitches"), as
   is a figure given to another name than the window gives it to ("Loftus, 38" for "Marsh, 38,
-  and Loftus, 44") and one the window states only to deny it ("not the 41 tons first reported");
+  and Loftus, 44"), one the window states only to deny it ("not the 41 tons first reported"),
+  and two figures each written where the window writes the other ("74% in favour on a turnout
+  of 87%" for "87% in favour ... on a turnout of 74%");
 - names: every capitalised name (people, organisations, places, nationalities) is in the
   window (a surname there will do, with one first name the cited text need not give, as will a
   nationality for the country the window names: "Kenyan" for "of Kenya", and a name of the
   two sentences before a window or of the source's title that it refers to: "he said", "The
-  company expects ...", or a word the cited text writes in the name: "the storm" for "Storm
-  Hilda"); and a clause that opens with one name and says what a clause of the window opening
-  with another says is a role swapped ("Rutte stressed ..." where "Macron emphasized ...");
+  company expects ...", "Its chief executive", or a word the cited text writes in the name: "the
+  storm" for "Storm Hilda"); and a clause that opens with one name, titles aside, and says what a
+  clause of the window opening with another says is a role swapped ("Rutte stressed ..." where
+  "Macron emphasized ...");
 - polarity, clause by clause: a negation the matching clause of the window does not carry and
   no clause of it negates what the sentence negates ("should not eat the recalled meals" for
   "Customers should not eat the meals." beside a refund), or one the window carries, prefix
   negations included ("non-voting", "undamaged"), that the sentence drops while restating what it
   negates (read in the whole window where the aligned sentence was widened to its neighbours;
-  "did not start until 3:10 p.m." negates nothing);
+  "did not start until 3:10 p.m." negates nothing; a quoted negation bears on its quotation only;
+  "last ... in 2009" is "not ... since 2009");
 - certainty: "all", "every", "confirmed", "definitely" the window does not carry, "will"
   where the window hedges, and a hedge of the window ("may", "could", "reportedly", "believe",
-  "estimate", "potentially", "whether") the sentence drops ("would" does not keep it; a clause that only
-  says who hedges, "..., investigators believe.", keeps it for the whole sentence);
+  "estimate", "potentially", "whether", "claims that") the sentence drops ("would" does not keep it; a
+  clause that only says who hedges, "..., investigators believe.", keeps it for the whole sentence),
+  its figure included where nothing else follows the hedge ("estimated at about $62 million");
 - cause: a causal link ("because", "due to", "led to"; not "due to be replaced") the window
   has no word of cause for, or a cause whose words are not in a sentence of it that states a
   cause (a fact of the next sentence given as the cause is a cause nobody wrote);
