@@ -56,6 +56,14 @@ def test_spans_of_each_kind(kind: str, sentence: str, found: list[str]) -> None:
     assert [s.text for s in new_spans(sentence, kind, "")] == found
 
 
+def test_a_name_after_a_place_word_is_no_who() -> None:
+    # "a 16-year-old from Tacoma" names a place: "who was last year's champion?" is not "Tacoma"
+    # ("to" is left out: a board sold "to Alan Hale" goes to a person)
+    sentence = "A 16-year-old from Tacoma beat Dmitri Sokolov, who lives in Oslo, and sold a board to Alan Hale."
+    assert [s.text for s in new_spans(sentence, "person", "")] == ["Dmitri Sokolov", "Alan Hale"]
+    assert {"Tacoma", "Oslo"} <= {s.text for s in new_spans(sentence, "place", "")}
+
+
 def test_titles_and_nationalities_are_not_part_of_a_name() -> None:
     spans = [s.text for s in new_spans("Prime Minister Mark Rutte spoke.", "person", "")]
     assert spans == ["Mark Rutte"]

@@ -106,6 +106,8 @@ _NUMBER_SPAN = re.compile(rf"\b{_NUM}(?:\s?(?:%|percent|km|kilometres?|kilometer
 _PROPER = re.compile(r"\b(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*|[A-Z]{2,}|[A-Z]\.)"
                      r"(?:\s+(?:(?:of|de|van|von|der|da|del|du|la|le|al|bin|the)\s+)?(?:[A-Z][\w'’.-]*[a-z\d][\w'’-]*"
                      r"|[A-Z]{2,}|[A-Z]\.))*")
+# Words before a name that make it a place: "from Tacoma", "in Vienna" (not "to": "sold to Halbrook").
+_PLACE_BEFORE = re.compile(r"\b(?:in|near|from|inside|outside|across|throughout)\s+(?:the\s+)?$", _I)
 _LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|across|from|to|into|on|off|throughout|around|"
                        r"towards?|via|between|(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+of|"
                        r"outside\s+of|miles\s+from)\s+(?:the\s+)?$|\b(?:states|countries|cities|towns|counties|places|"
@@ -324,6 +326,8 @@ def _name_spans(sentence: str, kind: str) -> Iterator[Span]:
             continue
         if kind == "person" and len(words) == 1 and not sentence[:m.start()].strip(" \"'“‘(-–—*"):
             continue  # a lone capitalized first word is mostly just a sentence start
+        if kind == "person" and _PLACE_BEFORE.search(sentence[max(0, m.start() - 24):m.start()]):
+            continue  # "a 16-year-old from Tacoma", "its crossing from Port Avery": a place, not a "who"
         yield Span(kind, start, start + len(text), text)
 
 
