@@ -4,8 +4,9 @@
 
 Each hypothesis of FEVER-NLI, MNLI (mismatched) and SNLI's test files is checked as a claim
 citing its premise, the way `qa eval --format nli` does, but only on pairs the shipped verifier
-was not trained on (`make train-verifier` samples 5,000 pairs of each set's dev and test files:
-they are rebuilt here, about 30 s, and left out). One run per set with `llm.verifier` on at
+was not trained on (`make train-verifier` samples 5,000 pairs of each set's dev and test files,
+`--nli-per-set`: they are rebuilt here with the options the weights' `verifier.json` records,
+about 30 s, and left out). One run per set with `llm.verifier` on at
 `min_support` 0 records both verdicts (the rules', and the verifier's p(supported) for what the
 rules keep), so every bar is read off the same run:
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
+import json
 import os
 import random
 import tempfile
@@ -31,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+RECORD = ROOT / "qa" / "answering" / "verifier.json"  # what the shipped verifier was trained on
 SETS = {"FEVER-NLI test": "fever-nli/test.txt.gz", "MNLI mismatched (test)": "mnli-binary/test.txt.gz",
         "SNLI test": "snli"}
 
@@ -46,11 +49,15 @@ def read_pairs(path: Path) -> list[tuple[bool, str, str]]:
     return [(r[0] == "entailment", r[1], r[2]) for r in rows if len(r) == 3 and r[1].strip() and r[2].strip()]
 
 
-def trained_on(eval_dir: Path) -> set[tuple[str, str]]:
-    """The (claim input, premise) pairs `make train-verifier` builds from the NLI sets."""
+def trained_on(eval_dir: Path, record: Path = RECORD) -> set[tuple[str, str]]:
+    """The (claim input, premise) pairs the shipped verifier was trained on from the NLI sets,
+    rebuilt with the options its record (`verifier.json`) names: weights retrained with more
+    NLI pairs (`--nli-per-set`) or other articles would otherwise be measured on pairs they saw."""
     from qa.evaluation.train_verifier import training_pairs
 
-    pairs = training_pairs(eval_dir, news_articles=1000, nli_per_set=5000)
+    trained = json.loads(record.read_text(encoding="utf-8"))
+    pairs = training_pairs(eval_dir, news_articles=int(trained["news_articles"]),
+                           nli_per_set=int(trained["nli_per_set"]))
     return {(p.first, p.second) for p in pairs if p.source in ("snli", "mnli-binary", "fever-nli")}
 
 

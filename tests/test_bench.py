@@ -223,3 +223,27 @@ def test_the_reader_experiment_refits_the_judge_with_the_reader_as_a_feature(cap
     report("made-up", "judge refit + reader", rows, with_reader, bar)
     line = capsys.readouterr().out
     assert "quote holds 1.000" in line and "AUC 1.000" in line
+
+
+def test_the_nli_bench_leaves_out_what_the_shipped_verifier_was_trained_on(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights retrained with more NLI pairs (`--nli-per-set 12000`) must be measured without
+    them: the pairs left out are rebuilt with the options the weights' record names."""
+    import bench.claims_nli as claims_nli
+    import qa.evaluation.train_verifier as train_verifier
+    from qa.evaluation.verifier_data import YES, Pair
+
+    asked: list[dict] = []
+
+    def training_pairs(eval_dir: Path, **options: int) -> list[Pair]:
+        asked.append(options)
+        return [Pair("claim: a", "premise a", YES, "fever-nli"), Pair("claim: b", "premise b", YES, "snli"),
+                Pair("question: c", "sentence c", YES, "news-cloze")]
+
+    monkeypatch.setattr(train_verifier, "training_pairs", training_pairs)
+    record = tmp_path / "verifier.json"
+    record.write_text(json.dumps({"news_articles": 700, "nli_per_set": 12000}), encoding="utf-8")
+    assert claims_nli.trained_on(tmp_path, record) == {("claim: a", "premise a"), ("claim: b", "premise b")}
+    assert asked == [{"news_articles": 700, "nli_per_set": 12000}]
+    shipped = json.loads(claims_nli.RECORD.read_text(encoding="utf-8"))
+    assert (shipped["news_articles"], shipped["nli_per_set"]) == (1000, 5000)  # what `make train-verifier` uses
